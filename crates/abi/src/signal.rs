@@ -1,0 +1,164 @@
+//! Signals: numbers, `sigaction` flags, `k_sigaction`, `siginfo_t`, `stack_t`.
+
+pub const SIGHUP: u32 = 1;
+pub const SIGINT: u32 = 2;
+pub const SIGQUIT: u32 = 3;
+pub const SIGILL: u32 = 4;
+pub const SIGTRAP: u32 = 5;
+pub const SIGABRT: u32 = 6;
+pub const SIGBUS: u32 = 7;
+pub const SIGFPE: u32 = 8;
+pub const SIGKILL: u32 = 9;
+pub const SIGUSR1: u32 = 10;
+pub const SIGSEGV: u32 = 11;
+pub const SIGUSR2: u32 = 12;
+pub const SIGPIPE: u32 = 13;
+pub const SIGALRM: u32 = 14;
+pub const SIGTERM: u32 = 15;
+pub const SIGSTKFLT: u32 = 16;
+pub const SIGCHLD: u32 = 17;
+pub const SIGCONT: u32 = 18;
+pub const SIGSTOP: u32 = 19;
+pub const SIGTSTP: u32 = 20;
+pub const SIGTTIN: u32 = 21;
+pub const SIGTTOU: u32 = 22;
+pub const SIGURG: u32 = 23;
+pub const SIGXCPU: u32 = 24;
+pub const SIGXFSZ: u32 = 25;
+pub const SIGVTALRM: u32 = 26;
+pub const SIGPROF: u32 = 27;
+pub const SIGWINCH: u32 = 28;
+pub const SIGIO: u32 = 29;
+pub const SIGPWR: u32 = 30;
+pub const SIGSYS: u32 = 31;
+pub const SIGRTMIN: u32 = 32;
+pub const SIGRTMAX: u32 = 64;
+/// Number of signals plus one (signals are 1..=64).
+pub const NSIG: u32 = 65;
+
+/// Linux's name of a signal number, e.g. `"SIGINT"`.
+pub fn signal_name(sig: u32) -> &'static str {
+    const NAMES: [&str; 32] = [
+        "0", "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP", "SIGABRT", "SIGBUS", "SIGFPE",
+        "SIGKILL", "SIGUSR1", "SIGSEGV", "SIGUSR2", "SIGPIPE", "SIGALRM", "SIGTERM", "SIGSTKFLT",
+        "SIGCHLD", "SIGCONT", "SIGSTOP", "SIGTSTP", "SIGTTIN", "SIGTTOU", "SIGURG", "SIGXCPU",
+        "SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGWINCH", "SIGIO", "SIGPWR", "SIGSYS",
+    ];
+    match sig {
+        0..=31 => NAMES[sig as usize],
+        32..=64 => "SIGRT",
+        _ => "?",
+    }
+}
+
+pub const SA_NOCLDSTOP: u32 = 0x0000_0001;
+pub const SA_NOCLDWAIT: u32 = 0x0000_0002;
+pub const SA_SIGINFO: u32 = 0x0000_0004;
+pub const SA_RESTORER: u32 = 0x0400_0000;
+pub const SA_ONSTACK: u32 = 0x0800_0000;
+pub const SA_RESTART: u32 = 0x1000_0000;
+pub const SA_NODEFER: u32 = 0x4000_0000;
+pub const SA_RESETHAND: u32 = 0x8000_0000;
+
+pub const SIG_BLOCK: u32 = 0;
+pub const SIG_UNBLOCK: u32 = 1;
+pub const SIG_SETMASK: u32 = 2;
+
+/// `SIG_DFL` and `SIG_IGN` as handler values.
+pub const SIG_DFL: u32 = 0;
+pub const SIG_IGN: u32 = 1;
+
+pub const SS_ONSTACK: u32 = 1;
+pub const SS_DISABLE: u32 = 2;
+pub const MINSIGSTKSZ: u32 = 2048;
+pub const SIGSTKSZ: u32 = 8192;
+
+/// `si_code` values.
+pub const SI_USER: i32 = 0;
+pub const SI_KERNEL: i32 = 0x80;
+pub const SI_QUEUE: i32 = -1;
+pub const SI_TIMER: i32 = -2;
+pub const SI_MESGQ: i32 = -3;
+pub const SI_ASYNCIO: i32 = -4;
+pub const SI_SIGIO: i32 = -5;
+pub const SI_TKILL: i32 = -6;
+pub const CLD_EXITED: i32 = 1;
+pub const CLD_KILLED: i32 = 2;
+pub const CLD_DUMPED: i32 = 3;
+pub const CLD_TRAPPED: i32 = 4;
+pub const CLD_STOPPED: i32 = 5;
+pub const CLD_CONTINUED: i32 = 6;
+pub const SEGV_MAPERR: i32 = 1;
+pub const ILL_ILLOPC: i32 = 1;
+
+abi_struct! {
+    /// The kernel's `struct k_sigaction` as musl passes it to
+    /// `rt_sigaction` (musl's `src/internal/ksigaction.h`): the mask is two
+    /// 32-bit words, low word first, so the struct is 4-byte aligned.
+    pub struct k_sigaction, size 20 {
+        pub handler: u32 => 0,
+        pub flags: u32 => 4,
+        pub restorer: u32 => 8,
+        pub mask: [u32; 2] => 12,
+    }
+}
+
+abi_struct! {
+    /// `stack_t` for `sigaltstack`.
+    pub struct stack_t, size 12 {
+        pub ss_sp: u32 => 0,
+        pub ss_flags: i32 => 4,
+        pub ss_size: u32 => 8,
+    }
+}
+
+abi_struct! {
+    /// `siginfo_t` (128 bytes). The union starts at offset 12 on ILP32;
+    /// the fields are named after the union member they serve:
+    /// `si_pid`/`si_uid` (kill, rt, chld), `si_status` (chld),
+    /// `si_value` (rt, timer), `si_utime`/`si_stime` (chld, `clock_t`),
+    /// `si_addr` (sigfault, aliases `si_pid`), `si_timerid`/`si_overrun`
+    /// (timer, alias `si_pid`/`si_uid`).
+    pub struct siginfo_t, size 128 {
+        pub si_signo: i32 => 0,
+        pub si_errno: i32 => 4,
+        pub si_code: i32 => 8,
+        pub si_pid: i32 => 12,
+        pub si_uid: u32 => 16,
+        pub si_status: i32 => 20,
+        pub si_utime: i32 => 24,
+        pub si_stime: i32 => 28,
+    }
+}
+
+impl siginfo_t {
+    /// `si_value` of `rt`/`timer` signals shares the slot of `si_status`.
+    pub fn si_value(&self) -> i32 {
+        self.si_status
+    }
+}
+
+/// A 64-bit signal set, bit `n-1` for signal `n`.
+pub type sigset_t = u64;
+
+/// The bit of signal `sig` in a [`sigset_t`]; zero for numbers outside 1..=64.
+pub const fn sigbit(sig: u32) -> u64 {
+    if sig >= 1 && sig <= 64 {
+        1u64 << (sig - 1)
+    } else {
+        0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn layouts() {
+        crate::layout::assert_no_overlap(k_sigaction::FIELDS);
+        crate::layout::assert_no_overlap(siginfo_t::FIELDS);
+        assert_eq!(sigbit(SIGKILL), 1 << 8);
+        assert_eq!(sigbit(65), 0);
+        assert_eq!(signal_name(SIGTERM), "SIGTERM");
+    }
+}
