@@ -37,3 +37,8 @@ pub mod wait;
 
 pub use errno::Errno;
 pub use layout::AbiStruct;
+
+/// The largest encoded ABI struct (a stack buffer of this size fits any).
+pub const fn layout_cap() -> usize {
+    layout::alloc_free::CAP
+}

@@ -88,9 +88,7 @@ impl timespec {
     }
     /// Nanoseconds, saturating.
     pub fn as_nanos(&self) -> u64 {
-        (self.tv_sec.max(0) as u64)
-            .saturating_mul(NSEC_PER_SEC as u64)
-            .saturating_add(self.tv_nsec.max(0) as u64)
+        (self.tv_sec.max(0) as u64).saturating_mul(NSEC_PER_SEC as u64).saturating_add(self.tv_nsec.max(0) as u64)
     }
     pub fn from_nanos(ns: u64) -> Self {
         timespec { tv_sec: (ns / NSEC_PER_SEC as u64) as i64, tv_nsec: (ns % NSEC_PER_SEC as u64) as i32 }

@@ -28,11 +28,9 @@ pub enum BlockError {
 impl fmt::Display for BlockError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            BlockError::OutOfRange { block, count, device_blocks } => write!(
-                f,
-                "blocks {block}..{} past the end of a {device_blocks}-block device",
-                block + count
-            ),
+            BlockError::OutOfRange { block, count, device_blocks } => {
+                write!(f, "blocks {block}..{} past the end of a {device_blocks}-block device", block + count)
+            }
             BlockError::Misaligned { len, block_size } => {
                 write!(f, "buffer of {len} bytes is not a multiple of the {block_size}-byte block")
             }

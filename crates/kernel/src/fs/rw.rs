@@ -1,0 +1,268 @@
+//! Data transfer through fds: read, write, their vectored and positional
+//! forms, and the fd-level part of close and ioctl. The file kinds do the
+//! work in their [`FileOps`](super::FileOps); this module checks the fd,
+//! moves bytes between user memory and kernel buffers, and decides partial
+//! results in one place.
+
+use wasmpod_abi::ioctl::{FIOASYNC, FIOCLEX, FIONBIO, FIONCLEX};
+use wasmpod_abi::misc::{iovec, IOV_MAX};
+use wasmpod_abi::AbiStruct;
+
+use crate::error::Result;
+use crate::kernel::Ctx;
+use crate::syscall::SyscallArgs;
+use crate::{errno, return_errno};
+
+/// Largest single transfer: Linux caps read/write at `0x7ffff000` bytes
+/// (MAX_RW_COUNT); we cap kernel bounce buffers at 1 MiB per step and loop,
+/// which keeps memory bounded for huge requests.
+pub const MAX_RW_COUNT: usize = 0x7fff_f000;
+const CHUNK: usize = 1 << 20;
+
+/// Reads from `fd` into user memory at `buf` (`len` bytes), at the file
+/// offset or at `off` (pread). Returns bytes read.
+pub fn do_read(ctx: &mut Ctx, fd: i32, buf: u32, len: usize, off: Option<u64>) -> Result<usize> {
+    let file = ctx.file(fd)?;
+    if !file.readable() {
+        return_errno!(EBADF, "fd not open for reading");
+    }
+    let len = len.min(MAX_RW_COUNT);
+    // Check the whole destination first: a bad buffer is EFAULT before any
+    // data is consumed.
+    if u64::from(buf).saturating_add(len as u64) > ctx.mem.size() {
+        return_errno!(EFAULT, "read buffer outside memory");
+    }
+    let mut done = 0usize;
+    let mut kbuf = vec![0u8; len.min(CHUNK)];
+    while done < len {
+        let want = (len - done).min(CHUNK);
+        let step = match off {
+            Some(o) => {
+                let pos = o.checked_add(done as u64).ok_or(errno!(EINVAL, "offset overflow"))?;
+                file.ops.read_at(ctx, &file, pos, &mut kbuf[..want])
+            }
+            None => file.ops.read(ctx, &file, &mut kbuf[..want]),
+        };
+        let n = match step {
+            Ok(n) => n,
+            Err(e) if done > 0 => {
+                let _ = e;
+                break;
+            }
+            Err(e) => return Err(e),
+        };
+        ctx.write_user(buf + done as u32, &kbuf[..n])?;
+        done += n;
+        // A short read means "no more right now": stop, as Linux does for
+        // pipes and ttys; regular files return short only at EOF.
+        if n < want {
+            break;
+        }
+    }
+    Ok(done)
+}
+
+/// Writes `len` bytes from user memory at `buf` to `fd`.
+pub fn do_write(ctx: &mut Ctx, fd: i32, buf: u32, len: usize, off: Option<u64>) -> Result<usize> {
+    let file = ctx.file(fd)?;
+    if !file.writable() {
+        return_errno!(EBADF, "fd not open for writing");
+    }
+    let len = len.min(MAX_RW_COUNT);
+    if u64::from(buf).saturating_add(len as u64) > ctx.mem.size() {
+        return_errno!(EFAULT, "write buffer outside memory");
+    }
+    let mut done = 0usize;
+    while done < len {
+        let want = (len - done).min(CHUNK);
+        let data = ctx.read_user_vec(buf + done as u32, want)?;
+        let step = match off {
+            Some(o) => {
+                let pos = o.checked_add(done as u64).ok_or(errno!(EINVAL, "offset overflow"))?;
+                file.ops.write_at(ctx, &file, pos, &data)
+            }
+            None => file.ops.write(ctx, &file, &data),
+        };
+        let n = match step {
+            Ok(n) => n,
+            // Progress was made: report it; the error shows on the next call.
+            Err(_) if done > 0 => break,
+            Err(e) => return Err(e),
+        };
+        done += n;
+        if n < want {
+            break;
+        }
+    }
+    Ok(done)
+}
+
+/// Decodes an iovec array (`EINVAL` for more than `IOV_MAX` entries or a
+/// total over `SSIZE_MAX`).
+pub fn read_iovecs(ctx: &Ctx, iov: u32, cnt: u32) -> Result<Vec<(u32, usize)>> {
+    if cnt as usize > IOV_MAX {
+        return_errno!(EINVAL, "iovcnt > IOV_MAX");
+    }
+    let raw = ctx.read_user_vec(iov, cnt as usize * iovec::SIZE)?;
+    let mut out = Vec::with_capacity(cnt as usize);
+    let mut total: u64 = 0;
+    for chunk in raw.chunks_exact(iovec::SIZE) {
+        let v = iovec::decode(chunk);
+        total += u64::from(v.iov_len);
+        if total > i32::MAX as u64 {
+            return_errno!(EINVAL, "iovec total exceeds SSIZE_MAX");
+        }
+        out.push((v.iov_base, v.iov_len as usize));
+    }
+    Ok(out)
+}
+
+fn readv_at(ctx: &mut Ctx, fd: i32, iov: u32, cnt: u32, off: Option<u64>) -> Result<i64> {
+    let vecs = read_iovecs(ctx, iov, cnt)?;
+    let mut done = 0usize;
+    for (base, len) in vecs {
+        if len == 0 {
+            continue;
+        }
+        let pos = off.map(|o| o + done as u64);
+        let n = match do_read(ctx, fd, base, len, pos) {
+            Ok(n) => n,
+            Err(_) if done > 0 => break,
+            Err(e) => return Err(e),
+        };
+        done += n;
+        if n < len {
+            break;
+        }
+    }
+    Ok(done as i64)
+}
+
+fn writev_at(ctx: &mut Ctx, fd: i32, iov: u32, cnt: u32, off: Option<u64>) -> Result<i64> {
+    let vecs = read_iovecs(ctx, iov, cnt)?;
+    let mut done = 0usize;
+    for (base, len) in vecs {
+        if len == 0 {
+            continue;
+        }
+        let pos = off.map(|o| o + done as u64);
+        let n = match do_write(ctx, fd, base, len, pos) {
+            Ok(n) => n,
+            Err(_) if done > 0 => break,
+            Err(e) => return Err(e),
+        };
+        done += n;
+        if n < len {
+            break;
+        }
+    }
+    Ok(done as i64)
+}
+
+fn offset_arg(a: &SyscallArgs, lo: usize) -> Result<u64> {
+    let off = a.i64_pair(lo);
+    if off < 0 {
+        return_errno!(EINVAL, "negative offset");
+    }
+    Ok(off as u64)
+}
+
+/// Implements read(2).
+pub fn sys_read(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
+    do_read(ctx, a.fd(0), a.ptr(1), a.usize(2), None).map(|n| n as i64)
+}
+
+/// Implements write(2).
+pub fn sys_write(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
+    do_write(ctx, a.fd(0), a.ptr(1), a.usize(2), None).map(|n| n as i64)
+}
+
+/// Implements pread64(2): `(fd, buf, count, off_lo, off_hi)`.
+pub fn sys_pread64(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
+    let off = offset_arg(a, 3)?;
+    do_read(ctx, a.fd(0), a.ptr(1), a.usize(2), Some(off)).map(|n| n as i64)
+}
+
+/// Implements pwrite64(2): `(fd, buf, count, off_lo, off_hi)`.
+pub fn sys_pwrite64(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
+    let off = offset_arg(a, 3)?;
+    do_write(ctx, a.fd(0), a.ptr(1), a.usize(2), Some(off)).map(|n| n as i64)
+}
+
+/// Implements readv(2).
+pub fn sys_readv(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
+    readv_at(ctx, a.fd(0), a.ptr(1), a.u32(2), None)
+}
+
+/// Implements writev(2).
+pub fn sys_writev(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
+    writev_at(ctx, a.fd(0), a.ptr(1), a.u32(2), None)
+}
+
+/// Implements preadv(2): `(fd, iov, iovcnt, off_lo, off_hi)`.
+pub fn sys_preadv(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
+    let off = offset_arg(a, 3)?;
+    readv_at(ctx, a.fd(0), a.ptr(1), a.u32(2), Some(off))
+}
+
+/// Implements pwritev(2): `(fd, iov, iovcnt, off_lo, off_hi)`.
+pub fn sys_pwritev(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
+    let off = offset_arg(a, 3)?;
+    writev_at(ctx, a.fd(0), a.ptr(1), a.u32(2), Some(off))
+}
+
+/// Implements preadv2(2): `(fd, iov, iovcnt, off_lo, off_hi, flags)`; an
+/// offset of -1 means the file offset. No `RWF_*` flags are supported.
+pub fn sys_preadv2(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
+    if a.u32(5) != 0 {
+        return_errno!(EOPNOTSUPP, "preadv2: RWF_* flags not supported");
+    }
+    let off = if a.i64_pair(3) == -1 { None } else { Some(offset_arg(a, 3)?) };
+    readv_at(ctx, a.fd(0), a.ptr(1), a.u32(2), off)
+}
+
+/// Implements pwritev2(2), like [`sys_preadv2`].
+pub fn sys_pwritev2(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
+    if a.u32(5) != 0 {
+        return_errno!(EOPNOTSUPP, "pwritev2: RWF_* flags not supported");
+    }
+    let off = if a.i64_pair(3) == -1 { None } else { Some(offset_arg(a, 3)?) };
+    writev_at(ctx, a.fd(0), a.ptr(1), a.u32(2), off)
+}
+
+/// Implements close(2). The description's last-close work happens when the
+/// last `Arc` drops; waiters are woken so that readers see EOF and writers
+/// see EPIPE.
+pub fn sys_close(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
+    let fd = a.fd(0);
+    let entry = ctx.process_mut().files.remove(fd)?;
+    super::close_hook(ctx, fd, &entry);
+    drop(entry);
+    ctx.notify();
+    Ok(0)
+}
+
+/// Implements ioctl(2): the fd-level requests here, the rest to the file.
+pub fn sys_ioctl(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
+    let (fd, cmd, arg) = (a.fd(0), a.u32(1), a.ptr(2));
+    let file = ctx.file(fd)?;
+    match cmd {
+        FIOCLEX | FIONCLEX => {
+            ctx.process_mut().files.entry_mut(fd)?.cloexec = cmd == FIOCLEX;
+            Ok(0)
+        }
+        FIONBIO | FIOASYNC => {
+            let on = ctx.read_u32(arg)? != 0;
+            let bit = if cmd == FIONBIO { wasmpod_abi::fcntl::O_NONBLOCK } else { wasmpod_abi::fcntl::O_ASYNC };
+            let flags = if on { file.flags() | bit } else { file.flags() & !bit };
+            file.set_status_flags(flags);
+            Ok(0)
+        }
+        _ => {
+            if file.is_path_only() {
+                return_errno!(EBADF, "ioctl on an O_PATH fd");
+            }
+            file.ops.ioctl(ctx, &file, cmd, arg)
+        }
+    }
+}
