@@ -172,6 +172,20 @@ impl Kernel {
         ret
     }
 
+    /// Delivers one pending signal to thread `tid` on its way back to the
+    /// program (the host calls this while `signal_pending` is set). `sp` is
+    /// the thread's current stack pointer: a handler frame (siginfo,
+    /// ucontext with the saved mask) is written below it, or on the
+    /// alternate stack.
+    pub fn deliver_signal(&self, tid: Tid, mem: &mut dyn UserMemory, sp: u32) -> crate::signal::Delivery {
+        let st = self.state.lock();
+        let mut ctx = Ctx { kernel: self, st, tid, mem, action: None };
+        ctx.tid = crate::process::effective_tid(&ctx.st, tid);
+        let d = crate::signal::deliver(&mut ctx, sp);
+        ctx.flush_notify();
+        d
+    }
+
     /// Wakes every sleeper so that it re-reads the clock. The fake platform
     /// calls this after advancing time; real hosts never need to.
     pub fn clock_changed(&self) {

@@ -3,6 +3,9 @@
 //!
 //! Inodes are shared (`Arc<dyn Inode>`) and use interior mutability; all
 //! calls happen under the kernel lock, so their locks are uncontended.
+//! Every method gets the calling context: procfs needs the process table,
+//! devices need the caller; plain filesystems ignore it. Callers clone the
+//! `Arc<dyn Inode>` out of the state before calling.
 //! Permission checks and path walking are the VFS's job, not the inode's.
 
 use std::any::Any;
@@ -10,6 +13,7 @@ use std::sync::Arc;
 
 use super::file::FileOps;
 use crate::error::Result;
+use crate::kernel::Ctx;
 use crate::return_errno;
 
 /// Seconds and nanoseconds since the epoch.
@@ -96,70 +100,85 @@ pub struct FsStats {
 /// An inode. Directory operations default to `ENOTDIR`, file data
 /// operations to `EISDIR`/`EINVAL`; implementations override what applies.
 pub trait Inode: Send + Sync + Any {
-    fn metadata(&self) -> Result<Metadata>;
-    fn set_attr(&self, _attr: &SetAttr) -> Result<()> {
+    fn metadata(&self, ctx: &mut Ctx) -> Result<Metadata>;
+    fn set_attr(&self, _ctx: &mut Ctx, _attr: &SetAttr) -> Result<()> {
         return_errno!(EPERM, "attributes cannot be changed")
     }
 
     // Regular files.
-    fn read_at(&self, _off: u64, _buf: &mut [u8]) -> Result<usize> {
+    fn read_at(&self, _ctx: &mut Ctx, _off: u64, _buf: &mut [u8]) -> Result<usize> {
         return_errno!(EINVAL, "not a regular file")
     }
-    fn write_at(&self, _off: u64, _data: &[u8]) -> Result<usize> {
+    fn write_at(&self, _ctx: &mut Ctx, _off: u64, _data: &[u8]) -> Result<usize> {
         return_errno!(EINVAL, "not a regular file")
     }
-    fn sync(&self) -> Result<()> {
+    fn sync(&self, _ctx: &mut Ctx) -> Result<()> {
         Ok(())
     }
 
     // Directories.
-    fn lookup(&self, _name: &[u8]) -> Result<Arc<dyn Inode>> {
+    fn lookup(&self, _ctx: &mut Ctx, _name: &[u8]) -> Result<Arc<dyn Inode>> {
         return_errno!(ENOTDIR, "not a directory")
     }
     /// Creates `name` (the VFS has checked it does not exist).
-    fn create(&self, _name: &[u8], _kind: NodeKind, _mode: u32, _uid: u32, _gid: u32) -> Result<Arc<dyn Inode>> {
+    fn create(
+        &self,
+        _ctx: &mut Ctx,
+        _name: &[u8],
+        _kind: NodeKind,
+        _mode: u32,
+        _uid: u32,
+        _gid: u32,
+    ) -> Result<Arc<dyn Inode>> {
         return_errno!(ENOTDIR, "not a directory")
     }
-    fn symlink(&self, _name: &[u8], _target: &[u8], _uid: u32, _gid: u32) -> Result<Arc<dyn Inode>> {
+    fn symlink(&self, _ctx: &mut Ctx, _name: &[u8], _target: &[u8], _uid: u32, _gid: u32) -> Result<Arc<dyn Inode>> {
         return_errno!(ENOTDIR, "not a directory")
     }
     /// Adds a hard link `name` to `target` (same filesystem, checked by the VFS).
-    fn link(&self, _name: &[u8], _target: &Arc<dyn Inode>) -> Result<()> {
+    fn link(&self, _ctx: &mut Ctx, _name: &[u8], _target: &Arc<dyn Inode>) -> Result<()> {
         return_errno!(ENOTDIR, "not a directory")
     }
     /// Removes a non-directory entry.
-    fn unlink(&self, _name: &[u8]) -> Result<()> {
+    fn unlink(&self, _ctx: &mut Ctx, _name: &[u8]) -> Result<()> {
         return_errno!(ENOTDIR, "not a directory")
     }
     /// Removes an empty directory entry.
-    fn rmdir(&self, _name: &[u8]) -> Result<()> {
+    fn rmdir(&self, _ctx: &mut Ctx, _name: &[u8]) -> Result<()> {
         return_errno!(ENOTDIR, "not a directory")
     }
     /// Moves `old_name` here to `new_dir`/`new_name` (same filesystem;
     /// the VFS has checked the Linux rename rules). `flags` are
     /// `RENAME_NOREPLACE`/`RENAME_EXCHANGE`.
-    fn rename(&self, _old_name: &[u8], _new_dir: &Arc<dyn Inode>, _new_name: &[u8], _flags: u32) -> Result<()> {
+    fn rename(
+        &self,
+        _ctx: &mut Ctx,
+        _old_name: &[u8],
+        _new_dir: &Arc<dyn Inode>,
+        _new_name: &[u8],
+        _flags: u32,
+    ) -> Result<()> {
         return_errno!(ENOTDIR, "not a directory")
     }
     /// Calls `sink` for entries from `cookie` on (0 = start, including "."
     /// and ".."); stops when `sink` returns false.
-    fn readdir(&self, _cookie: u64, _sink: &mut dyn FnMut(DirEntry) -> bool) -> Result<()> {
+    fn readdir(&self, _ctx: &mut Ctx, _cookie: u64, _sink: &mut dyn FnMut(DirEntry) -> bool) -> Result<()> {
         return_errno!(ENOTDIR, "not a directory")
     }
 
     // Symlinks.
-    fn readlink(&self) -> Result<Vec<u8>> {
+    fn readlink(&self, _ctx: &mut Ctx) -> Result<Vec<u8>> {
         return_errno!(EINVAL, "not a symlink")
     }
 
     /// Files whose opening produces something other than plain inode I/O
     /// (devices, FIFOs, procfs files generated at open) return their own
     /// ops; `None` means the VFS's regular-file/directory handling.
-    fn open(&self, _flags: u32) -> Result<Option<Arc<dyn FileOps>>> {
+    fn open(&self, _ctx: &mut Ctx, _flags: u32) -> Result<Option<Arc<dyn FileOps>>> {
         Ok(None)
     }
 
-    fn statfs(&self) -> Result<FsStats> {
+    fn statfs(&self, _ctx: &mut Ctx) -> Result<FsStats> {
         Ok(FsStats::default())
     }
 

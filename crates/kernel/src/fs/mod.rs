@@ -3,9 +3,11 @@
 //!
 //! Not here yet: the ext2 adapter (arrives with the ext2 crate), sockets.
 
+pub mod devices;
 pub mod fdtable;
 pub mod file;
 pub mod inode;
+pub mod procfs;
 pub mod rw;
 pub mod syscalls;
 
@@ -40,3 +42,39 @@ pub struct FsContext {}
 /// descriptor referring to a file, then all of the process's locks on that
 /// file are released").
 pub fn close_hook(_ctx: &mut crate::kernel::Ctx, _fd: i32, _entry: &FdEntry) {}
+
+/// Resolves `path` relative to `dirfd` (`AT_FDCWD` for the cwd) to an
+/// inode, following a final symlink when `follow` is set. Used by execve,
+/// spawn and the host API.
+///
+/// Contract for the VFS (fs-vfs): permission checks as path_resolution(7)
+/// (search permission on every directory), ELOOP after 40 links,
+/// ENAMETOOLONG, ENOENT for an empty path.
+pub fn lookup_path(
+    _ctx: &mut crate::kernel::Ctx,
+    _dirfd: i32,
+    _path: &[u8],
+    _follow: bool,
+) -> crate::Result<std::sync::Arc<dyn Inode>> {
+    Err(crate::errno!(ENOENT, "VFS not implemented yet"))
+}
+
+/// Opens `path` like openat(2) with `flags` and `mode` (umask applied
+/// inside) and returns the new open file description without installing
+/// an fd. Used by openat itself, spawn file actions and the host API.
+pub fn open_path(
+    _ctx: &mut crate::kernel::Ctx,
+    _dirfd: i32,
+    _path: &[u8],
+    _flags: u32,
+    _mode: u32,
+) -> crate::Result<std::sync::Arc<OpenFile>> {
+    Err(crate::errno!(ENOENT, "VFS not implemented yet"))
+}
+
+/// The absolute, normalised path of `path` as seen by the caller (for
+/// `/proc/<pid>/exe` after execve).
+pub fn absolute_path(_ctx: &mut crate::kernel::Ctx, dirfd: i32, path: &[u8]) -> crate::Result<Vec<u8>> {
+    let _ = dirfd;
+    Ok(path.to_vec())
+}

@@ -8,6 +8,7 @@
 //! Lifecycle calls (exit, wait, vfork, execve, spawn, clone) live in the
 //! submodules named after them.
 
+pub mod exit;
 pub mod ids;
 
 use std::collections::BTreeMap;
@@ -106,8 +107,27 @@ pub struct Process {
     /// Monotonic ns when the process started.
     pub start_time: u64,
     /// The process is exiting (exit_group or a fatal signal): every thread
-    /// leaves at its next kernel exit.
+    /// leaves at its next kernel exit. Holds the wait status.
     pub exiting: Option<i32>,
+    /// Job control: stopped by a signal, and the stop/continue event the
+    /// parent has not collected with wait yet.
+    pub job: JobState,
+}
+
+/// Job-control state (set by the signal code, read by wait).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct JobState {
+    /// Stopped by SIGSTOP/SIGTSTP/SIGTTIN/SIGTTOU until SIGCONT.
+    pub stopped: bool,
+    /// An unreported change: `Some(Stopped(sig))` for WUNTRACED,
+    /// `Some(Continued)` for WCONTINUED.
+    pub report: Option<JobReport>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JobReport {
+    Stopped(u32),
+    Continued,
 }
 
 /// One thread.
@@ -242,6 +262,7 @@ pub fn new_process(st: &mut State, parent: Option<Pid>, creds: Credentials, now:
                 comm: pp.comm.clone(),
                 start_time: now,
                 exiting: None,
+                job: JobState::default(),
             }
         }
         None => Process {
@@ -265,6 +286,7 @@ pub fn new_process(st: &mut State, parent: Option<Pid>, creds: Credentials, now:
             comm: vec![],
             start_time: now,
             exiting: None,
+            job: JobState::default(),
         },
     };
     if let Some(pp) = parent.and_then(|pp| st.procs.procs.get_mut(&pp)) {

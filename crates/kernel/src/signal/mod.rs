@@ -180,5 +180,40 @@ pub fn send_to_pgrp(st: &mut State, pgid: Pid, info: SigInfo) -> usize {
     pids.len()
 }
 
+/// What the host does to deliver a signal.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Delivery {
+    /// Nothing (left) to deliver.
+    None,
+    /// Call the program's signal trampoline: `handler(sig, siginfo, ucontext)`
+    /// on stack `sp`; when the handler returns, the trampoline calls
+    /// rt_sigreturn, which restores the mask saved in the ucontext.
+    Handler(HandlerFrame),
+    /// The thread must stop running guest code (the process was killed).
+    ExitThread,
+}
+
+/// A handler invocation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HandlerFrame {
+    pub handler: u32,
+    pub sig: u32,
+    /// `SA_*` flags of the action (SA_SIGINFO decides the handler's arity).
+    pub flags: u32,
+    /// Address of the `siginfo_t` written for the handler.
+    pub siginfo: u32,
+    /// Address of the `ucontext_t` written for the handler.
+    pub ucontext: u32,
+    /// Stack pointer to run the handler on (16-byte aligned, below the frame).
+    pub sp: u32,
+}
+
+/// Picks the next deliverable signal of the calling thread and acts on it:
+/// ignore, default action (terminate, stop until SIGCONT, continue), or a
+/// handler frame.
+pub fn deliver(_ctx: &mut Ctx, _sp: u32) -> Delivery {
+    Delivery::None
+}
+
 /// The signal subsystem's calls.
 pub const SYSCALLS: &[Entry] = &[];
