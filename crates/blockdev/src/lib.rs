@@ -32,6 +32,7 @@ mod hostio;
 
 mod lru;
 pub mod memory;
+pub mod overlay;
 
 #[cfg(test)]
 mod testutil;
@@ -41,3 +42,4 @@ pub use device::{check_request, read_at, validate_block_size, write_at, BlockDev
 pub use error::{BlockError, Result};
 pub use file::FileDevice;
 pub use memory::MemoryDevice;
+pub use overlay::{base_fingerprint, DeltaStore, FileDelta, MemoryDelta, OverlayDevice};
