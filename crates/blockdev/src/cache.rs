@@ -35,6 +35,14 @@ pub struct CacheStats {
     pub evictions: u64,
 }
 
+/// [`CacheDevice::into_inner`] failed to flush: the cache, still holding its
+/// dirty blocks, and the error.
+#[derive(Debug)]
+pub struct IntoInnerError<D> {
+    pub cache: Box<CacheDevice<D>>,
+    pub error: BlockError,
+}
+
 struct Entry {
     data: Box<[u8]>,
     dirty: bool,
@@ -98,11 +106,14 @@ impl<D: BlockDevice> CacheDevice<D> {
     }
 
     /// Flushes, then gives the device below back. On a flush error the cache
-    /// is returned intact with the error.
-    pub fn into_inner(mut self) -> core::result::Result<D, (Self, BlockError)> {
+    /// comes back intact with the error, so no dirty block is lost.
+    pub fn into_inner(mut self) -> core::result::Result<D, IntoInnerError<D>> {
         match self.flush() {
             Ok(()) => Ok(self.inner),
-            Err(e) => Err((self, e)),
+            Err(error) => Err(IntoInnerError {
+                cache: Box::new(self),
+                error,
+            }),
         }
     }
 

@@ -126,7 +126,7 @@ pub fn validate_block_size(block_size: u32) -> Result<()> {
 /// block lies past the end (an empty request at `start == num_blocks` is fine).
 pub fn check_request(block_size: u32, num_blocks: u64, start: u64, len: usize) -> Result<u64> {
     let bs = block_size as usize;
-    if bs == 0 || len % bs != 0 {
+    if bs == 0 || !len.is_multiple_of(bs) {
         return Err(BlockError::Misaligned { len, block_size });
     }
     let count = (len / bs) as u64;

@@ -29,6 +29,7 @@ pub mod device;
 pub mod error;
 pub mod file;
 mod hostio;
+pub mod http;
 
 mod lru;
 pub mod memory;
@@ -37,9 +38,10 @@ pub mod overlay;
 #[cfg(test)]
 mod testutil;
 
-pub use cache::{CacheDevice, CacheStats};
+pub use cache::{CacheDevice, CacheStats, IntoInnerError};
 pub use device::{check_request, read_at, validate_block_size, write_at, BlockDevice};
 pub use error::{BlockError, Result};
 pub use file::FileDevice;
+pub use http::HttpRangeDevice;
 pub use memory::MemoryDevice;
 pub use overlay::{base_fingerprint, DeltaStore, FileDelta, MemoryDelta, OverlayDevice};

@@ -35,7 +35,7 @@ impl MemoryDevice {
     /// blocks (`Misaligned` otherwise).
     pub fn from_vec(data: Vec<u8>, block_size: u32) -> Result<Self> {
         validate_block_size(block_size)?;
-        if data.len() % block_size as usize != 0 {
+        if !data.len().is_multiple_of(block_size as usize) {
             return Err(BlockError::Misaligned {
                 len: data.len(),
                 block_size,

@@ -32,9 +32,6 @@ impl<D: BlockDevice> Recorder<D> {
     pub(crate) fn ops(&self) -> Vec<Op> {
         self.log.lock().unwrap().clone()
     }
-    pub(crate) fn log(&self) -> Arc<Mutex<Vec<Op>>> {
-        self.log.clone()
-    }
     pub(crate) fn clear_ops(&self) {
         self.log.lock().unwrap().clear();
     }

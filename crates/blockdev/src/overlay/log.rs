@@ -265,7 +265,7 @@ impl DeltaStore for FileDelta {
 
     fn write_blocks(&mut self, start: u64, data: &[u8]) -> Result<()> {
         let bs = self.block_size as usize;
-        if data.len() % bs != 0 {
+        if !data.len().is_multiple_of(bs) {
             return Err(BlockError::Misaligned {
                 len: data.len(),
                 block_size: self.block_size,
