@@ -288,6 +288,16 @@ mod tests {
     }
 
     #[test]
+    fn rewriting_a_cached_clean_block_marks_it_dirty() {
+        let mut c = CacheDevice::new(dev(4), 4).unwrap();
+        let mut b = [0; 512];
+        c.read_blocks(1, &mut b).unwrap(); // cached, clean
+        c.write_blocks(1, &[4; 512]).unwrap(); // hit: must become dirty
+        c.flush().unwrap();
+        assert_eq!(&c.inner().inner().as_slice()[512..1024], &[4; 512][..]);
+    }
+
+    #[test]
     fn flush_writes_dirty_blocks_coalesced_then_flushes_below() {
         let mut c = CacheDevice::new(dev(16), 8).unwrap();
         for b in [7u64, 3, 4, 5, 9] {
