@@ -37,9 +37,19 @@
 //! (with the directory entry) when the file is created, before any record,
 //! so a file shorter than a header holds no data and is re-initialised.
 //!
-//! Not here yet: compaction (rewritten blocks keep their old records, so the
-//! log grows with every write; a later version copies live records to a new
-//! file and renames it over), locking against a second opener.
+//! # Compaction
+//!
+//! A rewritten block keeps its old records, so the log grows with every
+//! write. [`FileDelta::compact`] (also `DeltaStore::compact`) copies the live
+//! records, in block order, to `<path>.compact`, syncs it, renames it over
+//! the log and syncs the directory: a crash at any point leaves either the
+//! old log or the new one, both complete. It is not run automatically; the
+//! owner decides when (e.g. on unmount, or when
+//! [`FileDelta::garbage_bytes`] grows large) because it rewrites every live
+//! block.
+//!
+//! Not here yet: locking against a second opener (two writers would
+//! interleave appends and each keep a stale index).
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
@@ -185,6 +195,51 @@ impl FileDelta {
         self.end
     }
 
+    /// Bytes held by records that a later record of the same block
+    /// superseded: what [`compact`](Self::compact) would reclaim.
+    pub fn garbage_bytes(&self) -> u64 {
+        let live = HEADER_LEN + self.index.len() as u64 * self.record_len();
+        self.end.saturating_sub(live)
+    }
+
+    /// Rewrites the log with only live records; see the module docs.
+    pub fn compact(&mut self) -> Result<()> {
+        let mut tmp_name = self.path.as_os_str().to_owned();
+        tmp_name.push(".compact");
+        let tmp_path = PathBuf::from(tmp_name);
+        let ctx = |e: std::io::Error| BlockError::Io(format!("{}: {e}", tmp_path.display()));
+        let mut header = [0u8; HEADER_LEN as usize];
+        hostio::read_exact_at(&mut self.file, &mut header, 0)?;
+        let mut tmp = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&tmp_path)
+            .map_err(ctx)?;
+        hostio::write_all_at(&mut tmp, &header, 0).map_err(ctx)?;
+        let mut blocks: Vec<(u64, u64)> = self.index.iter().map(|(&b, &o)| (b, o)).collect();
+        blocks.sort_unstable();
+        let rec_len = self.record_len();
+        let mut rec = vec![0u8; rec_len as usize];
+        let mut new_index = HashMap::with_capacity(blocks.len());
+        let mut pos = HEADER_LEN;
+        for (block, data_off) in blocks {
+            // Copy the whole record (header, data, CRC) as it is on disk.
+            hostio::read_exact_at(&mut self.file, &mut rec, data_off - 16)?;
+            hostio::write_all_at(&mut tmp, &rec, pos).map_err(ctx)?;
+            new_index.insert(block, pos + 16);
+            pos += rec_len;
+        }
+        tmp.sync_all().map_err(ctx)?;
+        std::fs::rename(&tmp_path, &self.path).map_err(ctx)?;
+        sync_parent_dir(&self.path);
+        self.file = tmp;
+        self.index = new_index;
+        self.end = pos;
+        Ok(())
+    }
+
     /// Bytes of torn tail dropped when this log was opened (0 after a clean
     /// shutdown).
     pub fn dropped_tail_bytes(&self) -> u64 {
@@ -314,6 +369,10 @@ impl DeltaStore for FileDelta {
     fn block_count(&self) -> u64 {
         self.index.len() as u64
     }
+
+    fn compact(&mut self) -> Result<()> {
+        FileDelta::compact(self)
+    }
 }
 
 #[cfg(test)]
@@ -361,6 +420,37 @@ mod tests {
         let mut d = open(&path);
         assert_eq!(d.dropped_tail_bytes(), 0);
         assert_eq!(read(&mut d, 7), Some(vec![77; 512]));
+    }
+
+    #[test]
+    fn compaction_keeps_content_and_reclaims_rewrites() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log");
+        let mut d = open(&path);
+        for v in 1..=4u8 {
+            d.write_blocks(3, &[v; 512]).unwrap();
+        }
+        d.write_blocks(10, &[10; 1024]).unwrap();
+        let rec = u64::from(BS) + RECORD_OVERHEAD;
+        assert_eq!(d.garbage_bytes(), 3 * rec);
+        d.compact().unwrap();
+        assert_eq!(d.garbage_bytes(), 0);
+        assert_eq!(d.log_bytes(), HEADER_LEN + 3 * rec);
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().len(),
+            HEADER_LEN + 3 * rec
+        );
+        assert!(!dir.path().join("log.compact").exists());
+        // Still appendable, and everything survives a reopen.
+        d.write_blocks(5, &[5; 512]).unwrap();
+        assert_eq!(read(&mut d, 3), Some(vec![4; 512]));
+        d.flush().unwrap();
+        drop(d);
+        let mut d = open(&path);
+        assert_eq!(d.block_count(), 4);
+        assert_eq!(read(&mut d, 3), Some(vec![4; 512]));
+        assert_eq!(read(&mut d, 11), Some(vec![10; 512]));
+        assert_eq!(read(&mut d, 5), Some(vec![5; 512]));
     }
 
     #[test]

@@ -48,6 +48,11 @@ pub trait DeltaStore: Send {
     fn flush(&mut self) -> Result<()>;
     /// Number of distinct blocks held.
     fn block_count(&self) -> u64;
+    /// Reclaims space held by overwritten data, if the store keeps any.
+    /// Content is unchanged; on return it is as durable as after `flush`.
+    fn compact(&mut self) -> Result<()> {
+        self.flush()
+    }
 }
 
 /// How many leading bytes of the base [`base_fingerprint`] hashes: 8 KiB
@@ -127,6 +132,12 @@ impl<B: BlockDevice, S: DeltaStore> OverlayDevice<B, S> {
     /// Number of blocks that differ from the base (written at least once).
     pub fn delta_blocks(&self) -> u64 {
         self.delta.block_count()
+    }
+
+    /// Reclaims delta space held by overwritten blocks (see
+    /// [`DeltaStore::compact`]); also flushes.
+    pub fn compact(&mut self) -> Result<()> {
+        self.delta.compact()
     }
 
     pub fn into_parts(self) -> (B, S) {
