@@ -92,11 +92,11 @@ impl<D: BlockDevice> CacheDevice<D> {
     }
 
     /// Cached blocks not yet written below.
-    pub fn dirty_blocks(&mut self) -> usize {
+    pub fn dirty_blocks(&self) -> usize {
         self.lru
             .keys()
             .into_iter()
-            .filter(|&k| self.lru.peek_mut(k).is_some_and(|e| e.dirty))
+            .filter(|&k| self.lru.peek(k).is_some_and(|e| e.dirty))
             .count()
     }
 
@@ -222,7 +222,7 @@ impl<D: BlockDevice> BlockDevice for CacheDevice<D> {
             .lru
             .keys()
             .into_iter()
-            .filter(|&k| self.lru.peek_mut(k).is_some_and(|e| e.dirty))
+            .filter(|&k| self.lru.peek(k).is_some_and(|e| e.dirty))
             .collect();
         dirty.sort_unstable();
         let bs = self.block_size() as usize;

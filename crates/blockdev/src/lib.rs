@@ -42,6 +42,8 @@ pub use cache::{CacheDevice, CacheStats, IntoInnerError};
 pub use device::{check_request, read_at, validate_block_size, write_at, BlockDevice};
 pub use error::{BlockError, Result};
 pub use file::FileDevice;
-pub use http::HttpRangeDevice;
+#[cfg(all(feature = "native-http", not(target_arch = "wasm32")))]
+pub use http::UreqFetcher;
+pub use http::{ChunkStore, DirChunkStore, HttpConfig, HttpRangeDevice, RangeFetcher};
 pub use memory::MemoryDevice;
 pub use overlay::{base_fingerprint, DeltaStore, FileDelta, MemoryDelta, OverlayDevice};

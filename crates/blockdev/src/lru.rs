@@ -67,6 +67,12 @@ impl<V> Lru<V> {
         self.slots[i].val.as_mut()
     }
 
+    /// Looks up without changing the order, read-only.
+    pub(crate) fn peek(&self, key: u64) -> Option<&V> {
+        let i = *self.map.get(&key)?;
+        self.slots[i].val.as_ref()
+    }
+
     /// The key that `insert` on a full map would evict.
     pub(crate) fn lru_key(&self) -> Option<u64> {
         (self.tail != NIL).then(|| self.slots[self.tail].key)

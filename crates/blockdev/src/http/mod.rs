@@ -274,6 +274,14 @@ fn parse_content_range(v: &str) -> Option<(u64, u64, Option<u64>)> {
     Some((a.trim().parse().ok()?, b.trim().parse().ok()?, total))
 }
 
+#[cfg(all(feature = "native-http", not(target_arch = "wasm32")))]
+impl HttpRangeDevice<UreqFetcher> {
+    /// Opens `url` with the native client ([`UreqFetcher::new`]).
+    pub fn open_url(url: impl Into<String>, config: HttpConfig) -> Result<Self> {
+        Self::open(UreqFetcher::new(url), config)
+    }
+}
+
 impl<F: RangeFetcher> HttpRangeDevice<F> {
     /// Opens the image: learns its size and ETag (HEAD, or a one-byte ranged
     /// GET if HEAD gives no length). Sleeps between retries for real and uses

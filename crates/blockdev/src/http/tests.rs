@@ -539,6 +539,32 @@ fn overlay_on_http_keeps_writes_local() {
 }
 
 #[test]
+fn persistent_overlay_refuses_a_changed_remote_image() {
+    let srv = TestServer::start(image(4 * CHUNK as usize));
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("root.overlay");
+    {
+        let (dev, _) = open(&srv, config(0));
+        let mut o = crate::OverlayDevice::open(dev, &log).unwrap();
+        o.write_blocks(5, &[1; 4096]).unwrap();
+        o.flush().unwrap();
+    }
+    let (dev, _) = open(&srv, config(0));
+    let mut o = crate::OverlayDevice::open(dev, &log).unwrap();
+    let mut b = vec![0; 4096];
+    o.read_blocks(5, &mut b).unwrap();
+    assert_eq!(b, vec![1; 4096]);
+    drop(o);
+    // Same bytes, new ETag: the server says it is another image.
+    srv.set(|s| s.etag = "\"v2\"".into());
+    let (dev, _) = open(&srv, config(0));
+    assert!(matches!(
+        crate::OverlayDevice::open(dev, &log),
+        Err(BlockError::Invalid(_))
+    ));
+}
+
+#[test]
 fn content_range_parsing() {
     assert_eq!(
         parse_content_range("bytes 0-99/1000"),
