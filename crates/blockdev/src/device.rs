@@ -236,3 +236,44 @@ pub fn write_at<D: BlockDevice + ?Sized>(dev: &mut D, offset: u64, buf: &[u8]) -
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::{Op, Recorder};
+    use crate::MemoryDevice;
+
+    #[test]
+    fn write_at_reads_only_the_partial_end_blocks() {
+        let mut d = Recorder::new(MemoryDevice::new(512, 8).unwrap());
+        write_at(&mut d, 100, &[1; 2000]).unwrap(); // 100..2100: blocks 0..=4
+        assert_eq!(
+            d.ops(),
+            vec![
+                Op::Read(0, 1),
+                Op::Write(0, 1),
+                Op::Write(1, 3),
+                Op::Read(4, 1),
+                Op::Write(4, 1)
+            ]
+        );
+        d.clear_ops();
+        write_at(&mut d, 1024, &[2; 1024]).unwrap();
+        assert_eq!(d.ops(), vec![Op::Write(2, 2)]);
+        d.clear_ops();
+        let mut b = [0; 10];
+        read_at(&mut d, 510, &mut b).unwrap(); // straddles blocks 0 and 1
+        assert_eq!(d.ops(), vec![Op::Read(0, 1), Op::Read(1, 1)]);
+        assert_eq!(b, [1; 10]);
+    }
+
+    #[test]
+    fn block_sizes() {
+        for ok in [512, 1024, 4096, 65536] {
+            validate_block_size(ok).unwrap();
+        }
+        for bad in [0, 256, 1000, 3072, 131072] {
+            assert!(validate_block_size(bad).is_err());
+        }
+    }
+}

@@ -35,7 +35,8 @@
 //! disk. A crash can only damage records appended after the last `flush`:
 //! they form the tail that replay drops. The header is written and synced
 //! (with the directory entry) when the file is created, before any record,
-//! so a file shorter than a header holds no data and is re-initialised.
+//! so a file shorter than a header holds no data: it is re-initialised if
+//! its bytes are a prefix of our header or all zero, and refused otherwise.
 //!
 //! # Compaction
 //!
@@ -129,7 +130,18 @@ impl FileDelta {
         let len = file.metadata().map_err(ctx)?.len();
         let want = header(block_size, base_blocks, fingerprint);
         if len < HEADER_LEN {
-            // New (or created but never initialised): write the header.
+            // New, or created but never fully initialised: a crash while
+            // writing the header leaves a prefix of it (or zeros). Anything
+            // else is someone else's file, which we must not overwrite.
+            let mut got = vec![0u8; len as usize];
+            hostio::read_exact_at(&mut file, &mut got, 0).map_err(ctx)?;
+            let ours = got.iter().all(|&b| b == 0) || want.starts_with(&got);
+            if !ours {
+                return Err(BlockError::Invalid(format!(
+                    "{}: not a wasmpod overlay (short file)",
+                    path.display()
+                )));
+            }
             file.set_len(0).map_err(ctx)?;
             hostio::write_all_at(&mut file, &want, 0).map_err(ctx)?;
             file.sync_all().map_err(ctx)?;
@@ -498,6 +510,14 @@ mod tests {
     fn short_file_is_reinitialised_and_other_bases_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("log");
+        // Not a prefix of our header: someone else's file, left alone.
+        std::fs::write(&path, b"hello").unwrap();
+        assert!(matches!(
+            FileDelta::open(&path, BS, 64, 0xF00D),
+            Err(BlockError::Invalid(_))
+        ));
+        assert_eq!(std::fs::read(&path).unwrap(), b"hello");
+        // A header cut short by a crash is re-initialised.
         std::fs::write(&path, b"WPOD").unwrap();
         let mut d = open(&path);
         assert_eq!(d.block_count(), 0);
