@@ -203,11 +203,13 @@ pub struct HttpConfig {
 }
 
 impl Default for HttpConfig {
-    /// 4 KiB blocks (what `mke2fs` picks for images of 512 MiB and more;
-    /// smaller filesystem blocks work through [`read_at`](crate::read_at)).
+    /// 1 KiB blocks: the smallest ext2 block size, so it divides the block
+    /// size of any ext2 image (`mke2fs` uses 1 KiB for small filesystems,
+    /// 4 KiB for large ones) and the ext2 driver can sit on top directly.
+    /// Larger blocks mean fewer cache entries and overlay records.
     fn default() -> Self {
         Self {
-            block_size: 4096,
+            block_size: 1024,
             chunk_size: DEFAULT_CHUNK_SIZE,
             readahead_chunks: DEFAULT_READAHEAD_CHUNKS,
             cache_chunks: DEFAULT_CACHE_CHUNKS,

@@ -251,6 +251,17 @@ fn reads_match_the_image_and_writes_are_refused() {
 }
 
 #[test]
+fn default_config_serves_any_ext2_block_size() {
+    let data = image(CHUNK as usize * 2);
+    let srv = TestServer::start(data.clone());
+    let mut dev = HttpRangeDevice::open(srv.fetcher(), HttpConfig::default()).unwrap();
+    assert_eq!(dev.block_size(), 1024);
+    let mut b = vec![0; 1024];
+    dev.read_blocks(1, &mut b).unwrap(); // where ext2 keeps its superblock
+    assert_eq!(b, data[1024..2048]);
+}
+
+#[test]
 fn sequential_reads_trigger_readahead_in_one_request() {
     let data = image(16 * CHUNK as usize);
     let srv = TestServer::start(data.clone());
