@@ -331,6 +331,39 @@ fn a_read_spanning_chunks_is_one_request() {
 }
 
 #[test]
+fn requests_never_outgrow_a_tiny_chunk_cache() {
+    let data = image(8 * CHUNK as usize);
+    let srv = TestServer::start(data.clone());
+    let (mut dev, _) = open(
+        &srv,
+        HttpConfig {
+            cache_chunks: 2,
+            ..config(4)
+        },
+    );
+    let mut all = vec![0; data.len()];
+    dev.read_blocks(0, &mut all).unwrap();
+    assert_eq!(all, data);
+    let c = u64::from(CHUNK);
+    // At most two chunks per request, so nothing fetched is evicted unread.
+    assert_eq!(
+        srv.gets(),
+        vec![
+            range(0, 2 * c - 1),
+            range(2 * c, 4 * c - 1),
+            range(4 * c, 6 * c - 1),
+            range(6 * c, 8 * c - 1)
+        ]
+    );
+    // Sequential single-block reads with read-ahead stay correct too.
+    let mut blk = vec![0; 4096];
+    for b in 0..dev.num_blocks() {
+        dev.read_blocks(b, &mut blk).unwrap();
+        assert_eq!(blk[..], data[b as usize * 4096..][..4096]);
+    }
+}
+
+#[test]
 fn transient_failures_are_retried_with_exponential_backoff() {
     let data = image(4 * CHUNK as usize);
     let srv = TestServer::start(data.clone());
