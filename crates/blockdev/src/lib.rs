@@ -15,7 +15,7 @@
 //! assert_eq!(b, [1; 1024]);
 //! ```
 //!
-//! Modules: [`memory`] (Vec), [`file`] (host file), [`cache`] (LRU
+//! Modules: [`memory`] (Vec), [`file`](mod@file) (host file), [`cache`] (LRU
 //! write-back), [`overlay`] (copy-on-write delta, persistent or in memory),
 //! [`http`] (HTTP range requests). Byte-addressed helpers [`read_at`] and
 //! [`write_at`] work on any device.

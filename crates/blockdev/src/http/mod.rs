@@ -33,6 +33,7 @@
 //! used, since nothing would tell a changed image apart), eviction in the
 //! chunk store.
 
+mod memory;
 #[cfg(all(feature = "native-http", not(target_arch = "wasm32")))]
 mod native;
 mod store;
@@ -46,6 +47,7 @@ use crate::device::{check_request, validate_block_size, BlockDevice};
 use crate::error::{BlockError, Result};
 use crate::lru::Lru;
 
+pub use memory::MemoryFetcher;
 #[cfg(all(feature = "native-http", not(target_arch = "wasm32")))]
 pub use native::UreqFetcher;
 pub use store::{ChunkStore, DirChunkStore, ImageKey};
