@@ -11,7 +11,9 @@
 //! size, ETag and chunk size, so a warm start fetches nothing it already has.
 //!
 //! The HTTP client is behind [`RangeFetcher`], so the browser's io worker can
-//! supply `fetch`; natively [`UreqFetcher`] (feature `native-http`) uses ureq.
+//! supply `fetch`; natively [`UreqFetcher`] (feature `native-http`, on by
+//! default) uses ureq, and [`MemoryFetcher`] serves bytes in memory for
+//! socket-free tests of the layers above.
 //! Every answer is checked here, the same way for all clients:
 //! - a `200` to a ranged GET means the server ignored `Range`: `Invalid`
 //!   (the native client does not read such a body, so a multi-GiB image is
