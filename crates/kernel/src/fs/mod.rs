@@ -11,18 +11,37 @@ pub mod procfs;
 pub mod rw;
 pub mod syscalls;
 
+// fs-fd: pipes, fd duplication, fcntl, locks, readiness, eventfd, sendfile.
+pub mod dup;
+pub mod epoll;
+pub mod eventfd;
+pub mod fcntl;
+pub mod lock;
+pub mod pipe;
+pub mod poll;
+pub mod select;
+pub mod sendfile;
+#[cfg(test)]
+pub(crate) mod testfile;
+
 pub use fdtable::{FdEntry, FdTable};
 pub use file::{FileOps, OpenFile};
 pub use inode::{DirEntry, FsStats, Inode, Metadata, NodeKind, SetAttr, Timespec};
 
 /// Global filesystem state: the mount table and the root.
-pub struct FsGlobal {}
+pub struct FsGlobal {
+    /// fs-fd: pipe inode numbers and the pipes of open FIFOs.
+    pub pipes: pipe::PipeGlobal,
+    /// fs-fd: POSIX record locks, flock locks and per-description fcntl
+    /// settings (F_SETOWN, F_SETSIG).
+    pub locks: lock::LockGlobal,
+}
 
 impl FsGlobal {
     /// The initial mounts: a tmpfs root with /tmp, /dev (devfs), /proc
     /// (procfs) and /home/user.
     pub fn new() -> Self {
-        FsGlobal {}
+        FsGlobal { pipes: pipe::PipeGlobal::default(), locks: lock::LockGlobal::default() }
     }
 }
 
@@ -41,7 +60,9 @@ pub struct FsContext {}
 /// record locks on the file (fcntl(2): "If a process closes any file
 /// descriptor referring to a file, then all of the process's locks on that
 /// file are released").
-pub fn close_hook(_ctx: &mut crate::kernel::Ctx, _fd: i32, _entry: &FdEntry) {}
+pub fn close_hook(ctx: &mut crate::kernel::Ctx, _fd: i32, entry: &FdEntry) {
+    lock::release_posix_on_close(ctx, &entry.file);
+}
 
 /// Resolves `path` relative to `dirfd` (`AT_FDCWD` for the cwd) to an
 /// inode, following a final symlink when `follow` is set. Used by execve,
