@@ -53,7 +53,9 @@ fn test() -> Result<(), String> {
     step("format check");
     run(cargo().args(["fmt", "--all", "--", "--check"]).current_dir(&root))?;
     step("clippy");
-    run(cargo().args(["clippy", "--workspace", "--all-targets", "--quiet", "--", "-D", "warnings"]).current_dir(&root))?;
+    run(cargo()
+        .args(["clippy", "--workspace", "--all-targets", "--quiet", "--", "-D", "warnings"])
+        .current_dir(&root))?;
     step("tests");
     run(cargo().args(["test", "--workspace"]).current_dir(&root))?;
     step("kernel builds for the browser (wasm32-wasip1-threads)");
