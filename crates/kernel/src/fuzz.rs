@@ -29,7 +29,7 @@ impl Rng {
     pub fn new(seed: u64) -> Self {
         Rng(seed)
     }
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -40,7 +40,7 @@ impl Rng {
         if n == 0 {
             0
         } else {
-            self.next() % n
+            self.next_u64() % n
         }
     }
     pub fn chance(&mut self, percent: u64) -> bool {
@@ -102,7 +102,7 @@ fn new_actor(h: &Harness, parent: Option<&Proc>, rng: &mut Rng) -> Actor {
     let bufs = (0..4)
         .map(|_| {
             let b = proc.alloc(BUF_LEN);
-            let junk: Vec<u8> = (0..BUF_LEN).map(|_| rng.next() as u8).collect();
+            let junk: Vec<u8> = (0..BUF_LEN).map(|_| rng.next_u64() as u8).collect();
             proc.write(b, &junk);
             b
         })
@@ -127,9 +127,9 @@ fn gen_arg(rng: &mut Rng, a: &Actor) -> u64 {
         5 => a.paths[rng.below(a.paths.len() as u64) as usize],
         6 => 0, // NULL
         7 => [0xffff_fff0u64, mem_size - 2, mem_size, 0x8000_0000][rng.below(4) as usize],
-        8 => u64::from(rng.next() as u32),
+        8 => u64::from(rng.next_u64() as u32),
         9 => 1 << rng.below(32), // one flag bit
-        10 => u64::from(rng.next() as u32 & rng.next() as u32 & rng.next() as u32), // few bits
+        10 => u64::from(rng.next_u64() as u32 & rng.next_u64() as u32 & rng.next_u64() as u32), // few bits
         _ => [BUF_LEN as u64, 64, 1, 0x7fff_ffff, 0xffff_ffff][rng.below(5) as usize],
     }
 }
@@ -294,7 +294,7 @@ mod tests {
     fn rng_is_deterministic() {
         let (mut a, mut b) = (super::Rng::new(3), super::Rng::new(3));
         for _ in 0..100 {
-            assert_eq!(a.next(), b.next());
+            assert_eq!(a.next_u64(), b.next_u64());
         }
     }
 }
