@@ -134,3 +134,79 @@ pub const SYSCALLS: &[Entry] = &[
     partial(SYS_sysinfo, sys_sysinfo, "fixed total RAM, no load averages"),
     sup(SYS_getrandom, sys_getrandom),
 ];
+
+#[cfg(test)]
+mod tests {
+    use wasmpod_abi::misc::{sysinfo, utsname, GRND_INSECURE, GRND_NONBLOCK, GRND_RANDOM};
+    use wasmpod_abi::syscalls::*;
+    use wasmpod_abi::Errno;
+
+    use crate::process::testutil::*;
+    use crate::process::Credentials;
+    use crate::testing::Harness;
+
+    fn cstr(f: &[u8]) -> &[u8] {
+        &f[..f.iter().position(|&c| c == 0).unwrap_or(f.len())]
+    }
+
+    #[test]
+    fn uname_describes_the_pod() {
+        let h = Harness::new();
+        let p = h.process(None);
+        let b = p.alloc(390);
+        assert_eq!(p.sys(SYS_uname, &[u64::from(b)]), 0);
+        let u: utsname = p.read_struct(b);
+        assert_eq!(cstr(&u.sysname), b"Linux");
+        assert_eq!(cstr(&u.nodename), b"wasmpod");
+        assert_eq!(cstr(&u.release), super::RELEASE.as_bytes());
+        assert_eq!(cstr(&u.machine), b"wasm32");
+        assert_eq!(cstr(&u.domainname), b"(none)");
+        assert_eq!(p.sys(SYS_uname, &[0xffff_ff00]), e(Errno::EFAULT));
+    }
+
+    #[test]
+    fn sethostname_needs_root_and_at_most_64_bytes() {
+        let h = Harness::new();
+        let p = h.process(None);
+        let name = p.bytes(b"box");
+        assert_eq!(p.sys(SYS_sethostname, &[u64::from(name), 3]), e(Errno::EPERM));
+        let r = h.process_as(None, Credentials::root());
+        let name = r.bytes(b"box");
+        assert_eq!(r.sys(SYS_sethostname, &[u64::from(name), 3]), 0);
+        let long = r.bytes(&[b'x'; 65]);
+        assert_eq!(r.sys(SYS_sethostname, &[u64::from(long), 65]), e(Errno::EINVAL));
+        assert_eq!(r.sys(SYS_setdomainname, &[u64::from(long), 64]), 0);
+        let b = r.alloc(390);
+        r.sys(SYS_uname, &[u64::from(b)]);
+        let u: utsname = r.read_struct(b);
+        assert_eq!(cstr(&u.nodename), b"box");
+        assert_eq!(cstr(&u.domainname), &[b'x'; 64][..]);
+    }
+
+    #[test]
+    fn sysinfo_reports_uptime_and_memory() {
+        let h = Harness::new();
+        let p = h.process(None);
+        h.advance_ns(65_000_000_000);
+        let b = p.alloc(64);
+        assert_eq!(p.sys(SYS_sysinfo, &[u64::from(b)]), 0);
+        let s: sysinfo = p.read_struct(b);
+        assert_eq!(s.uptime, 65);
+        assert_eq!(s.totalram, super::TOTAL_RAM);
+        assert_eq!((s.mem_unit, s.procs), (1, 1));
+    }
+
+    #[test]
+    fn getrandom_fills_the_buffer_and_checks_flags() {
+        let h = Harness::new();
+        let p = h.process(None);
+        let b = p.alloc(64);
+        assert_eq!(p.sys(SYS_getrandom, &[u64::from(b), 64, u64::from(GRND_NONBLOCK)]), 64);
+        assert_ne!(p.read(b, 64), vec![0; 64]);
+        assert_eq!(p.sys(SYS_getrandom, &[u64::from(b), 8, u64::from(GRND_RANDOM)]), 8);
+        assert_eq!(p.sys(SYS_getrandom, &[u64::from(b), 8, 8]), e(Errno::EINVAL));
+        assert_eq!(p.sys(SYS_getrandom, &[u64::from(b), 8, u64::from(GRND_INSECURE | GRND_RANDOM)]), e(Errno::EINVAL));
+        assert_eq!(p.sys(SYS_getrandom, &[0xffff_fff0, 64, 0]), e(Errno::EFAULT));
+        assert_eq!(p.sys(SYS_getrandom, &[u64::from(b), 0, 0]), 0);
+    }
+}

@@ -102,3 +102,93 @@ pub fn sys_set_tid_address(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
     ctx.thread_mut().clear_child_tid = addr;
     Ok(i64::from(ctx.tid))
 }
+
+#[cfg(test)]
+mod tests {
+    use wasmpod_abi::sched::*;
+    use wasmpod_abi::signal::SIGCHLD;
+    use wasmpod_abi::syscalls::*;
+    use wasmpod_abi::Errno;
+
+    use crate::process::testutil::*;
+    use crate::testing::{Harness, HostEvent};
+
+    const THREAD: u32 = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM;
+
+    #[test]
+    fn clone_starts_a_thread_of_the_same_process() {
+        let h = Harness::new();
+        let p = h.process(None);
+        h.platform.take_events();
+        let flags = THREAD | CLONE_SETTLS;
+        let tid = p.sys(SYS_clone, &[u64::from(flags), 0x9000, 0, 0x4000, 0]) as i32;
+        assert!(tid > p.pid);
+        let t = p.as_thread(tid);
+        assert_eq!(t.sys(SYS_gettid, &[]), i64::from(tid));
+        assert_eq!(t.sys(SYS_getpid, &[]), i64::from(p.pid));
+        let ev = h.platform.take_events();
+        match &ev[..] {
+            [HostEvent::StartThread(s)] => {
+                assert_eq!((s.pid, s.tid, s.stack, s.tls), (p.pid, tid, 0x9000, 0x4000));
+            }
+            other => panic!("unexpected events {other:?}"),
+        }
+    }
+
+    #[test]
+    fn tls_is_zero_without_clone_settls() {
+        let h = Harness::new();
+        let p = h.process(None);
+        h.platform.take_events();
+        p.sys(SYS_clone, &[u64::from(THREAD), 0x9000, 0, 0x4000, 0]);
+        let ev = h.platform.take_events();
+        assert!(matches!(&ev[..], [HostEvent::StartThread(s)] if s.tls == 0));
+    }
+
+    #[test]
+    fn parent_settid_writes_the_new_tid() {
+        let h = Harness::new();
+        let p = h.process(None);
+        let ptid = p.alloc(4);
+        let tid = p.sys(SYS_clone, &[u64::from(THREAD | CLONE_PARENT_SETTID), 0x9000, u64::from(ptid), 0, 0]);
+        assert_eq!(i64::from(p.read_i32(ptid)), tid);
+    }
+
+    #[test]
+    fn new_thread_inherits_the_signal_mask() {
+        let h = Harness::new();
+        let p = h.process(None);
+        st(&h, |s| s.procs.threads.get_mut(&p.tid).unwrap().signals.mask = 0b1010);
+        let tid = p.sys(SYS_clone, &[u64::from(THREAD), 0x9000, 0, 0, 0]) as i32;
+        assert_eq!(st(&h, |s| s.procs.threads[&tid].signals.mask), 0b1010);
+    }
+
+    #[test]
+    fn fork_is_enosys() {
+        let h = Harness::new();
+        let p = h.process(None);
+        assert_eq!(p.sys(SYS_clone, &[u64::from(SIGCHLD), 0, 0, 0, 0]), e(Errno::ENOSYS));
+        assert_eq!(p.sys(SYS_clone, &[u64::from(CLONE_VM | CLONE_VFORK | SIGCHLD), 0x9000, 0, 0, 0]), e(Errno::ENOSYS));
+        assert_eq!(p.sys(SYS_clone, &[u64::from(CLONE_VM | SIGCHLD), 0x9000, 0, 0, 0]), e(Errno::ENOSYS));
+    }
+
+    #[test]
+    fn invalid_flag_combinations_are_einval() {
+        let h = Harness::new();
+        let p = h.process(None);
+        let c = |f: u32| p.sys(SYS_clone, &[u64::from(f), 0x9000, 0, 0, 0]);
+        assert_eq!(c(CLONE_VM | CLONE_THREAD), e(Errno::EINVAL), "CLONE_THREAD without CLONE_SIGHAND");
+        assert_eq!(c(CLONE_SIGHAND), e(Errno::EINVAL), "CLONE_SIGHAND without CLONE_VM");
+        assert_eq!(c(CLONE_FS | CLONE_NEWNS), e(Errno::EINVAL));
+        assert_eq!(c(THREAD | CLONE_PIDFD), e(Errno::EINVAL));
+    }
+
+    #[test]
+    fn set_tid_address_returns_the_tid_and_records_the_word() {
+        let h = Harness::new();
+        let p = h.process(None);
+        let tid = p.sys(SYS_clone, &[u64::from(THREAD), 0x9000, 0, 0, 0]) as i32;
+        assert_eq!(p.as_thread(tid).sys(SYS_set_tid_address, &[0x2000]), i64::from(tid));
+        assert_eq!(st(&h, |s| s.procs.threads[&tid].clear_child_tid), 0x2000);
+    }
+}

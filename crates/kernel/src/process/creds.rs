@@ -253,3 +253,155 @@ pub fn sys_setgroups(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
     ctx.process_mut().creds.groups = groups;
     Ok(0)
 }
+
+#[cfg(test)]
+mod tests {
+    use wasmpod_abi::syscalls::*;
+    use wasmpod_abi::Errno;
+
+    use crate::process::testutil::*;
+    use crate::process::Credentials;
+    use crate::testing::{Harness, Proc};
+
+    const KEEP: u64 = u32::MAX as u64;
+
+    fn res(p: &Proc, nr: u32) -> (u32, u32, u32) {
+        let b = p.alloc(12);
+        assert_eq!(p.sys(nr, &[u64::from(b), u64::from(b + 4), u64::from(b + 8)]), 0);
+        (p.read_u32(b), p.read_u32(b + 4), p.read_u32(b + 8))
+    }
+
+    #[test]
+    fn default_user_ids() {
+        let h = Harness::new();
+        let p = h.process(None);
+        for nr in [SYS_getuid, SYS_geteuid, SYS_getgid, SYS_getegid] {
+            assert_eq!(p.sys(nr, &[]), 1000);
+        }
+        assert_eq!(res(&p, SYS_getresuid), (1000, 1000, 1000));
+    }
+
+    #[test]
+    fn unprivileged_setuid_to_a_foreign_id_is_eperm() {
+        let h = Harness::new();
+        let p = h.process(None);
+        assert_eq!(p.sys(SYS_setuid, &[0]), e(Errno::EPERM));
+        assert_eq!(p.sys(SYS_setuid, &[1000]), 0, "own id is fine");
+        assert_eq!(p.sys(SYS_setuid, &[KEEP]), e(Errno::EINVAL));
+    }
+
+    #[test]
+    fn root_setuid_changes_all_three_ids() {
+        let h = Harness::new();
+        let p = h.process_as(None, Credentials::root());
+        assert_eq!(p.sys(SYS_setuid, &[1000]), 0);
+        assert_eq!(res(&p, SYS_getresuid), (1000, 1000, 1000));
+        assert_eq!(p.sys(SYS_setuid, &[0]), e(Errno::EPERM), "privilege is gone for good");
+        assert_eq!(p.sys(SYS_setfsuid, &[KEEP]), 1000, "fs id followed");
+    }
+
+    #[test]
+    fn saved_root_lets_euid_switch_back() {
+        let h = Harness::new();
+        let p = h.process_as(None, Credentials::root());
+        assert_eq!(p.sys(SYS_setresuid, &[1000, 1000, 0]), 0);
+        assert_eq!(p.sys(SYS_geteuid, &[]), 1000);
+        assert_eq!(p.sys(SYS_setuid, &[0]), 0, "unprivileged setuid to the saved id");
+        assert_eq!(res(&p, SYS_getresuid), (1000, 0, 0));
+    }
+
+    #[test]
+    fn setreuid_swap_updates_the_saved_id() {
+        let h = Harness::new();
+        let p = h.process_as(None, Credentials::root());
+        assert_eq!(p.sys(SYS_setresuid, &[1000, 2000, 2000]), 0);
+        // Unprivileged swap of real and effective.
+        assert_eq!(p.sys(SYS_setreuid, &[2000, 1000]), 0);
+        assert_eq!(res(&p, SYS_getresuid), (2000, 1000, 1000), "ruid set → suid = new euid");
+        assert_eq!(p.sys(SYS_setreuid, &[3000, KEEP]), e(Errno::EPERM));
+        assert_eq!(p.sys(SYS_setreuid, &[KEEP, 3000]), e(Errno::EPERM));
+    }
+
+    #[test]
+    fn setreuid_effective_equal_to_real_keeps_saved() {
+        let h = Harness::new();
+        let p = h.process_as(None, Credentials::root());
+        p.sys(SYS_setresuid, &[1000, 2000, 3000]);
+        assert_eq!(p.sys(SYS_setreuid, &[KEEP, 1000]), 0);
+        assert_eq!(res(&p, SYS_getresuid), (1000, 1000, 3000));
+        assert_eq!(p.sys(SYS_setreuid, &[KEEP, 3000]), 0, "to the saved id is allowed");
+        assert_eq!(res(&p, SYS_getresuid), (1000, 3000, 3000));
+    }
+
+    #[test]
+    fn setresuid_unprivileged_must_pick_current_ids() {
+        let h = Harness::new();
+        let p = h.process_as(None, Credentials::root());
+        p.sys(SYS_setresuid, &[1000, 2000, 3000]);
+        assert_eq!(p.sys(SYS_setresuid, &[3000, 1000, 2000]), 0);
+        assert_eq!(res(&p, SYS_getresuid), (3000, 1000, 2000));
+        assert_eq!(p.sys(SYS_setresuid, &[4000, KEEP, KEEP]), e(Errno::EPERM));
+        assert_eq!(res(&p, SYS_getresuid), (3000, 1000, 2000), "nothing changed on failure");
+    }
+
+    #[test]
+    fn setresgid_and_getresgid() {
+        let h = Harness::new();
+        let p = h.process(None);
+        assert_eq!(p.sys(SYS_setresgid, &[KEEP, KEEP, KEEP]), 0);
+        assert_eq!(p.sys(SYS_setresgid, &[0, KEEP, KEEP]), e(Errno::EPERM));
+        assert_eq!(res(&p, SYS_getresgid), (1000, 1000, 1000));
+        let r = h.process_as(None, Credentials::root());
+        assert_eq!(r.sys(SYS_setresgid, &[5, 6, 7]), 0);
+        assert_eq!(res(&r, SYS_getresgid), (5, 6, 7));
+        assert_eq!(r.sys(SYS_getegid, &[]), 6);
+    }
+
+    #[test]
+    fn setgid_unprivileged_follows_the_uid_rules() {
+        let h = Harness::new();
+        let p = h.process(None);
+        assert_eq!(p.sys(SYS_setgid, &[0]), e(Errno::EPERM));
+        assert_eq!(p.sys(SYS_setgid, &[1000]), 0);
+        assert_eq!(p.sys(SYS_setregid, &[KEEP, 0]), e(Errno::EPERM));
+    }
+
+    #[test]
+    fn setfsuid_returns_the_old_id_and_never_fails() {
+        let h = Harness::new();
+        let p = h.process(None);
+        assert_eq!(p.sys(SYS_setfsuid, &[0]), 1000, "refused silently");
+        assert_eq!(p.sys(SYS_setfsuid, &[KEEP]), 1000);
+        let r = h.process_as(None, Credentials::root());
+        assert_eq!(r.sys(SYS_setfsuid, &[1234]), 0);
+        assert_eq!(r.sys(SYS_setfsuid, &[KEEP]), 1234);
+        assert_eq!(r.sys(SYS_setfsgid, &[55]), 0);
+        assert_eq!(r.sys(SYS_setfsgid, &[KEEP]), 55);
+    }
+
+    #[test]
+    fn setgroups_needs_root_and_getgroups_reports_sorted() {
+        let h = Harness::new();
+        let p = h.process(None);
+        let list = p.bytes(&[3, 0, 0, 0, 1, 0, 0, 0]);
+        assert_eq!(p.sys(SYS_setgroups, &[2, u64::from(list)]), e(Errno::EPERM));
+        let r = h.process_as(None, Credentials::root());
+        let list = r.bytes(&[3, 0, 0, 0, 1, 0, 0, 0]);
+        assert_eq!(r.sys(SYS_setgroups, &[2, u64::from(list)]), 0);
+        assert_eq!(r.sys(SYS_getgroups, &[0, 0]), 2, "size 0 counts");
+        let out = r.alloc(8);
+        assert_eq!(r.sys(SYS_getgroups, &[2, u64::from(out)]), 2);
+        assert_eq!((r.read_u32(out), r.read_u32(out + 4)), (1, 3));
+        assert_eq!(r.sys(SYS_getgroups, &[1, u64::from(out)]), e(Errno::EINVAL), "list too small");
+        assert_eq!(r.sys(SYS_setgroups, &[65537, u64::from(list)]), e(Errno::EINVAL));
+    }
+
+    #[test]
+    fn children_inherit_credentials() {
+        let h = Harness::new();
+        let r = h.process_as(None, Credentials::root());
+        r.sys(SYS_setresuid, &[7, 7, 7]);
+        r.sys(SYS_vfork, &[]);
+        assert_eq!(r.sys(SYS_getuid, &[]), 7);
+    }
+}

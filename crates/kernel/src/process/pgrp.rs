@@ -93,3 +93,105 @@ pub fn sys_setsid(ctx: &mut Ctx, _a: &SyscallArgs) -> Result<i64> {
     ctx.notify();
     Ok(i64::from(me))
 }
+
+#[cfg(test)]
+mod tests {
+    use wasmpod_abi::syscalls::*;
+    use wasmpod_abi::Errno;
+
+    use crate::process::testutil::*;
+    use crate::testing::Harness;
+
+    #[test]
+    fn setpgid_zero_zero_makes_a_new_group() {
+        let h = Harness::new();
+        let init = h.process(None);
+        let p = h.process(Some(&init));
+        assert_eq!(p.sys(SYS_getpgid, &[0]), i64::from(init.pid));
+        assert_eq!(p.sys(SYS_setpgid, &[0, 0]), 0);
+        assert_eq!(p.sys(SYS_getpgid, &[0]), i64::from(p.pid));
+        assert_eq!(init.sys(SYS_getpgid, &[p.pid as u64]), i64::from(p.pid));
+    }
+
+    #[test]
+    fn parent_can_move_a_child_into_an_existing_group() {
+        let h = Harness::new();
+        let init = h.process(None);
+        let shell = h.process(Some(&init));
+        shell.sys(SYS_setsid, &[]);
+        let a = h.process(Some(&shell));
+        let b = h.process(Some(&shell));
+        assert_eq!(shell.sys(SYS_setpgid, &[a.pid as u64, a.pid as u64]), 0);
+        assert_eq!(shell.sys(SYS_setpgid, &[b.pid as u64, a.pid as u64]), 0);
+        assert_eq!(b.sys(SYS_getpgid, &[0]), i64::from(a.pid));
+    }
+
+    #[test]
+    fn setpgid_on_a_child_after_execve_is_eacces() {
+        let h = Harness::new();
+        let init = h.process(None);
+        let child = h.process(Some(&init));
+        st(&h, |s| s.procs.procs.get_mut(&child.pid).unwrap().did_exec = true);
+        assert_eq!(init.sys(SYS_setpgid, &[child.pid as u64, 0]), e(Errno::EACCES));
+        assert_eq!(child.sys(SYS_setpgid, &[0, 0]), 0, "the child itself still may");
+    }
+
+    #[test]
+    fn setpgid_on_a_session_leader_is_eperm() {
+        let h = Harness::new();
+        let init = h.process(None);
+        assert_eq!(init.sys(SYS_setpgid, &[0, 0]), e(Errno::EPERM));
+        let child = h.process(Some(&init));
+        child.sys(SYS_setsid, &[]);
+        assert_eq!(child.sys(SYS_setpgid, &[0, 0]), e(Errno::EPERM));
+    }
+
+    #[test]
+    fn setpgid_on_a_child_in_another_session_is_eperm() {
+        let h = Harness::new();
+        let init = h.process(None);
+        let child = h.process(Some(&init));
+        child.sys(SYS_setsid, &[]);
+        assert_eq!(init.sys(SYS_setpgid, &[child.pid as u64, init.pid as u64]), e(Errno::EPERM));
+    }
+
+    #[test]
+    fn setpgid_on_a_stranger_is_esrch() {
+        let h = Harness::new();
+        let init = h.process(None);
+        let a = h.process(Some(&init));
+        let b = h.process(Some(&init));
+        assert_eq!(a.sys(SYS_setpgid, &[b.pid as u64, 0]), e(Errno::ESRCH));
+        assert_eq!(a.sys(SYS_setpgid, &[9999, 0]), e(Errno::ESRCH));
+    }
+
+    #[test]
+    fn setpgid_into_a_group_that_does_not_exist_is_eperm() {
+        let h = Harness::new();
+        let init = h.process(None);
+        let a = h.process(Some(&init));
+        assert_eq!(a.sys(SYS_setpgid, &[0, 4242]), e(Errno::EPERM));
+        assert_eq!(a.sys(SYS_setpgid, &[0, u32::MAX as u64]), e(Errno::EINVAL), "negative pgid");
+    }
+
+    #[test]
+    fn setsid_by_a_group_leader_is_eperm() {
+        let h = Harness::new();
+        let init = h.process(None);
+        assert_eq!(init.sys(SYS_setsid, &[]), e(Errno::EPERM));
+        let child = h.process(Some(&init));
+        assert_eq!(child.sys(SYS_setsid, &[]), i64::from(child.pid));
+        assert_eq!(child.sys(SYS_getsid, &[0]), i64::from(child.pid));
+        assert_eq!(child.sys(SYS_getpgid, &[0]), i64::from(child.pid));
+        assert_eq!(init.sys(SYS_getsid, &[child.pid as u64]), i64::from(child.pid));
+    }
+
+    #[test]
+    fn getsid_and_getpgid_of_a_missing_process_are_esrch() {
+        let h = Harness::new();
+        let p = h.process(None);
+        assert_eq!(p.sys(SYS_getsid, &[777]), e(Errno::ESRCH));
+        assert_eq!(p.sys(SYS_getpgid, &[777]), e(Errno::ESRCH));
+        assert_eq!(p.sys(SYS_getpgid, &[u32::MAX as u64]), e(Errno::ESRCH));
+    }
+}

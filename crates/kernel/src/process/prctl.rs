@@ -93,3 +93,67 @@ pub fn sys_prctl(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
         _ => return_errno!(EINVAL, "prctl: unsupported option"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use wasmpod_abi::misc::*;
+    use wasmpod_abi::syscalls::*;
+    use wasmpod_abi::Errno;
+
+    use crate::process::testutil::*;
+    use crate::testing::Harness;
+
+    #[test]
+    fn set_name_truncates_to_fifteen_bytes() {
+        let h = Harness::new();
+        let p = h.process(None);
+        let name = p.cstr("a-very-long-thread-name");
+        assert_eq!(p.sys(SYS_prctl, &[u64::from(PR_SET_NAME), name]), 0);
+        let out = p.bytes(&[0xff; 16]);
+        assert_eq!(p.sys(SYS_prctl, &[u64::from(PR_GET_NAME), u64::from(out)]), 0);
+        assert_eq!(p.read(out, 16), b"a-very-long-thr\0");
+    }
+
+    #[test]
+    fn pdeathsig_round_trips_and_rejects_bad_signals() {
+        let h = Harness::new();
+        let p = h.process(None);
+        assert_eq!(p.sys(SYS_prctl, &[u64::from(PR_SET_PDEATHSIG), 9]), 0);
+        let out = p.alloc(4);
+        assert_eq!(p.sys(SYS_prctl, &[u64::from(PR_GET_PDEATHSIG), u64::from(out)]), 0);
+        assert_eq!(p.read_u32(out), 9);
+        assert_eq!(p.sys(SYS_prctl, &[u64::from(PR_SET_PDEATHSIG), 65]), e(Errno::EINVAL));
+    }
+
+    #[test]
+    fn no_new_privs_is_sticky_and_checks_arguments() {
+        let h = Harness::new();
+        let p = h.process(None);
+        assert_eq!(p.sys(SYS_prctl, &[u64::from(PR_GET_NO_NEW_PRIVS), 0, 0, 0, 0]), 0);
+        assert_eq!(p.sys(SYS_prctl, &[u64::from(PR_SET_NO_NEW_PRIVS), 2, 0, 0, 0]), e(Errno::EINVAL));
+        assert_eq!(p.sys(SYS_prctl, &[u64::from(PR_SET_NO_NEW_PRIVS), 1, 0, 0, 1]), e(Errno::EINVAL));
+        assert_eq!(p.sys(SYS_prctl, &[u64::from(PR_SET_NO_NEW_PRIVS), 1, 0, 0, 0]), 0);
+        assert_eq!(p.sys(SYS_prctl, &[u64::from(PR_GET_NO_NEW_PRIVS), 0, 0, 0, 0]), 1);
+    }
+
+    #[test]
+    fn dumpable_and_subreaper_round_trip() {
+        let h = Harness::new();
+        let p = h.process(None);
+        assert_eq!(p.sys(SYS_prctl, &[u64::from(PR_GET_DUMPABLE)]), 1);
+        assert_eq!(p.sys(SYS_prctl, &[u64::from(PR_SET_DUMPABLE), 0]), 0);
+        assert_eq!(p.sys(SYS_prctl, &[u64::from(PR_GET_DUMPABLE)]), 0);
+        assert_eq!(p.sys(SYS_prctl, &[u64::from(PR_SET_DUMPABLE), 2]), e(Errno::EINVAL));
+        let out = p.alloc(4);
+        p.sys(SYS_prctl, &[u64::from(PR_SET_CHILD_SUBREAPER), 1]);
+        assert_eq!(p.sys(SYS_prctl, &[u64::from(PR_GET_CHILD_SUBREAPER), u64::from(out)]), 0);
+        assert_eq!(p.read_u32(out), 1);
+    }
+
+    #[test]
+    fn unknown_option_is_einval() {
+        let h = Harness::new();
+        let p = h.process(None);
+        assert_eq!(p.sys(SYS_prctl, &[0x5999]), e(Errno::EINVAL));
+    }
+}

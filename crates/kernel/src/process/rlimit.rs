@@ -128,3 +128,112 @@ pub fn sys_setrlimit(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
     set_limit(ctx, me, res, new)?;
     Ok(0)
 }
+
+#[cfg(test)]
+mod tests {
+    use wasmpod_abi::misc::*;
+    use wasmpod_abi::syscalls::*;
+    use wasmpod_abi::Errno;
+
+    use crate::process::testutil::*;
+    use crate::process::Credentials;
+    use crate::testing::{Harness, Proc};
+
+    fn get(p: &Proc, pid: i32, res: u32) -> Result<(u64, u64), i64> {
+        let old = p.alloc(16);
+        match p.sys(SYS_prlimit64, &[pid as u32 as u64, u64::from(res), 0, u64::from(old)]) {
+            0 => {
+                let r: rlimit64 = p.read_struct(old);
+                Ok((r.rlim_cur, r.rlim_max))
+            }
+            err => Err(err),
+        }
+    }
+
+    fn set(p: &Proc, pid: i32, res: u32, cur: u64, max: u64) -> i64 {
+        let new = p.put_struct(&rlimit64 { rlim_cur: cur, rlim_max: max });
+        p.sys(SYS_prlimit64, &[pid as u32 as u64, u64::from(res), u64::from(new), 0])
+    }
+
+    #[test]
+    fn default_nofile_limits() {
+        let h = Harness::new();
+        let p = h.process(None);
+        assert_eq!(get(&p, 0, RLIMIT_NOFILE), Ok((1024, 4096)));
+        assert_eq!(get(&p, 0, RLIMIT_AS), Ok((RLIM_INFINITY, RLIM_INFINITY)));
+    }
+
+    #[test]
+    fn soft_above_hard_is_einval() {
+        let h = Harness::new();
+        let p = h.process(None);
+        assert_eq!(set(&p, 0, RLIMIT_NOFILE, 5000, 4096), e(Errno::EINVAL));
+    }
+
+    #[test]
+    fn raising_the_hard_limit_needs_root() {
+        let h = Harness::new();
+        let p = h.process(None);
+        assert_eq!(set(&p, 0, RLIMIT_NOFILE, 100, 200), 0, "lowering is fine");
+        assert_eq!(get(&p, 0, RLIMIT_NOFILE), Ok((100, 200)));
+        assert_eq!(set(&p, 0, RLIMIT_NOFILE, 100, 300), e(Errno::EPERM));
+        let r = h.process_as(None, Credentials::root());
+        assert_eq!(set(&r, 0, RLIMIT_NOFILE, 100, 8192), 0);
+        assert_eq!(set(&r, 0, RLIMIT_NOFILE, 100, (1 << 20) + 1), e(Errno::EPERM), "above nr_open");
+    }
+
+    #[test]
+    fn prlimit_sets_and_returns_old_in_one_call() {
+        let h = Harness::new();
+        let p = h.process(None);
+        let new = p.put_struct(&rlimit64 { rlim_cur: 10, rlim_max: 20 });
+        let old = p.alloc(16);
+        let r = p.sys(SYS_prlimit64, &[0, u64::from(RLIMIT_CORE), u64::from(new), u64::from(old)]);
+        assert_eq!(r, 0);
+        let o: rlimit64 = p.read_struct(old);
+        assert_eq!((o.rlim_cur, o.rlim_max), (0, RLIM_INFINITY));
+        assert_eq!(get(&p, 0, RLIMIT_CORE), Ok((10, 20)));
+    }
+
+    #[test]
+    fn other_users_processes_are_eperm_and_missing_ones_esrch() {
+        let h = Harness::new();
+        let a = h.process(None);
+        let b = h.process_as(None, Credentials::with_ids(2000, 2000));
+        assert_eq!(get(&a, b.pid, RLIMIT_NOFILE), Err(e(Errno::EPERM)));
+        let c = h.process(None);
+        assert_eq!(set(&a, c.pid, RLIMIT_NOFILE, 1, 1), 0, "same user");
+        assert_eq!(get(&c, 0, RLIMIT_NOFILE), Ok((1, 1)));
+        assert_eq!(get(&a, 9999, RLIMIT_NOFILE), Err(e(Errno::ESRCH)));
+    }
+
+    #[test]
+    fn unknown_resource_is_einval() {
+        let h = Harness::new();
+        let p = h.process(None);
+        assert_eq!(get(&p, 0, 16), Err(e(Errno::EINVAL)));
+        let b = p.alloc(8);
+        assert_eq!(p.sys(SYS_getrlimit, &[16, u64::from(b)]), e(Errno::EINVAL));
+    }
+
+    #[test]
+    fn old_getrlimit_uses_32_bit_longs_with_infinity() {
+        let h = Harness::new();
+        let p = h.process(None);
+        let b = p.alloc(8);
+        assert_eq!(p.sys(SYS_getrlimit, &[u64::from(RLIMIT_STACK), u64::from(b)]), 0);
+        assert_eq!((p.read_u32(b), p.read_u32(b + 4)), (8 << 20, u32::MAX));
+        p.write(b, &[64, 0, 0, 0, 128, 0, 0, 0]);
+        assert_eq!(p.sys(SYS_setrlimit, &[u64::from(RLIMIT_NOFILE), u64::from(b)]), 0);
+        assert_eq!(get(&p, 0, RLIMIT_NOFILE), Ok((64, 128)));
+    }
+
+    #[test]
+    fn children_inherit_limits() {
+        let h = Harness::new();
+        let p = h.process(None);
+        set(&p, 0, RLIMIT_NOFILE, 50, 60);
+        let c = h.process(Some(&p));
+        assert_eq!(get(&c, 0, RLIMIT_NOFILE), Ok((50, 60)));
+    }
+}

@@ -59,3 +59,51 @@ pub fn sys_times(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
     let up = ctx.now().saturating_sub(ctx.st.time.boot);
     Ok(i64::from(ticks(up)))
 }
+
+#[cfg(test)]
+mod tests {
+    use wasmpod_abi::misc::rusage;
+    use wasmpod_abi::syscalls::*;
+    use wasmpod_abi::time::tms;
+    use wasmpod_abi::Errno;
+
+    use crate::process::testutil::*;
+    use crate::testing::Harness;
+
+    #[test]
+    fn rusage_self_counts_time_since_start_and_children_after_reap() {
+        let h = Harness::new();
+        let p = h.process(None);
+        let c = h.process(Some(&p));
+        h.advance_ns(3_000_000_000);
+        let ru = p.alloc(152);
+        assert_eq!(p.sys(SYS_getrusage, &[0, u64::from(ru)]), 0);
+        assert_eq!(p.read_struct::<rusage>(ru).ru_utime_sec, 3);
+        assert_eq!(p.sys(SYS_getrusage, &[u32::MAX as u64, u64::from(ru)]), 0);
+        assert_eq!(p.read_struct::<rusage>(ru).ru_utime_sec, 0, "nothing reaped yet");
+        c.call(SYS_exit_group, &[0]);
+        p.sys(SYS_wait4, &[u32::MAX as u64, 0, 0, 0]);
+        assert_eq!(p.sys(SYS_getrusage, &[u32::MAX as u64, u64::from(ru)]), 0);
+        assert_eq!(p.read_struct::<rusage>(ru).ru_utime_sec, 3);
+    }
+
+    #[test]
+    fn rusage_with_unknown_who_is_einval() {
+        let h = Harness::new();
+        let p = h.process(None);
+        let ru = p.alloc(152);
+        assert_eq!(p.sys(SYS_getrusage, &[5, u64::from(ru)]), e(Errno::EINVAL));
+        assert_eq!(p.sys(SYS_getrusage, &[0, 0xffff_ff00]), e(Errno::EFAULT));
+    }
+
+    #[test]
+    fn times_returns_ticks_since_boot() {
+        let h = Harness::new();
+        let p = h.process(None);
+        h.advance_ns(2_000_000_000);
+        let b = p.alloc(16);
+        assert_eq!(p.sys(SYS_times, &[u64::from(b)]), 200);
+        assert_eq!(p.read_struct::<tms>(b).tms_utime, 200);
+        assert_eq!(p.sys(SYS_times, &[0]), 200, "NULL buffer is allowed");
+    }
+}

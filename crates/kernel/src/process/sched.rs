@@ -200,3 +200,97 @@ pub fn sys_getcpu(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
     }
     Ok(0)
 }
+
+#[cfg(test)]
+mod tests {
+    use wasmpod_abi::sched::*;
+    use wasmpod_abi::syscalls::*;
+    use wasmpod_abi::Errno;
+
+    use crate::process::testutil::*;
+    use crate::process::Credentials;
+    use crate::testing::Harness;
+
+    #[test]
+    fn getaffinity_reports_one_cpu() {
+        let h = Harness::new();
+        let p = h.process(None);
+        let m = p.bytes(&[0xff; 8]);
+        assert_eq!(p.sys(SYS_sched_getaffinity, &[0, 8, u64::from(m)]), 4);
+        assert_eq!(p.read(m, 8), [1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff]);
+        assert_eq!(p.sys(SYS_sched_getaffinity, &[0, 2, u64::from(m)]), e(Errno::EINVAL));
+        assert_eq!(p.sys(SYS_sched_getaffinity, &[0, 6, u64::from(m)]), e(Errno::EINVAL));
+        assert_eq!(p.sys(SYS_sched_getaffinity, &[4242, 8, u64::from(m)]), e(Errno::ESRCH));
+    }
+
+    #[test]
+    fn setaffinity_needs_cpu_zero() {
+        let h = Harness::new();
+        let p = h.process(None);
+        let ok = p.bytes(&[3, 0, 0, 0]);
+        let none = p.bytes(&[2, 0, 0, 0]);
+        assert_eq!(p.sys(SYS_sched_setaffinity, &[0, 4, u64::from(ok)]), 0);
+        assert_eq!(p.sys(SYS_sched_setaffinity, &[0, 4, u64::from(none)]), e(Errno::EINVAL));
+    }
+
+    #[test]
+    fn priority_ranges_per_policy() {
+        let h = Harness::new();
+        let p = h.process(None);
+        assert_eq!(p.sys(SYS_sched_get_priority_max, &[u64::from(SCHED_FIFO)]), 99);
+        assert_eq!(p.sys(SYS_sched_get_priority_min, &[u64::from(SCHED_RR)]), 1);
+        assert_eq!(p.sys(SYS_sched_get_priority_max, &[u64::from(SCHED_OTHER)]), 0);
+        assert_eq!(p.sys(SYS_sched_get_priority_min, &[9]), e(Errno::EINVAL));
+        assert_eq!(p.sys(SYS_sched_getscheduler, &[0]), i64::from(SCHED_OTHER));
+    }
+
+    #[test]
+    fn setscheduler_accepts_normal_policies_only() {
+        let h = Harness::new();
+        let p = h.process(None);
+        let zero = p.bytes(&[0; 4]);
+        let ten = p.bytes(&[10, 0, 0, 0]);
+        assert_eq!(p.sys(SYS_sched_setscheduler, &[0, u64::from(SCHED_BATCH), u64::from(zero)]), 0);
+        assert_eq!(p.sys(SYS_sched_setscheduler, &[0, u64::from(SCHED_OTHER), u64::from(ten)]), e(Errno::EINVAL));
+        assert_eq!(p.sys(SYS_sched_setscheduler, &[0, u64::from(SCHED_FIFO), u64::from(ten)]), e(Errno::EPERM));
+        assert_eq!(p.sys(SYS_sched_setparam, &[0, u64::from(ten)]), e(Errno::EINVAL));
+        let out = p.bytes(&[9; 4]);
+        assert_eq!(p.sys(SYS_sched_getparam, &[0, u64::from(out)]), 0);
+        assert_eq!(p.read_u32(out), 0);
+    }
+
+    #[test]
+    fn raising_nice_is_free_lowering_needs_root() {
+        let h = Harness::new();
+        let p = h.process(None);
+        assert_eq!(p.sys(SYS_getpriority, &[u64::from(PRIO_PROCESS), 0]), 20, "nice 0");
+        assert_eq!(p.sys(SYS_setpriority, &[u64::from(PRIO_PROCESS), 0, 5]), 0);
+        assert_eq!(p.sys(SYS_getpriority, &[u64::from(PRIO_PROCESS), 0]), 15);
+        assert_eq!(p.sys(SYS_setpriority, &[u64::from(PRIO_PROCESS), 0, 2]), e(Errno::EACCES));
+        assert_eq!(p.sys(SYS_setpriority, &[u64::from(PRIO_PROCESS), 0, 100]), 0, "clamped to 19");
+        assert_eq!(p.sys(SYS_getpriority, &[u64::from(PRIO_PROCESS), 0]), 1);
+        let r = h.process_as(None, Credentials::root());
+        assert_eq!(r.sys(SYS_setpriority, &[u64::from(PRIO_PROCESS), 0, (-20i32) as u32 as u64]), 0);
+        assert_eq!(r.sys(SYS_getpriority, &[u64::from(PRIO_PROCESS), 0]), 40);
+    }
+
+    #[test]
+    fn priority_of_missing_targets_is_esrch_and_bad_which_einval() {
+        let h = Harness::new();
+        let p = h.process(None);
+        let other = h.process_as(None, Credentials::with_ids(2000, 2000));
+        assert_eq!(p.sys(SYS_getpriority, &[u64::from(PRIO_PROCESS), 4242]), e(Errno::ESRCH));
+        assert_eq!(p.sys(SYS_getpriority, &[7, 0]), e(Errno::EINVAL));
+        assert_eq!(p.sys(SYS_setpriority, &[u64::from(PRIO_PROCESS), other.pid as u64, 10]), e(Errno::EPERM));
+    }
+
+    #[test]
+    fn getcpu_says_cpu_zero_node_zero() {
+        let h = Harness::new();
+        let p = h.process(None);
+        let b = p.bytes(&[0xff; 8]);
+        assert_eq!(p.sys(SYS_getcpu, &[u64::from(b), u64::from(b + 4), 0]), 0);
+        assert_eq!(p.read(b, 8), [0; 8]);
+        assert_eq!(p.sys(SYS_sched_yield, &[]), 0);
+    }
+}

@@ -76,3 +76,97 @@ pub fn sys_vfork(ctx: &mut Ctx, _a: &SyscallArgs) -> Result<i64> {
     ctx.thread_mut().vfork_child = Some(child);
     Ok(0)
 }
+
+#[cfg(test)]
+mod tests {
+    use wasmpod_abi::syscalls::*;
+    use wasmpod_abi::wait::w_exitcode;
+    use wasmpod_abi::Errno;
+
+    use crate::kernel::Action;
+    use crate::process::testutil::*;
+    use crate::testing::Harness;
+
+    #[test]
+    fn vfork_returns_zero_and_later_calls_act_as_the_child() {
+        let h = Harness::new();
+        let init = h.process(None);
+        let parent = h.process(Some(&init));
+        assert_eq!(parent.sys(SYS_vfork, &[]), 0);
+        let child = parent.sys(SYS_getpid, &[]) as i32;
+        assert_ne!(child, parent.pid);
+        assert_eq!(parent.sys(SYS_getppid, &[]), i64::from(parent.pid));
+        assert_eq!(parent.sys(SYS_gettid, &[]), i64::from(child));
+        assert_eq!(ppid(&h, child), parent.pid);
+    }
+
+    #[test]
+    fn child_exit_returns_the_child_pid_to_the_parent_thread() {
+        let h = Harness::new();
+        let init = h.process(None);
+        let parent = h.process(Some(&init));
+        parent.sys(SYS_vfork, &[]);
+        let child = parent.sys(SYS_getpid, &[]);
+        let r = parent.call(SYS_exit_group, &[5]);
+        assert!(matches!(r.action, Action::Return), "the host thread goes on as the parent");
+        assert_eq!(r.value, child);
+        assert_eq!(parent.sys(SYS_getpid, &[]), i64::from(parent.pid));
+        let status = parent.alloc(4);
+        assert_eq!(parent.sys(SYS_wait4, &[child as u64, u64::from(status), 0, 0]), child);
+        assert_eq!(parent.read_i32(status), w_exitcode(5));
+    }
+
+    #[test]
+    fn raw_exit_in_a_vfork_child_also_ends_the_lending() {
+        let h = Harness::new();
+        let parent = h.process(None);
+        parent.sys(SYS_vfork, &[]);
+        let child = parent.sys(SYS_getpid, &[]);
+        let r = parent.call(SYS_exit, &[0]);
+        assert!(matches!(r.action, Action::Return));
+        assert_eq!(r.value, child);
+        assert_eq!(zombie(&h, child as i32), Some(0));
+    }
+
+    #[test]
+    fn the_child_has_its_own_copy_of_the_fd_table() {
+        let h = Harness::new();
+        let parent = h.process(None);
+        let (fd, _) = install_file(&parent, false);
+        parent.sys(SYS_vfork, &[]);
+        assert_eq!(parent.sys(SYS_close, &[fd as u64]), 0, "the child closes its copy");
+        assert_eq!(parent.sys(SYS_close, &[fd as u64]), e(Errno::EBADF));
+        parent.call(SYS_exit_group, &[0]);
+        assert_eq!(parent.sys(SYS_close, &[fd as u64]), 0, "the parent's fd is still open");
+    }
+
+    #[test]
+    fn nested_vforks_unwind_one_level_per_exit() {
+        let h = Harness::new();
+        let parent = h.process(None);
+        parent.sys(SYS_vfork, &[]);
+        let child = parent.sys(SYS_getpid, &[]);
+        parent.sys(SYS_vfork, &[]);
+        let grandchild = parent.sys(SYS_getpid, &[]);
+        assert_eq!(parent.sys(SYS_getppid, &[]), child);
+        assert_eq!(parent.call(SYS_exit_group, &[1]).value, grandchild);
+        assert_eq!(parent.sys(SYS_getpid, &[]), child);
+        assert_eq!(parent.call(SYS_exit_group, &[2]).value, child);
+        assert_eq!(parent.sys(SYS_getpid, &[]), i64::from(parent.pid));
+        // The grandchild was reparented to init (pid 1, the parent here).
+        assert_eq!(zombie(&h, grandchild as i32), Some(w_exitcode(1)));
+    }
+
+    #[test]
+    fn a_vfork_child_changing_its_group_leaves_the_parent_alone() {
+        let h = Harness::new();
+        let init = h.process(None);
+        let parent = h.process(Some(&init));
+        parent.sys(SYS_vfork, &[]);
+        assert_eq!(parent.sys(SYS_setpgid, &[0, 0]), 0);
+        let child = parent.sys(SYS_getpid, &[]);
+        assert_eq!(parent.sys(SYS_getpgid, &[0]), child);
+        parent.call(SYS_exit_group, &[0]);
+        assert_eq!(parent.sys(SYS_getpgid, &[0]), i64::from(init.pid));
+    }
+}
