@@ -697,3 +697,19 @@ fn host_close_from_another_thread_ends_a_blocked_host_read() {
     host.close();
     assert_eq!(t.join().unwrap(), 0);
 }
+
+#[test]
+fn mkfifo_then_open_through_the_vfs_gives_one_pipe() {
+    let h = Harness::new();
+    let p = h.process(None);
+    let at = AT_FDCWD as u32 as u64;
+    let path = p.cstr("/tmp/fifo");
+    let mode = u64::from(wasmpod_abi::fs::S_IFIFO | 0o644);
+    assert_eq!(p.sys(SYS_mknodat, &[at, path, mode, 0]), 0);
+    assert_eq!(p.sys(SYS_openat, &[at, path, u64::from(O_WRONLY | O_NONBLOCK), 0]), ENXIO);
+    let r = p.sys(SYS_openat, &[at, path, u64::from(O_RDONLY | O_NONBLOCK), 0]) as i32;
+    let w = p.sys(SYS_openat, &[at, path, u64::from(O_WRONLY), 0]) as i32;
+    assert!(r >= 0 && w >= 0);
+    assert_eq!(write(&p, w, b"through the fs"), 14);
+    assert_eq!(read(&p, r, 100).unwrap(), b"through the fs");
+}
