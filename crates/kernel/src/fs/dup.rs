@@ -259,3 +259,7 @@ mod tests {
         assert_eq!(p.sys(SYS_close_range, &[0, 4, CLOSE_RANGE_UNSHARE as u64]), 0);
     }
 }
+
+#[cfg(test)]
+#[path = "fd_vfs_tests.rs"]
+mod vfs_tests;
