@@ -34,7 +34,7 @@ use super::eventfd::EventFd;
 use super::file::{FileOps, OpenFile};
 use super::inode::Metadata;
 use super::pipe::PipeEnd;
-use super::poll::{read_timeout, restore_sigmask, set_temp_sigmask};
+use super::poll::{file_no_path, read_timeout, restore_sigmask, set_temp_sigmask};
 use crate::error::{Restart, Result};
 use crate::kernel::Ctx;
 use crate::return_errno;
@@ -211,8 +211,8 @@ pub fn sys_epoll_create1(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
 pub fn sys_epoll_ctl(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
     let (epfd, op, fd, evp) = (a.fd(0), a.u32(1), a.fd(2), a.ptr(3));
     let ev: Option<epoll_event> = if op == EPOLL_CTL_DEL { None } else { Some(ctx.read_struct(evp)?) };
-    let ep_file = ctx.file(epfd)?;
-    let target = ctx.file(fd)?;
+    let ep_file = file_no_path(ctx, epfd)?;
+    let target = file_no_path(ctx, fd)?;
     let kind = target.ops.metadata(ctx)?.mode & S_IFMT;
     if kind == S_IFREG || kind == S_IFDIR {
         return_errno!(EPERM, "epoll_ctl: file does not support poll");
@@ -289,7 +289,7 @@ fn do_epoll_wait(
     if u64::from(events).saturating_add((max * epoll_event::SIZE) as u64) > ctx.mem.size() {
         return_errno!(EFAULT, "epoll_wait: event buffer outside memory");
     }
-    let ep_file = ctx.file(epfd)?;
+    let ep_file = file_no_path(ctx, epfd)?;
     let Some(ep) = ep_file.ops.as_any().downcast_ref::<EpollFile>() else {
         return_errno!(EINVAL, "epoll_wait: not an epoll fd");
     };

@@ -13,8 +13,18 @@ use crate::syscall::SyscallArgs;
 
 /// Implements fcntl(2): `(fd, cmd, arg)` (the 64-bit `fcntl64` of 32-bit
 /// Linux: `struct flock` has 64-bit offsets).
+///
+/// `F_GETLK64`/`F_SETLK64`/`F_SETLKW64` (12–14, what musl on ILP32 calls
+/// `F_GETLK`...) are the same commands: our `struct flock` is always the
+/// 64-bit one.
 pub fn sys_fcntl(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
     let (fd, cmd, arg) = (a.fd(0), a.u32(1), a.u32(2));
+    let cmd = match cmd {
+        F_GETLK64 => F_GETLK,
+        F_SETLK64 => F_SETLK,
+        F_SETLKW64 => F_SETLKW,
+        c => c,
+    };
     let file = ctx.file(fd)?;
     match cmd {
         // fcntl(2): "Duplicate the file descriptor fd using the lowest-numbered
@@ -64,6 +74,8 @@ pub fn sys_fcntl(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
             Ok(0)
         }
         // fcntl(2): "EBADF ... fd is not a pipe" (Linux's pipe_fcntl).
+        // Linux's pipe_fcntl uses fdget (no O_PATH files) and says EBADF.
+        F_GETPIPE_SZ | F_SETPIPE_SZ if file.is_path_only() => return_errno!(EBADF, "pipe fcntl on an O_PATH fd"),
         F_GETPIPE_SZ => {
             let pipe = super::pipe::pipe_of(&file).ok_or(crate::errno!(EBADF, "F_GETPIPE_SZ: not a pipe"))?;
             Ok(pipe.capacity() as i64)

@@ -146,3 +146,40 @@ fn poll_says_a_regular_file_is_always_ready() {
     let got = p.read_struct::<wasmpod_abi::poll::pollfd>(pfd).revents;
     assert_eq!(got & (1 | 4), 1 | 4);
 }
+
+#[test]
+fn o_path_fds_are_invalid_for_poll_select_epoll_and_locks_but_dup_fine() {
+    let h = Harness::new();
+    let p = h.process(None);
+    let f = open(&p, "/tmp", O_PATH);
+    let pfd = p.put_struct(&wasmpod_abi::poll::pollfd { fd: f, events: 1, revents: 0 });
+    assert_eq!(p.sys(SYS_ppoll, &[pfd as u64, 1, 0, 0, 0]), 1);
+    assert_eq!(p.read_struct::<wasmpod_abi::poll::pollfd>(pfd).revents, wasmpod_abi::poll::POLLNVAL);
+    let mut bits = vec![0u8; 128];
+    bits[f as usize / 8] |= 1 << (f % 8);
+    let set = p.bytes(&bits);
+    assert_eq!(p.sys(SYS_pselect6, &[f as u64 + 1, set as u64, 0, 0, 0, 0]), -9);
+    let ep = p.sys(SYS_epoll_create1, &[0]);
+    let ev = p.put_struct(&wasmpod_abi::poll::epoll_event { events: 1, data: 0 });
+    assert_eq!(p.sys(SYS_epoll_ctl, &[ep as u64, 1, f as u64, ev as u64]), -9);
+    assert_eq!(p.sys(SYS_flock, &[f as u64, u64::from(LOCK_SH)]), -9);
+    assert_eq!(setlk(&p, f, F_RDLCK, 0, 0), -9);
+    let d = p.sys(SYS_dup, &[f as u64]);
+    assert!(d >= 0);
+    assert_ne!(p.sys(SYS_fcntl, &[d as u64, u64::from(F_GETFL)]) as u32 & O_PATH, 0);
+}
+
+#[test]
+fn musl_ilp32_lock_command_numbers_work_like_the_plain_ones() {
+    let h = Harness::new();
+    let a = h.process(None);
+    let b = h.process(None);
+    let fa = open(&a, "/tmp/lk64", O_RDWR | O_CREAT);
+    let fb = open(&b, "/tmp/lk64", O_RDWR);
+    let fl = a.put_struct(&flock { l_type: F_WRLCK, l_whence: 0, l_start: 0, l_len: 0, l_pid: 0 });
+    assert_eq!(a.sys(SYS_fcntl, &[fa as u64, u64::from(F_SETLK64), u64::from(fl)]), 0);
+    let q = b.put_struct(&flock { l_type: F_RDLCK, l_whence: 0, l_start: 5, l_len: 1, l_pid: 0 });
+    assert_eq!(b.sys(SYS_fcntl, &[fb as u64, u64::from(F_GETLK64), u64::from(q)]), 0);
+    assert_eq!(b.read_struct::<flock>(q).l_pid, a.pid);
+    assert_eq!(b.sys(SYS_fcntl, &[fb as u64, u64::from(F_SETLK64), u64::from(q)]), EAGAIN);
+}

@@ -86,12 +86,23 @@ pub fn restore_sigmask<T>(ctx: &mut Ctx, old: Option<sigset_t>, r: Result<T>) ->
 
 /// The readiness of `fd` in the calling process, masked like Linux's
 /// `do_pollfd`: the requested events plus `POLLERR`/`POLLHUP` always;
-/// `POLLNVAL` for an fd that is not open.
+/// `POLLNVAL` for an fd that is not open or is an `O_PATH` fd (Linux's
+/// `fdget` in `do_pollfd` does not return those).
 pub fn poll_fd(ctx: &mut Ctx, fd: i32, events: u16) -> u16 {
     match ctx.file(fd) {
-        Ok(file) => file.ops.poll(ctx, &file) & (events | POLLERR | POLLHUP),
-        Err(_) => POLLNVAL,
+        Ok(file) if !file.is_path_only() => file.ops.poll(ctx, &file) & (events | POLLERR | POLLHUP),
+        _ => POLLNVAL,
     }
+}
+
+/// The open file behind `fd` for calls that refuse `O_PATH` fds with
+/// `EBADF` (Linux's `fdget`, as opposed to `fdget_raw`).
+pub fn file_no_path(ctx: &Ctx, fd: i32) -> Result<std::sync::Arc<super::OpenFile>> {
+    let f = ctx.file(fd)?;
+    if f.is_path_only() {
+        return_errno!(EBADF, "O_PATH fd");
+    }
+    Ok(f)
 }
 
 /// Implements ppoll(2): `(fds, nfds, tmo_p, sigmask, sigsetsize)`. poll(2):

@@ -72,7 +72,7 @@ pub fn sys_pselect6(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
     // Every fd named in a set must be open.
     let wanted: Vec<usize> = (0..n).filter(|&fd| bit(&rin, fd) || bit(&win, fd) || bit(&ein, fd)).collect();
     for &fd in &wanted {
-        if ctx.file(fd as i32).is_err() {
+        if super::poll::file_no_path(ctx, fd as i32).is_err() {
             return_errno!(EBADF, "pselect6: fd in a set is not open");
         }
     }
