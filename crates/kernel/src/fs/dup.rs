@@ -16,9 +16,15 @@ use crate::kernel::Ctx;
 use crate::return_errno;
 use crate::syscall::SyscallArgs;
 
-/// The calling process's `RLIMIT_NOFILE` soft limit: fds must be below it.
+/// Linux's `fs.nr_open` default (1024 * 1024): no fd table grows past it,
+/// whatever `RLIMIT_NOFILE` says (setrlimit refuses more; this also keeps
+/// a huge limit from letting dup3/F_DUPFD allocate a giant table).
+pub const NR_OPEN: u64 = 1 << 20;
+
+/// The calling process's `RLIMIT_NOFILE` soft limit (at most [`NR_OPEN`]):
+/// fds must be below it.
 pub fn nofile_limit(ctx: &Ctx) -> u64 {
-    ctx.process().rlimits[RLIMIT_NOFILE as usize].cur
+    ctx.process().rlimits[RLIMIT_NOFILE as usize].cur.min(NR_OPEN)
 }
 
 /// Removes `fd` from the calling process's table and finishes the close
@@ -162,6 +168,19 @@ mod tests {
         pipe(&p, 0);
         assert_eq!(p.sys(SYS_dup, &[0]), 2);
         assert_eq!(p.sys(SYS_dup, &[0]), EMFILE);
+    }
+
+    #[test]
+    fn dup3_target_is_capped_by_nr_open_even_with_unlimited_rlimit() {
+        let h = Harness::new();
+        let p = h.process(None);
+        h.kernel.with_state(|st| {
+            st.procs.procs.get_mut(&p.pid).unwrap().rlimits[wasmpod_abi::misc::RLIMIT_NOFILE as usize].cur = u64::MAX
+        });
+        pipe(&p, 0);
+        assert_eq!(p.sys(SYS_dup3, &[0, 1 << 20, 0]), EBADF);
+        assert_eq!(p.sys(SYS_dup3, &[0, (1 << 20) - 1, 0]), (1 << 20) - 1);
+        assert_eq!(p.sys(SYS_fcntl, &[0, F_DUPFD as u64, 1 << 20]), EINVAL);
     }
 
     #[test]

@@ -644,6 +644,51 @@ impl HostPipe {
         })
     }
 
+    /// Like [`HostPipe::write`] but never blocks: `None` when the pipe is
+    /// full (for hosts that must not block, e.g. an event-driven worker).
+    pub fn try_write(&self, data: &[u8]) -> Option<usize> {
+        if data.is_empty() || self.dir != HostPipeDir::ToGuest {
+            return Some(0);
+        }
+        self.kernel.with_state(|st| {
+            let end = self.end.lock();
+            let Some(end) = end.as_ref() else { return Some(0) };
+            let mut s = end.pipe.inner.lock();
+            if s.readers == 0 {
+                return Some(0);
+            }
+            let n = s.free().min(data.len());
+            if n == 0 {
+                return None;
+            }
+            s.put(&data[..n]);
+            st.notify();
+            Some(n)
+        })
+    }
+
+    /// Like [`HostPipe::read`] but never blocks: `None` when no data is
+    /// there yet and the guest may still write.
+    pub fn try_read(&self, buf: &mut [u8]) -> Option<usize> {
+        if buf.is_empty() || self.dir != HostPipeDir::FromGuest {
+            return Some(0);
+        }
+        self.kernel.with_state(|st| {
+            let end = self.end.lock();
+            let Some(end) = end.as_ref() else { return Some(0) };
+            let mut s = end.pipe.inner.lock();
+            if !s.buf.is_empty() {
+                let n = s.take(buf);
+                st.notify();
+                return Some(n);
+            }
+            if s.writers == 0 {
+                return Some(0);
+            }
+            None
+        })
+    }
+
     /// Closes the host's end: the guest reads EOF (ToGuest) or gets EPIPE
     /// (FromGuest). A blocked `read`/`write` on another host thread returns 0.
     pub fn close(&self) {

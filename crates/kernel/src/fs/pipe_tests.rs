@@ -713,3 +713,24 @@ fn mkfifo_then_open_through_the_vfs_gives_one_pipe() {
     assert_eq!(write(&p, w, b"through the fs"), 14);
     assert_eq!(read(&p, r, 100).unwrap(), b"through the fs");
 }
+
+#[test]
+fn host_try_read_and_try_write_never_block() {
+    let h = Harness::new();
+    let p = h.process(None);
+    let (out_file, out) = h.kernel.host_pipe(HostPipeDir::FromGuest);
+    let (in_file, inp) = h.kernel.host_pipe(HostPipeDir::ToGuest);
+    let ofd = install_file(&p, out_file);
+    let ifd = install_file(&p, in_file);
+    let mut buf = [0u8; 8];
+    assert_eq!(out.try_read(&mut buf), None);
+    write(&p, ofd, b"hi");
+    assert_eq!(out.try_read(&mut buf), Some(2));
+    assert_eq!(&buf[..2], b"hi");
+    assert_eq!(inp.try_write(&vec![0u8; 70_000]), Some(65_536));
+    assert_eq!(inp.try_write(b"x"), None);
+    read_until(&p, ifd, 65_536);
+    assert_eq!(inp.try_write(b"x"), Some(1));
+    p.sys(SYS_close, &[ofd as u64]);
+    assert_eq!(out.try_read(&mut buf), Some(0));
+}

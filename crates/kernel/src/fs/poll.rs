@@ -116,7 +116,8 @@ pub fn sys_ppoll(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
     if u64::from(nfds) > super::dup::nofile_limit(ctx) {
         return_errno!(EINVAL, "ppoll: nfds over RLIMIT_NOFILE");
     }
-    let raw = ctx.read_user_vec(fds, nfds as usize * pollfd::SIZE)?;
+    let bytes = (nfds as usize).checked_mul(pollfd::SIZE).ok_or(crate::errno!(EINVAL, "ppoll: nfds too large"))?;
+    let raw = ctx.read_user_vec(fds, bytes)?;
     let mut pfds: Vec<pollfd> = raw.chunks_exact(pollfd::SIZE).map(pollfd::decode).collect();
     let deadline = read_timeout(ctx, tmo)?;
     let zero = deadline.is_some_and(|d| d <= ctx.now());
