@@ -1,7 +1,7 @@
 //! fcntl(2): fd duplication, fd and status flags, record locks (in
 //! [`super::lock`]), pipe capacity, and the SIGIO owner (stored only).
 //!
-//! Not done: `F_OFD_*` locks, leases, notify, seals (all `EINVAL`, as
+//! Not done: leases, notify, seals (all `EINVAL`, as
 //! Linux says for commands a file doesn't support); `O_ASYNC` sends no SIGIO.
 
 use wasmpod_abi::fcntl::*;
@@ -52,13 +52,14 @@ pub fn sys_fcntl(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
             ctx.notify();
             Ok(0)
         }
-        F_GETLK => {
+        F_GETLK | F_OFD_GETLK => {
             reject_path_only(&file)?;
-            super::lock::fcntl_getlk(ctx, &file, arg)
+            super::lock::fcntl_getlk(ctx, &file, arg, cmd == F_OFD_GETLK)
         }
-        F_SETLK | F_SETLKW => {
+        F_SETLK | F_SETLKW | F_OFD_SETLK | F_OFD_SETLKW => {
             reject_path_only(&file)?;
-            super::lock::fcntl_setlk(ctx, &file, cmd, arg)
+            let wait = cmd == F_SETLKW || cmd == F_OFD_SETLKW;
+            super::lock::fcntl_setlk(ctx, &file, wait, arg, cmd == F_OFD_SETLK || cmd == F_OFD_SETLKW)
         }
         F_GETOWN => Ok(i64::from(ctx.st.fs.locks.owner(&file))),
         F_SETOWN => {
@@ -190,7 +191,7 @@ mod tests {
         let p = h.process(None);
         pipe(&p, 0);
         assert_eq!(p.sys(SYS_fcntl, &[0, 9999]), EINVAL);
-        assert_eq!(p.sys(SYS_fcntl, &[0, F_OFD_SETLK as u64, 0]), EINVAL);
+        assert_eq!(p.sys(SYS_fcntl, &[0, F_NOTIFY as u64, 0]), EINVAL);
         assert_eq!(p.sys(SYS_fcntl, &[42, F_GETFD as u64]), EBADF);
     }
 

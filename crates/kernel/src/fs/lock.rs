@@ -8,14 +8,20 @@
 //! through different opens of one file meet. As in Linux, the two kinds of
 //! locks don't interact.
 //!
-//! Not done: open file description locks (`F_OFD_*`, EINVAL), mandatory
-//! locking, leases, deadlock detection beyond chains of waiting processes.
+//! Open file description locks (`F_OFD_*`) share the record-lock table:
+//! their owner is the description (fcntl(2): "conflicting lock
+//! combinations ... are the same as for traditional record locks"), they
+//! are released when the description's last fd closes, and `F_OFD_GETLK`
+//! reports `l_pid` -1.
+//!
+//! Not done: mandatory locking, leases, deadlock detection beyond chains
+//! of waiting processes (none for OFD locks, as in Linux).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Weak};
 
 use wasmpod_abi::fcntl::{
-    flock, F_RDLCK, F_SETLKW, F_UNLCK, F_WRLCK, LOCK_EX, LOCK_NB, LOCK_SH, LOCK_UN, SEEK_CUR, SEEK_END, SEEK_SET,
+    flock, F_RDLCK, F_UNLCK, F_WRLCK, LOCK_EX, LOCK_NB, LOCK_SH, LOCK_UN, SEEK_CUR, SEEK_END, SEEK_SET,
 };
 
 use super::file::OpenFile;
@@ -28,11 +34,21 @@ use crate::{errno, return_errno};
 /// A file's identity: `(dev, ino)`.
 pub type FileKey = (u64, u64);
 
-/// One POSIX record lock: bytes `start..=end` (`end == u64::MAX`: to the end
-/// of the file however it grows).
+/// Who owns a record lock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LockOwner {
+    /// A traditional POSIX lock of a process.
+    Process(Pid),
+    /// An OFD lock: the address of the open file description (its liveness
+    /// is tracked in `LockGlobal::ofds`).
+    Ofd(usize),
+}
+
+/// One record lock: bytes `start..=end` (`end == u64::MAX`: to the end of
+/// the file however it grows).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RecordLock {
-    pub owner: Pid,
+    pub owner: LockOwner,
     pub start: u64,
     pub end: u64,
     pub write: bool,
@@ -72,12 +88,31 @@ struct DescSettings {
 pub struct LockGlobal {
     posix: HashMap<FileKey, Vec<RecordLock>>,
     waiting: HashMap<Pid, Waiting>,
+    /// Descriptions owning OFD locks, to drop their locks once they die.
+    ofds: HashMap<usize, Weak<OpenFile>>,
     flocks: HashMap<FileKey, Vec<FlockLock>>,
     settings: Vec<DescSettings>,
 }
 
 impl LockGlobal {
-    fn first_conflict(&self, key: FileKey, me: Pid, start: u64, end: u64, write: bool) -> Option<RecordLock> {
+    /// Drops the OFD locks of descriptions that no longer exist (before an
+    /// address could be reused by a new description). True if any went.
+    fn purge_dead_ofds(&mut self) -> bool {
+        let dead: Vec<usize> = self.ofds.iter().filter(|(_, w)| w.strong_count() == 0).map(|(k, _)| *k).collect();
+        if dead.is_empty() {
+            return false;
+        }
+        for d in &dead {
+            self.ofds.remove(d);
+        }
+        self.posix.retain(|_, v| {
+            v.retain(|l| !matches!(l.owner, LockOwner::Ofd(a) if dead.contains(&a)));
+            !v.is_empty()
+        });
+        true
+    }
+
+    fn first_conflict(&self, key: FileKey, me: LockOwner, start: u64, end: u64, write: bool) -> Option<RecordLock> {
         self.posix.get(&key)?.iter().find(|l| l.owner != me && l.overlaps(start, end) && (write || l.write)).copied()
     }
 
@@ -90,9 +125,9 @@ impl LockGlobal {
                 return true;
             }
             let Some(w) = self.waiting.get(&cur) else { return false };
-            match self.first_conflict(w.key, cur, w.start, w.end, w.write) {
-                Some(l) => cur = l.owner,
-                None => return false,
+            match self.first_conflict(w.key, LockOwner::Process(cur), w.start, w.end, w.write) {
+                Some(RecordLock { owner: LockOwner::Process(p), .. }) => cur = p,
+                _ => return false,
             }
         }
         false
@@ -100,7 +135,7 @@ impl LockGlobal {
 
     /// Removes `owner`'s locks on `start..=end`, splitting those that stick
     /// out.
-    fn unlock_range(&mut self, key: FileKey, owner: Pid, start: u64, end: u64) {
+    fn unlock_range(&mut self, key: FileKey, owner: LockOwner, start: u64, end: u64) {
         let Some(list) = self.posix.get_mut(&key) else { return };
         let mut out = Vec::with_capacity(list.len() + 1);
         for l in list.drain(..) {
@@ -124,7 +159,7 @@ impl LockGlobal {
     /// Sets `owner`'s lock on `start..=end` (after the conflict check):
     /// replaces what it had there, then merges touching locks of the same
     /// type.
-    fn apply(&mut self, key: FileKey, owner: Pid, start: u64, end: u64, write: bool) {
+    fn apply(&mut self, key: FileKey, owner: LockOwner, start: u64, end: u64, write: bool) {
         self.unlock_range(key, owner, start, end);
         let list = self.posix.entry(key).or_default();
         let mut new = RecordLock { owner, start, end, write };
@@ -143,7 +178,7 @@ impl LockGlobal {
     }
 
     /// Drops every record lock of `owner` on `key`; true if any was held.
-    fn release_all(&mut self, key: FileKey, owner: Pid) -> bool {
+    fn release_all(&mut self, key: FileKey, owner: LockOwner) -> bool {
         let Some(list) = self.posix.get_mut(&key) else { return false };
         let before = list.len();
         list.retain(|l| l.owner != owner);
@@ -155,7 +190,7 @@ impl LockGlobal {
     }
 
     /// Whether `owner` holds any record lock at all.
-    fn holds_any(&self, owner: Pid) -> bool {
+    fn holds_any(&self, owner: LockOwner) -> bool {
         self.posix.values().any(|v| v.iter().any(|l| l.owner == owner))
     }
 
@@ -170,7 +205,7 @@ impl LockGlobal {
     /// longer has an fd for.
     pub fn process_exited(&mut self, pid: Pid) {
         self.posix.retain(|_, v| {
-            v.retain(|l| l.owner != pid);
+            v.retain(|l| l.owner != LockOwner::Process(pid));
             !v.is_empty()
         });
         self.waiting.remove(&pid);
@@ -221,12 +256,12 @@ pub fn file_key(ctx: &mut Ctx, file: &OpenFile) -> Result<FileKey> {
 /// then all of the process's locks on that file are released, regardless of
 /// the file descriptor(s) on which the locks were obtained."
 pub fn release_posix_on_close(ctx: &mut Ctx, file: &Arc<OpenFile>) {
-    let pid = ctx.pid();
-    if !ctx.st.fs.locks.holds_any(pid) {
+    let owner = LockOwner::Process(ctx.pid());
+    if !ctx.st.fs.locks.holds_any(owner) {
         return;
     }
     if let Ok(key) = file_key(ctx, file) {
-        if ctx.st.fs.locks.release_all(key, pid) {
+        if ctx.st.fs.locks.release_all(key, owner) {
             ctx.notify();
         }
     }
@@ -268,11 +303,28 @@ pub fn flock_range(ctx: &mut Ctx, file: &OpenFile, fl: &flock) -> Result<(u64, u
     Ok((s as u64, end))
 }
 
-/// `F_GETLK`: fcntl(2): "If the lock could be placed, fcntl() does not
-/// actually place it, but returns F_UNLCK in the l_type field of lock and
-/// leaves the other fields of the structure unchanged"; otherwise it
-/// describes one conflicting lock, with `l_pid` its owner.
-pub fn fcntl_getlk(ctx: &mut Ctx, file: &Arc<OpenFile>, arg: u32) -> Result<i64> {
+/// The owner of a request: the calling process, or for the `F_OFD_*`
+/// commands the description (fcntl(2): `l_pid` must be 0 there, `EINVAL`).
+fn request_owner(ctx: &mut Ctx, file: &Arc<OpenFile>, fl: &flock, ofd: bool) -> Result<LockOwner> {
+    if !ofd {
+        return Ok(LockOwner::Process(ctx.pid()));
+    }
+    if fl.l_pid != 0 {
+        return_errno!(EINVAL, "OFD lock: l_pid must be 0");
+    }
+    let addr = Arc::as_ptr(file) as usize;
+    let locks = &mut ctx.st.fs.locks;
+    locks.purge_dead_ofds();
+    locks.ofds.entry(addr).or_insert_with(|| Arc::downgrade(file));
+    Ok(LockOwner::Ofd(addr))
+}
+
+/// `F_GETLK`/`F_OFD_GETLK`: fcntl(2): "If the lock could be placed, fcntl()
+/// does not actually place it, but returns F_UNLCK in the l_type field of
+/// lock and leaves the other fields of the structure unchanged"; otherwise
+/// it describes one conflicting lock, with `l_pid` its owner (-1 for an
+/// OFD lock).
+pub fn fcntl_getlk(ctx: &mut Ctx, file: &Arc<OpenFile>, arg: u32, ofd: bool) -> Result<i64> {
     let mut fl: flock = ctx.read_struct(arg)?;
     let write = match fl.l_type {
         F_RDLCK => false,
@@ -281,27 +333,31 @@ pub fn fcntl_getlk(ctx: &mut Ctx, file: &Arc<OpenFile>, arg: u32) -> Result<i64>
     };
     let (start, end) = flock_range(ctx, file, &fl)?;
     let key = file_key(ctx, file)?;
-    let pid = ctx.pid();
-    match ctx.st.fs.locks.first_conflict(key, pid, start, end, write) {
+    let me = request_owner(ctx, file, &fl, ofd)?;
+    ctx.st.fs.locks.purge_dead_ofds();
+    match ctx.st.fs.locks.first_conflict(key, me, start, end, write) {
         None => fl.l_type = F_UNLCK,
         Some(l) => {
             fl.l_type = if l.write { F_WRLCK } else { F_RDLCK };
             fl.l_whence = SEEK_SET as i16;
             fl.l_start = l.start as i64;
             fl.l_len = if l.end == u64::MAX { 0 } else { (l.end - l.start + 1) as i64 };
-            fl.l_pid = l.owner;
+            fl.l_pid = match l.owner {
+                LockOwner::Process(p) => p,
+                LockOwner::Ofd(_) => -1,
+            };
         }
     }
     ctx.write_struct(arg, &fl)?;
     Ok(0)
 }
 
-/// `F_SETLK`/`F_SETLKW`: takes, changes or releases the calling process's
-/// record lock. Conflicts with other processes' locks: `EAGAIN` for
-/// `F_SETLK`; `F_SETLKW` waits (`EINTR` on a signal, `EDEADLK` if waiting
-/// would close a cycle). fcntl(2): `EBADF` if the file is not open for
-/// reading (read lock) or writing (write lock).
-pub fn fcntl_setlk(ctx: &mut Ctx, file: &Arc<OpenFile>, cmd: u32, arg: u32) -> Result<i64> {
+/// `F_SETLK`/`F_SETLKW` (and their `F_OFD_*` forms): takes, changes or
+/// releases a record lock. Conflicts with other owners' locks: `EAGAIN`
+/// for `F_SETLK`; `F_SETLKW` waits (`EINTR` on a signal, `EDEADLK` if a
+/// process would close a cycle of waiting processes). fcntl(2): `EBADF` if
+/// the file is not open for reading (read lock) or writing (write lock).
+pub fn fcntl_setlk(ctx: &mut Ctx, file: &Arc<OpenFile>, wait: bool, arg: u32, ofd: bool) -> Result<i64> {
     let fl: flock = ctx.read_struct(arg)?;
     let write = match fl.l_type {
         F_RDLCK if !file.readable() => return_errno!(EBADF, "read lock on a file not open for reading"),
@@ -313,29 +369,32 @@ pub fn fcntl_setlk(ctx: &mut Ctx, file: &Arc<OpenFile>, cmd: u32, arg: u32) -> R
     };
     let (start, end) = flock_range(ctx, file, &fl)?;
     let key = file_key(ctx, file)?;
+    let me = request_owner(ctx, file, &fl, ofd)?;
     let pid = ctx.pid();
     let Some(write) = write else {
-        ctx.st.fs.locks.unlock_range(key, pid, start, end);
+        ctx.st.fs.locks.unlock_range(key, me, start, end);
         ctx.notify();
         return Ok(0);
     };
-    let wait = cmd == F_SETLKW;
     let r = ctx.wait_until(None, Restart::IfSaRestart, |ctx| {
         let locks = &mut ctx.st.fs.locks;
-        match locks.first_conflict(key, pid, start, end, write) {
+        locks.purge_dead_ofds();
+        match locks.first_conflict(key, me, start, end, write) {
             None => {
                 locks.waiting.remove(&pid);
-                locks.apply(key, pid, start, end, write);
+                locks.apply(key, me, start, end, write);
                 ctx.notify();
                 Ok(Some(()))
             }
             Some(_) if !wait => return_errno!(EAGAIN, "conflicting record lock"),
             Some(l) => {
-                if locks.would_deadlock(pid, l.owner) {
-                    locks.waiting.remove(&pid);
-                    return_errno!(EDEADLK, "record lock wait would deadlock");
+                if let (LockOwner::Process(_), LockOwner::Process(holder)) = (me, l.owner) {
+                    if locks.would_deadlock(pid, holder) {
+                        locks.waiting.remove(&pid);
+                        return_errno!(EDEADLK, "record lock wait would deadlock");
+                    }
+                    locks.waiting.insert(pid, Waiting { key, start, end, write });
                 }
-                locks.waiting.insert(pid, Waiting { key, start, end, write });
                 Ok(None)
             }
         }

@@ -440,3 +440,84 @@ fn flock_and_record_locks_do_not_interact() {
     assert_eq!(flock_op(&a, fa, LOCK_EX), 0);
     assert_eq!(setlk(&b, fb, F_WRLCK, 0, 0), 0);
 }
+
+// ---- open file description locks --------------------------------------------------
+
+fn ofd(p: &Proc, fd: i32, cmd: u32, ty: i16, start: i64, len: i64) -> i64 {
+    lk(p, fd, cmd, ty, SEEK_SET, start, len)
+}
+
+#[test]
+fn ofd_locks_conflict_between_two_opens_in_one_process() {
+    let h = Harness::new();
+    let p = h.process(None);
+    let f = MemFile::new(b"");
+    let x = install(&p, f.clone(), O_RDWR);
+    let y = install(&p, f, O_RDWR);
+    assert_eq!(ofd(&p, x, F_OFD_SETLK, F_WRLCK, 0, 10), 0);
+    assert_eq!(ofd(&p, y, F_OFD_SETLK, F_WRLCK, 5, 1), EAGAIN);
+    // A dup is the same description: no conflict.
+    let d = p.sys(SYS_dup, &[x as u64]) as i32;
+    assert_eq!(ofd(&p, d, F_OFD_SETLK, F_RDLCK, 0, 10), 0);
+}
+
+#[test]
+fn ofd_getlk_reports_pid_minus_one() {
+    let h = Harness::new();
+    let (a, fa, b, fb, _) = two(&h, b"");
+    assert_eq!(ofd(&a, fa, F_OFD_SETLK, F_WRLCK, 3, 4), 0);
+    let fl = flock { l_type: F_RDLCK, l_whence: 0, l_start: 0, l_len: 0, l_pid: 0 };
+    let q = b.put_struct(&fl);
+    assert_eq!(b.sys(SYS_fcntl, &[fb as u64, u64::from(F_OFD_GETLK), u64::from(q)]), 0);
+    let got: flock = b.read_struct(q);
+    assert_eq!((got.l_type, got.l_start, got.l_len, got.l_pid), (F_WRLCK, 3, 4, -1));
+    // A traditional F_GETLK sees it too.
+    assert_eq!(getlk(&b, fb, F_RDLCK, 0, 0).l_pid, -1);
+}
+
+#[test]
+fn ofd_requests_need_l_pid_zero() {
+    let h = Harness::new();
+    let (a, fa, _b, _fb, _) = two(&h, b"");
+    let fl = a.put_struct(&flock { l_type: F_WRLCK, l_whence: 0, l_start: 0, l_len: 1, l_pid: 7 });
+    assert_eq!(a.sys(SYS_fcntl, &[fa as u64, u64::from(F_OFD_SETLK), u64::from(fl)]), EINVAL);
+}
+
+#[test]
+fn ofd_locks_conflict_with_the_same_processs_posix_locks() {
+    let h = Harness::new();
+    let p = h.process(None);
+    let f = MemFile::new(b"");
+    let x = install(&p, f.clone(), O_RDWR);
+    let y = install(&p, f, O_RDWR);
+    assert_eq!(setlk(&p, x, F_WRLCK, 0, 10), 0);
+    assert_eq!(ofd(&p, y, F_OFD_SETLK, F_RDLCK, 0, 1), EAGAIN);
+}
+
+#[test]
+fn ofd_locks_survive_closing_another_fd_and_go_with_the_description() {
+    let h = Harness::new();
+    let (a, fa, b, fb, f) = two(&h, b"");
+    let other = install(&a, f, O_RDONLY);
+    let d = a.sys(SYS_dup, &[fa as u64]) as i32;
+    assert_eq!(ofd(&a, fa, F_OFD_SETLK, F_WRLCK, 0, 0), 0);
+    // Unlike POSIX locks, closing some other fd of the file keeps it...
+    a.sys(SYS_close, &[other as u64]);
+    a.sys(SYS_close, &[fa as u64]);
+    assert_eq!(ofd(&b, fb, F_OFD_SETLK, F_WRLCK, 0, 0), EAGAIN);
+    // ...until the description's last fd closes.
+    a.sys(SYS_close, &[d as u64]);
+    assert_eq!(ofd(&b, fb, F_OFD_SETLK, F_WRLCK, 0, 0), 0);
+}
+
+#[test]
+fn ofd_setlkw_waits_until_the_other_description_closes() {
+    let h = Harness::new();
+    let (a, fa, b, fb, _) = two(&h, b"");
+    assert_eq!(ofd(&a, fa, F_OFD_SETLK, F_WRLCK, 0, 0), 0);
+    let b2 = b.clone();
+    let t = std::thread::spawn(move || ofd(&b2, fb, F_OFD_SETLKW, F_WRLCK, 0, 0));
+    h.wait_sleeping(b.tid);
+    a.sys(SYS_close, &[fa as u64]);
+    assert_eq!(t.join().unwrap(), 0);
+}

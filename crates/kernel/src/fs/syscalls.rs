@@ -63,11 +63,7 @@ pub const SYSCALLS: &[Entry] = &[
     sup(SYS_dup, dup::sys_dup),
     sup(SYS_dup3, dup::sys_dup3),
     sup(SYS_close_range, dup::sys_close_range),
-    partial(
-        SYS_fcntl,
-        fcntl::sys_fcntl,
-        "F_OFD_*, leases, notify and seals are EINVAL; F_SETOWN/F_SETSIG stored, no SIGIO",
-    ),
+    partial(SYS_fcntl, fcntl::sys_fcntl, "leases, notify and seals are EINVAL; F_SETOWN/F_SETSIG stored, no SIGIO"),
     sup(SYS_flock, lock::sys_flock),
     partial(SYS_ppoll, poll::sys_ppoll, "temporary sigmask restored at return, not after the interrupting handler"),
     partial(
