@@ -1,0 +1,233 @@
+//! The classic ext2 block map: 12 direct pointers, then single, double and
+//! triple indirect blocks.
+//!
+//! Maps logical file blocks to physical ones, allocates the path on write
+//! (zeroed indirect blocks, `i_blocks` kept in 512-byte units including
+//! indirect blocks), and frees everything past a cut point on truncate,
+//! releasing indirect blocks that become empty. Every pointer read from disk
+//! is range-checked. Extents (ext4) are not supported.
+
+use crate::bytes::{get32, set32};
+use crate::error::{corrupt, CorruptKind, Ext2Error, Result};
+use crate::fs::Ext2;
+use crate::inode::{Inode, NDIR_BLOCKS};
+use wasmpod_blockdev::BlockDevice;
+
+/// Where a logical block lives: the `i_block` slot and the indexes inside each
+/// level of indirect blocks (outermost first).
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct MapPath {
+    pub slot: usize,
+    pub idx: Vec<usize>,
+}
+
+/// Computes the path of logical block `lblk` with `p` pointers per block.
+pub(crate) fn map_path(lblk: u64, p: u64) -> Option<MapPath> {
+    if lblk < NDIR_BLOCKS as u64 {
+        return Some(MapPath { slot: lblk as usize, idx: vec![] });
+    }
+    let mut rest = lblk - NDIR_BLOCKS as u64;
+    let mut span = p;
+    for depth in 1..=3usize {
+        if rest < span {
+            let mut idx = vec![0usize; depth];
+            let mut r = rest;
+            for d in (0..depth).rev() {
+                idx[d] = (r % p) as usize;
+                r /= p;
+            }
+            return Some(MapPath { slot: NDIR_BLOCKS + depth - 1, idx });
+        }
+        rest -= span;
+        span = span.checked_mul(p)?;
+    }
+    None
+}
+
+/// Number of logical blocks addressable with `p` pointers per block.
+pub(crate) fn max_blocks(p: u64) -> u64 {
+    NDIR_BLOCKS as u64 + p + p * p + p * p * p
+}
+
+impl<D: BlockDevice> Ext2<D> {
+    fn ptrs_per_block(&self) -> u64 {
+        u64::from(self.geo.block_size / 4)
+    }
+
+    fn sectors_per_block(&self) -> u32 {
+        self.geo.block_size / 512
+    }
+
+    fn check_ptr(&self, ino: u32, b: u32) -> Result<u64> {
+        let b = u64::from(b);
+        if !self.geo.valid_block(b) {
+            return corrupt(CorruptKind::BlockNumber(ino, b));
+        }
+        Ok(b)
+    }
+
+    /// Physical block of logical block `lblk`, or `None` for a hole.
+    pub(crate) fn bmap(&mut self, ino: u32, inode: &Inode, lblk: u64) -> Result<Option<u64>> {
+        let Some(path) = map_path(lblk, self.ptrs_per_block()) else { return Ok(None) };
+        let mut b = inode.block(path.slot);
+        for &i in &path.idx {
+            if b == 0 {
+                return Ok(None);
+            }
+            let blk = self.check_ptr(ino, b)?;
+            b = get32(self.io.block(blk)?, i * 4);
+        }
+        if b == 0 {
+            return Ok(None);
+        }
+        Ok(Some(self.check_ptr(ino, b)?))
+    }
+
+    fn add_iblocks(&self, inode: &mut Inode) -> Result<()> {
+        let n = inode
+            .blocks()
+            .checked_add(self.sectors_per_block())
+            .ok_or(Ext2Error::FileTooBig)?;
+        inode.set_blocks(n);
+        Ok(())
+    }
+
+    /// Physical block of `lblk`, allocating it (and indirect blocks) if needed.
+    /// Returns the block and whether it was newly allocated. The caller writes
+    /// the inode back.
+    pub(crate) fn bmap_alloc(
+        &mut self,
+        ino: u32,
+        inode: &mut Inode,
+        lblk: u64,
+        goal: u64,
+    ) -> Result<(u64, bool)> {
+        let path = map_path(lblk, self.ptrs_per_block()).ok_or(Ext2Error::FileTooBig)?;
+        let mut goal = goal;
+        let mut cur = inode.block(path.slot);
+        let mut fresh = false;
+        if cur == 0 {
+            let b = self.alloc_block(goal)?;
+            goal = b + 1;
+            if !path.idx.is_empty() {
+                self.io.zero_block(b)?;
+            }
+            self.add_iblocks(inode)?;
+            cur = b as u32;
+            inode.set_block(path.slot, cur);
+            fresh = true;
+        }
+        let levels = path.idx.len();
+        for (level, &i) in path.idx.iter().enumerate() {
+            let parent = self.check_ptr(ino, cur)?;
+            let next = get32(self.io.block(parent)?, i * 4);
+            if next == 0 {
+                let b = self.alloc_block(goal)?;
+                goal = b + 1;
+                // Indirect blocks below the leaf level start zeroed.
+                if level + 1 < levels {
+                    self.io.zero_block(b)?;
+                }
+                self.add_iblocks(inode)?;
+                set32(self.io.block_mut(parent)?, i * 4, b as u32);
+                cur = b as u32;
+                fresh = true;
+            } else {
+                cur = next;
+                fresh = false;
+            }
+        }
+        Ok((self.check_ptr(ino, cur)?, fresh))
+    }
+
+    /// Frees every block at logical index `>= first` (truncate).
+    pub(crate) fn free_from(&mut self, ino: u32, inode: &mut Inode, first: u64) -> Result<()> {
+        let p = self.ptrs_per_block();
+        for slot in 0..NDIR_BLOCKS {
+            if slot as u64 >= first && inode.block(slot) != 0 {
+                let b = self.check_ptr(ino, inode.block(slot))?;
+                self.free_block(b)?;
+                self.sub_iblocks(inode);
+                inode.set_block(slot, 0);
+            }
+        }
+        let mut base = NDIR_BLOCKS as u64;
+        let mut span = p;
+        for depth in 1..=3u32 {
+            let slot = NDIR_BLOCKS + depth as usize - 1;
+            let b = inode.block(slot);
+            if b != 0 && first < base + span {
+                let cut = first.saturating_sub(base);
+                let empty = self.free_tree(ino, inode, b, depth, cut)?;
+                if empty {
+                    let blk = self.check_ptr(ino, b)?;
+                    self.free_block(blk)?;
+                    self.sub_iblocks(inode);
+                    inode.set_block(slot, 0);
+                }
+            }
+            base += span;
+            span = span.saturating_mul(p);
+        }
+        Ok(())
+    }
+
+    fn sub_iblocks(&self, inode: &mut Inode) {
+        inode.set_blocks(inode.blocks().saturating_sub(self.sectors_per_block()));
+    }
+
+    /// Frees entries of indirect block `b` (at `depth`, 1 = points at data)
+    /// covering logical offsets `>= cut` within it; returns whether the block
+    /// is now all zero and may be freed by the caller.
+    fn free_tree(&mut self, ino: u32, inode: &mut Inode, b: u32, depth: u32, cut: u64) -> Result<bool> {
+        let blk = self.check_ptr(ino, b)?;
+        let p = self.ptrs_per_block();
+        let span = p.pow(depth - 1);
+        let ptrs: Vec<u32> = {
+            let data = self.io.block(blk)?;
+            (0..p as usize).map(|i| get32(data, i * 4)).collect()
+        };
+        for (i, &child) in ptrs.iter().enumerate() {
+            if child == 0 {
+                continue;
+            }
+            let start = i as u64 * span;
+            if start + span <= cut {
+                continue;
+            }
+            let sub_cut = cut.saturating_sub(start);
+            let free_child = if depth == 1 {
+                true
+            } else {
+                self.free_tree(ino, inode, child, depth - 1, sub_cut)?
+            };
+            if free_child {
+                let cb = self.check_ptr(ino, child)?;
+                self.free_block(cb)?;
+                self.sub_iblocks(inode);
+                set32(self.io.block_mut(blk)?, i * 4, 0);
+            }
+        }
+        let data = self.io.block(blk)?;
+        Ok(data.iter().all(|&x| x == 0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_at_level_boundaries() {
+        let p = 256; // 1 KiB blocks
+        assert_eq!(map_path(11, p), Some(MapPath { slot: 11, idx: vec![] }));
+        assert_eq!(map_path(12, p), Some(MapPath { slot: 12, idx: vec![0] }));
+        assert_eq!(map_path(12 + 255, p), Some(MapPath { slot: 12, idx: vec![255] }));
+        assert_eq!(map_path(12 + 256, p), Some(MapPath { slot: 13, idx: vec![0, 0] }));
+        assert_eq!(map_path(12 + 256 + 257, p), Some(MapPath { slot: 13, idx: vec![1, 1] }));
+        let t = 12 + 256 + 256 * 256;
+        assert_eq!(map_path(t, p), Some(MapPath { slot: 14, idx: vec![0, 0, 0] }));
+        assert_eq!(map_path(max_blocks(p) - 1, p), Some(MapPath { slot: 14, idx: vec![255, 255, 255] }));
+        assert_eq!(map_path(max_blocks(p), p), None);
+    }
+}
