@@ -75,23 +75,23 @@ pub struct FileDevice {
 impl FileDevice {
     pub fn open(p: &Path) -> FileDevice {
         let file = OpenOptions::new().read(true).write(true).open(p).expect("open image");
-        let blocks = file.metadata().expect("stat").len() / 4096;
+        let blocks = file.metadata().expect("stat").len() / u64::from(DEV_BS);
         FileDevice { file, blocks }
     }
 }
 
 impl BlockDevice for FileDevice {
     fn block_size(&self) -> u32 {
-        4096
+        DEV_BS
     }
     fn num_blocks(&self) -> u64 {
         self.blocks
     }
     fn read_blocks(&mut self, start: u64, buf: &mut [u8]) -> Result<(), BlockError> {
-        self.file.read_exact_at(buf, start * 4096).map_err(|e| BlockError::Io(e.to_string()))
+        self.file.read_exact_at(buf, start * u64::from(DEV_BS)).map_err(|e| BlockError::Io(e.to_string()))
     }
     fn write_blocks(&mut self, start: u64, buf: &[u8]) -> Result<(), BlockError> {
-        self.file.write_all_at(buf, start * 4096).map_err(|e| BlockError::Io(e.to_string()))
+        self.file.write_all_at(buf, start * u64::from(DEV_BS)).map_err(|e| BlockError::Io(e.to_string()))
     }
     fn flush(&mut self) -> Result<(), BlockError> {
         Ok(())
@@ -151,4 +151,54 @@ pub fn debugfs(img: &Path, request: &str) -> Vec<u8> {
         .expect("run debugfs");
     assert!(out.status.success(), "debugfs failed: {}", String::from_utf8_lossy(&out.stderr));
     out.stdout
+}
+
+/// Builds the reference tree used by the read-back tests: sizes around block
+/// boundaries and every indirection level, a big directory, a deep chain,
+/// short and long symlinks, hard links, special files, odd modes and owners,
+/// and (if `sparse_big`) a sparse file past 4 GiB.
+pub fn build_tree(root: &Path, big_dir_entries: usize, sparse_big: bool) {
+    use std::os::unix::fs::{symlink, PermissionsExt};
+    let w = |p: &Path, data: &[u8]| std::fs::write(p, data).unwrap();
+    let pattern = |n: usize, seed: u8| -> Vec<u8> {
+        (0..n).map(|i| (i as u32).wrapping_mul(2654435761).wrapping_add(u32::from(seed)).to_le_bytes()[1]).collect()
+    };
+    for (i, n) in [0usize, 1, 11, 1023, 1024, 1025, 4095, 4096, 4097, 12 * 1024, 13 * 1024, 300 * 1024, 1100 * 1024]
+        .into_iter()
+        .enumerate()
+    {
+        w(&root.join(format!("f{n}")), &pattern(n, i as u8));
+    }
+    let big = root.join("bigdir");
+    std::fs::create_dir(&big).unwrap();
+    for i in 0..big_dir_entries {
+        w(&big.join(format!("entry-with-a-longish-name-{i:05}")), format!("{i}\n").as_bytes());
+    }
+    let mut deep = root.join("deep");
+    for i in 0..40 {
+        deep = deep.join(format!("d{i}"));
+    }
+    std::fs::create_dir_all(&deep).unwrap();
+    w(&deep.join("leaf"), b"bottom\n");
+    symlink("f11", root.join("short-link")).unwrap();
+    symlink("x".repeat(59), root.join("link59")).unwrap();
+    symlink("y".repeat(60), root.join("link60")).unwrap();
+    symlink(format!("/{}", "long/".repeat(100)), root.join("long-link")).unwrap();
+    std::fs::hard_link(root.join("f4097"), root.join("hard-link-to-f4097")).unwrap();
+    std::fs::hard_link(root.join("f4097"), root.join("deep/hard2")).unwrap();
+    let odd = root.join("odd-mode");
+    w(&odd, b"odd");
+    std::fs::set_permissions(&odd, std::fs::Permissions::from_mode(0o4751)).unwrap();
+    std::os::unix::fs::chown(&odd, Some(1234), Some(5678)).unwrap();
+    assert!(Command::new("mkfifo").arg(root.join("fifo")).status().unwrap().success());
+    assert!(Command::new("mknod").arg(root.join("chr")).args(["c", "4", "64"]).status().unwrap().success());
+    assert!(Command::new("mknod").arg(root.join("blk")).args(["b", "259", "70000"]).status().unwrap().success());
+    std::os::unix::net::UnixListener::bind(root.join("sock")).unwrap();
+    if sparse_big {
+        let f = File::create(root.join("sparse")).unwrap();
+        f.set_len((4 << 30) + 12345).unwrap();
+        f.write_all_at(b"start", 0).unwrap();
+        f.write_all_at(&pattern(10000, 9), 3 << 30).unwrap();
+        f.write_all_at(b"end", (4 << 30) + 12340).unwrap();
+    }
 }
