@@ -1027,7 +1027,10 @@ impl<D: BlockDevice> Ext2<D> {
         let is_dir = i.is_dir();
         i.set_links(0);
         i.set_size(0);
-        i.set_dtime((self.now().sec as u32).max(1));
+        // e2fsck takes a dtime below s_inodes_count for an orphan-list link,
+        // so never store one, whatever the clock says.
+        let floor = self.geo.inodes_count.saturating_add(1).max(self.sb.wtime());
+        i.set_dtime((self.now().sec.clamp(0, i64::from(u32::MAX)) as u32).max(floor));
         self.write_inode(ino, &i)?;
         self.dir_hint.remove(&ino);
         self.free_inode_bit(ino, is_dir)
@@ -1074,6 +1077,15 @@ impl<D: BlockDevice> Ext2<D> {
             self.sb.set_state(st | STATE_VALID);
             self.sync()?;
         }
+        Ok(self.io.into_device())
+    }
+
+    /// Writes everything like [`Ext2::sync`] but hands the device back
+    /// without marking the filesystem clean: what a power cut after the last
+    /// sync leaves behind. Open references are forgotten (orphans stay on
+    /// the on-disk list).
+    pub fn into_device_unclean(mut self) -> Result<D> {
+        self.sync()?;
         Ok(self.io.into_device())
     }
 }
