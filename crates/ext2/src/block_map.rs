@@ -172,6 +172,48 @@ impl<D: BlockDevice> Ext2<D> {
         Ok(())
     }
 
+    /// Every block an inode owns: (data blocks, indirect blocks), in tree
+    /// order. Symlinks stored inline and device inodes own none.
+    pub fn inode_blocks(&mut self, ino: u32) -> Result<(Vec<u64>, Vec<u64>)> {
+        let inode = self.read_inode(ino)?;
+        let mut data = Vec::new();
+        let mut meta = Vec::new();
+        let owns = inode.is_reg() || inode.is_dir() || (inode.is_symlink() && self.data_sectors(&inode) > 0);
+        if !owns {
+            return Ok((data, meta));
+        }
+        for slot in 0..NDIR_BLOCKS {
+            if inode.block(slot) != 0 {
+                data.push(self.check_ptr(ino, inode.block(slot))?);
+            }
+        }
+        for depth in 1..=3u32 {
+            let b = inode.block(NDIR_BLOCKS + depth as usize - 1);
+            if b != 0 {
+                self.collect_tree(ino, b, depth, &mut data, &mut meta)?;
+            }
+        }
+        Ok((data, meta))
+    }
+
+    fn collect_tree(&mut self, ino: u32, b: u32, depth: u32, data: &mut Vec<u64>, meta: &mut Vec<u64>) -> Result<()> {
+        let blk = self.check_ptr(ino, b)?;
+        meta.push(blk);
+        let p = self.ptrs_per_block() as usize;
+        let ptrs: Vec<u32> = {
+            let d = self.io.block(blk)?;
+            (0..p).map(|i| get32(d, i * 4)).filter(|&x| x != 0).collect()
+        };
+        for c in ptrs {
+            if depth == 1 {
+                data.push(self.check_ptr(ino, c)?);
+            } else {
+                self.collect_tree(ino, c, depth - 1, data, meta)?;
+            }
+        }
+        Ok(())
+    }
+
     fn sub_iblocks(&self, inode: &mut Inode) {
         inode.set_blocks(inode.blocks().saturating_sub(self.sectors_per_block()));
     }

@@ -65,6 +65,8 @@ pub struct Stat {
     pub blksize: u32,
     /// `i_flags`.
     pub flags: u32,
+    /// Block holding the inode's extended attributes (`i_file_acl`), 0 if none.
+    pub xattr_block: u64,
 }
 
 /// Attributes to change with [`Ext2::setattr`]; `None` leaves a field alone.
@@ -330,6 +332,7 @@ impl<D: BlockDevice> Ext2<D> {
             rdev,
             blksize: self.geo.block_size,
             flags: i.flags(),
+            xattr_block: u64::from(i.file_acl()),
         })
     }
 

@@ -98,7 +98,7 @@ impl BlockDevice for FileDevice {
     }
 }
 
-fn tool(name: &str) -> PathBuf {
+pub fn tool(name: &str) -> PathBuf {
     for dir in ["/usr/sbin", "/sbin", "/usr/bin", "/bin"] {
         let p = Path::new(dir).join(name);
         if p.exists() {
@@ -202,3 +202,5 @@ pub fn build_tree(root: &Path, big_dir_entries: usize, sparse_big: bool) {
         f.write_all_at(b"end", (4 << 30) + 12340).unwrap();
     }
 }
+
+pub mod fuzz;
