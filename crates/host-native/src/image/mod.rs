@@ -98,7 +98,10 @@ fn run(args: &[String]) -> Result<(), Error> {
     let a = parse(&args[1..])?;
     let want = |n: usize| -> Result<(), Error> {
         if a.pos.len() != n {
-            return Err(Error::msg(format!("{cmd}: expected {n} argument(s), got {}\n{USAGE}", a.pos.len())));
+            return Err(Error::msg(format!(
+                "{cmd}: expected {n} argument(s), got {} (see 'wasmpod image --help')",
+                a.pos.len()
+            )));
         }
         Ok(())
     };
@@ -167,7 +170,7 @@ fn run(args: &[String]) -> Result<(), Error> {
             info(&fs);
             Ok(())
         }
-        other => Err(Error::msg(format!("unknown image command '{other}'\n{USAGE}"))),
+        other => Err(Error::msg(format!("unknown image command '{other}' (see 'wasmpod image --help')"))),
     }
 }
 
