@@ -17,7 +17,7 @@ pub(crate) fn find_zero(bm: &[u8], start: usize, end: usize) -> Option<usize> {
     let end = end.min(bm.len() * 8);
     let mut i = start;
     while i < end {
-        if i % 8 == 0 && bm[i / 8] == 0xFF {
+        if i.is_multiple_of(8) && bm[i / 8] == 0xFF {
             i += 8;
             continue;
         }

@@ -24,7 +24,10 @@ pub(crate) struct MapPath {
 /// Computes the path of logical block `lblk` with `p` pointers per block.
 pub(crate) fn map_path(lblk: u64, p: u64) -> Option<MapPath> {
     if lblk < NDIR_BLOCKS as u64 {
-        return Some(MapPath { slot: lblk as usize, idx: vec![] });
+        return Some(MapPath {
+            slot: lblk as usize,
+            idx: vec![],
+        });
     }
     let mut rest = lblk - NDIR_BLOCKS as u64;
     let mut span = p;
@@ -36,7 +39,10 @@ pub(crate) fn map_path(lblk: u64, p: u64) -> Option<MapPath> {
                 idx[d] = (r % p) as usize;
                 r /= p;
             }
-            return Some(MapPath { slot: NDIR_BLOCKS + depth - 1, idx });
+            return Some(MapPath {
+                slot: NDIR_BLOCKS + depth - 1,
+                idx,
+            });
         }
         rest -= span;
         span = span.checked_mul(p)?;
@@ -68,7 +74,9 @@ impl<D: BlockDevice> Ext2<D> {
 
     /// Physical block of logical block `lblk`, or `None` for a hole.
     pub(crate) fn bmap(&mut self, ino: u32, inode: &Inode, lblk: u64) -> Result<Option<u64>> {
-        let Some(path) = map_path(lblk, self.ptrs_per_block()) else { return Ok(None) };
+        let Some(path) = map_path(lblk, self.ptrs_per_block()) else {
+            return Ok(None);
+        };
         let mut b = inode.block(path.slot);
         for &i in &path.idx {
             if b == 0 {
@@ -178,7 +186,9 @@ impl<D: BlockDevice> Ext2<D> {
         let inode = self.read_inode(ino)?;
         let mut data = Vec::new();
         let mut meta = Vec::new();
-        let owns = inode.is_reg() || inode.is_dir() || (inode.is_symlink() && self.data_sectors(&inode) > 0);
+        let owns = inode.is_reg()
+            || inode.is_dir()
+            || (inode.is_symlink() && self.data_sectors(&inode) > 0);
         if !owns {
             return Ok((data, meta));
         }
@@ -196,13 +206,23 @@ impl<D: BlockDevice> Ext2<D> {
         Ok((data, meta))
     }
 
-    fn collect_tree(&mut self, ino: u32, b: u32, depth: u32, data: &mut Vec<u64>, meta: &mut Vec<u64>) -> Result<()> {
+    fn collect_tree(
+        &mut self,
+        ino: u32,
+        b: u32,
+        depth: u32,
+        data: &mut Vec<u64>,
+        meta: &mut Vec<u64>,
+    ) -> Result<()> {
         let blk = self.check_ptr(ino, b)?;
         meta.push(blk);
         let p = self.ptrs_per_block() as usize;
         let ptrs: Vec<u32> = {
             let d = self.io.block(blk)?;
-            (0..p).map(|i| get32(d, i * 4)).filter(|&x| x != 0).collect()
+            (0..p)
+                .map(|i| get32(d, i * 4))
+                .filter(|&x| x != 0)
+                .collect()
         };
         for c in ptrs {
             if depth == 1 {
@@ -221,7 +241,14 @@ impl<D: BlockDevice> Ext2<D> {
     /// Frees entries of indirect block `b` (at `depth`, 1 = points at data)
     /// covering logical offsets `>= cut` within it; returns whether the block
     /// is now all zero and may be freed by the caller.
-    fn free_tree(&mut self, ino: u32, inode: &mut Inode, b: u32, depth: u32, cut: u64) -> Result<bool> {
+    fn free_tree(
+        &mut self,
+        ino: u32,
+        inode: &mut Inode,
+        b: u32,
+        depth: u32,
+        cut: u64,
+    ) -> Result<bool> {
         let blk = self.check_ptr(ino, b)?;
         let p = self.ptrs_per_block();
         let span = p.pow(depth - 1);
@@ -262,14 +289,56 @@ mod tests {
     #[test]
     fn paths_at_level_boundaries() {
         let p = 256; // 1 KiB blocks
-        assert_eq!(map_path(11, p), Some(MapPath { slot: 11, idx: vec![] }));
-        assert_eq!(map_path(12, p), Some(MapPath { slot: 12, idx: vec![0] }));
-        assert_eq!(map_path(12 + 255, p), Some(MapPath { slot: 12, idx: vec![255] }));
-        assert_eq!(map_path(12 + 256, p), Some(MapPath { slot: 13, idx: vec![0, 0] }));
-        assert_eq!(map_path(12 + 256 + 257, p), Some(MapPath { slot: 13, idx: vec![1, 1] }));
+        assert_eq!(
+            map_path(11, p),
+            Some(MapPath {
+                slot: 11,
+                idx: vec![]
+            })
+        );
+        assert_eq!(
+            map_path(12, p),
+            Some(MapPath {
+                slot: 12,
+                idx: vec![0]
+            })
+        );
+        assert_eq!(
+            map_path(12 + 255, p),
+            Some(MapPath {
+                slot: 12,
+                idx: vec![255]
+            })
+        );
+        assert_eq!(
+            map_path(12 + 256, p),
+            Some(MapPath {
+                slot: 13,
+                idx: vec![0, 0]
+            })
+        );
+        assert_eq!(
+            map_path(12 + 256 + 257, p),
+            Some(MapPath {
+                slot: 13,
+                idx: vec![1, 1]
+            })
+        );
         let t = 12 + 256 + 256 * 256;
-        assert_eq!(map_path(t, p), Some(MapPath { slot: 14, idx: vec![0, 0, 0] }));
-        assert_eq!(map_path(max_blocks(p) - 1, p), Some(MapPath { slot: 14, idx: vec![255, 255, 255] }));
+        assert_eq!(
+            map_path(t, p),
+            Some(MapPath {
+                slot: 14,
+                idx: vec![0, 0, 0]
+            })
+        );
+        assert_eq!(
+            map_path(max_blocks(p) - 1, p),
+            Some(MapPath {
+                slot: 14,
+                idx: vec![255, 255, 255]
+            })
+        );
         assert_eq!(map_path(max_blocks(p), p), None);
     }
 }

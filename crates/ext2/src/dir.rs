@@ -58,7 +58,13 @@ pub(crate) struct DirBlockIter<'a> {
 
 impl<'a> DirBlockIter<'a> {
     pub fn new(block: &'a [u8], filetype: bool, dir: u32, base: u64) -> Self {
-        DirBlockIter { block, off: 0, filetype, dir, base }
+        DirBlockIter {
+            block,
+            off: 0,
+            filetype,
+            dir,
+            base,
+        }
     }
 }
 
@@ -71,7 +77,10 @@ impl Iterator for DirBlockIter<'_> {
         }
         let off = self.off;
         let bad = || {
-            Some(corrupt(CorruptKind::DirEntry(self.dir, self.base + off as u64)))
+            Some(corrupt(CorruptKind::DirEntry(
+                self.dir,
+                self.base + off as u64,
+            )))
         };
         if off + 8 > bs {
             self.off = bs;
@@ -92,7 +101,13 @@ impl Iterator for DirBlockIter<'_> {
             return bad();
         }
         self.off = off + rec_len;
-        Some(Ok(RawEntry { off, inode: get32(b, off), rec_len, name_len, ftype }))
+        Some(Ok(RawEntry {
+            off,
+            inode: get32(b, off),
+            rec_len,
+            name_len,
+            ftype,
+        }))
     }
 }
 
@@ -107,7 +122,15 @@ pub(crate) fn write_entry(
     filetype: bool,
 ) {
     set32(block, off, ino);
-    set16(block, off + 4, if rec_len >= 65536 { 65535 } else { rec_len as u16 });
+    set16(
+        block,
+        off + 4,
+        if rec_len >= 65536 {
+            65535
+        } else {
+            rec_len as u16
+        },
+    );
     if filetype {
         block[off + 6] = name.len() as u8;
         block[off + 7] = ftype;
@@ -153,7 +176,12 @@ impl<D: BlockDevice> Ext2<D> {
     }
 
     /// Finds `name` in directory `ino`.
-    pub(crate) fn find_entry(&mut self, ino: u32, dir: &Inode, name: &[u8]) -> Result<Option<Found>> {
+    pub(crate) fn find_entry(
+        &mut self,
+        ino: u32,
+        dir: &Inode,
+        name: &[u8],
+    ) -> Result<Option<Found>> {
         let ft = self.filetype;
         let bs = u64::from(self.geo.block_size);
         for lblk in 0..self.dir_nblocks(dir) {
@@ -162,7 +190,12 @@ impl<D: BlockDevice> Ext2<D> {
             for e in DirBlockIter::new(block, ft, ino, lblk * bs) {
                 let e = e?;
                 if e.inode != 0 && e.name(block) == name {
-                    return Ok(Some(Found { lblk, phys, off: e.off, ino: e.inode }));
+                    return Ok(Some(Found {
+                        lblk,
+                        phys,
+                        off: e.off,
+                        ino: e.inode,
+                    }));
                 }
             }
         }
@@ -291,9 +324,12 @@ impl<D: BlockDevice> Ext2<D> {
         let dot = it.next().transpose()?;
         let dotdot = it.next().transpose()?;
         match (dot, dotdot) {
-            (Some(d), Some(dd)) if d.name(block) == b"." && dd.name(block) == b".." => {
-                Ok(Found { lblk: 0, phys, off: dd.off, ino: dd.inode })
-            }
+            (Some(d), Some(dd)) if d.name(block) == b"." && dd.name(block) == b".." => Ok(Found {
+                lblk: 0,
+                phys,
+                off: dd.off,
+                ino: dd.inode,
+            }),
             _ => corrupt(CorruptKind::DirStructure(ino, "missing . or ..")),
         }
     }
@@ -302,7 +338,11 @@ impl<D: BlockDevice> Ext2<D> {
     pub(crate) fn new_dir_block(&self, ino: u32, parent: u32) -> Vec<u8> {
         let bs = self.geo.block_size as usize;
         let ft = self.filetype;
-        let d = if ft { FileType::Directory.to_dirent() } else { 0 };
+        let d = if ft {
+            FileType::Directory.to_dirent()
+        } else {
+            0
+        };
         let mut b = vec![0u8; bs];
         write_entry(&mut b, 0, ino, 12, b".", d, ft);
         write_entry(&mut b, 12, parent, bs - 12, b"..", d, ft);
@@ -327,7 +367,10 @@ mod tests {
         let mut b = vec![0u8; 1024];
         write_entry(&mut b, 0, 5, 2000, b"x", 1, true);
         let r: Vec<_> = DirBlockIter::new(&b, true, 2, 0).collect();
-        assert!(matches!(r[0], Err(Ext2Error::Corrupt(CorruptKind::DirEntry(2, 0)))));
+        assert!(matches!(
+            r[0],
+            Err(Ext2Error::Corrupt(CorruptKind::DirEntry(2, 0)))
+        ));
     }
 
     #[test]
@@ -341,7 +384,10 @@ mod tests {
     #[test]
     fn names_are_checked() {
         assert!(check_name(b"ok").is_ok());
-        assert!(matches!(check_name(&[b'a'; 256]), Err(Ext2Error::NameTooLong)));
+        assert!(matches!(
+            check_name(&[b'a'; 256]),
+            Err(Ext2Error::NameTooLong)
+        ));
         for bad in [&b""[..], b".", b"..", b"a/b", b"a\0"] {
             assert!(check_name(bad).is_err());
         }

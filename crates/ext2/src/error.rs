@@ -42,11 +42,15 @@ impl fmt::Display for CorruptKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             CorruptKind::BadMagic(m) => write!(f, "bad superblock magic {m:#06x} (not ext2)"),
-            CorruptKind::Superblock(field, v) => write!(f, "superblock field {field} = {v} is invalid"),
+            CorruptKind::Superblock(field, v) => {
+                write!(f, "superblock field {field} = {v} is invalid")
+            }
             CorruptKind::GroupDescriptor(g) => write!(f, "group descriptor {g} is invalid"),
             CorruptKind::InodeNumber(i) => write!(f, "inode number {i} out of range"),
             CorruptKind::Inode(i, what) => write!(f, "inode {i}: {what}"),
-            CorruptKind::BlockNumber(i, b) => write!(f, "inode {i}: block {b} outside the filesystem"),
+            CorruptKind::BlockNumber(i, b) => {
+                write!(f, "inode {i}: block {b} outside the filesystem")
+            }
             CorruptKind::DirEntry(d, off) => write!(f, "directory {d}: bad entry at byte {off}"),
             CorruptKind::DirStructure(d, what) => write!(f, "directory {d}: {what}"),
             CorruptKind::Bitmap(what, n) => write!(f, "bitmap inconsistency: {what} {n}"),

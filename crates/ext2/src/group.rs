@@ -45,10 +45,10 @@ impl Geometry {
         if first >= blocks_count || first > 1 {
             return bad("s_first_data_block", first);
         }
-        if bpg == 0 || bpg > bs * 8 || bpg % 8 != 0 {
+        if bpg == 0 || bpg > bs * 8 || !bpg.is_multiple_of(8) {
             return bad("s_blocks_per_group", u64::from(bpg));
         }
-        if ipg == 0 || ipg > bs * 8 || ipg % 8 != 0 {
+        if ipg == 0 || ipg > bs * 8 || !ipg.is_multiple_of(8) {
             return bad("s_inodes_per_group", u64::from(ipg));
         }
         if isz < 128 || isz > bs || !isz.is_power_of_two() {

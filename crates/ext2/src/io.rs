@@ -66,12 +66,17 @@ impl<D: BlockDevice> BlockIo<D> {
 
     pub fn new(dev: D, bs: u32) -> Result<BlockIo<D>> {
         let dbs = dev.block_size();
-        if dbs == 0 || bs % dbs != 0 {
+        if dbs == 0 || !bs.is_multiple_of(dbs) {
             return Err(Ext2Error::Unsupported(format!(
                 "device block size {dbs} does not divide filesystem block size {bs}"
             )));
         }
-        Ok(BlockIo { dev, bs, ratio: u64::from(bs / dbs), cache: HashMap::new() })
+        Ok(BlockIo {
+            dev,
+            bs,
+            ratio: u64::from(bs / dbs),
+            cache: HashMap::new(),
+        })
     }
 
     pub fn device(&mut self) -> &mut D {
@@ -168,8 +173,12 @@ impl<D: BlockDevice> BlockIo<D> {
 
     /// Writes dirty cached blocks to the device, in block order.
     pub fn flush_cache(&mut self) -> Result<()> {
-        let mut dirty: Vec<u64> =
-            self.cache.iter().filter(|(_, e)| e.dirty).map(|(&b, _)| b).collect();
+        let mut dirty: Vec<u64> = self
+            .cache
+            .iter()
+            .filter(|(_, e)| e.dirty)
+            .map(|(&b, _)| b)
+            .collect();
         dirty.sort_unstable();
         let bs = self.bs as usize;
         let mut i = 0;

@@ -94,7 +94,9 @@ impl Superblock {
         if raw.len() < SUPERBLOCK_SIZE {
             return corrupt(CorruptKind::Superblock("size", raw.len() as u64));
         }
-        let sb = Superblock { raw: raw[..SUPERBLOCK_SIZE].to_vec() };
+        let sb = Superblock {
+            raw: raw[..SUPERBLOCK_SIZE].to_vec(),
+        };
         if sb.magic() != EXT2_MAGIC {
             return corrupt(CorruptKind::BadMagic(sb.magic()));
         }
@@ -103,7 +105,9 @@ impl Superblock {
 
     /// An all-zero superblock for `mkfs` to fill in.
     pub fn zeroed() -> Superblock {
-        Superblock { raw: vec![0; SUPERBLOCK_SIZE] }
+        Superblock {
+            raw: vec![0; SUPERBLOCK_SIZE],
+        }
     }
 
     /// The raw bytes, as written to disk.
@@ -208,7 +212,10 @@ impl Superblock {
     /// Checks the incompat features: unknown ones make mounting impossible.
     pub fn check_incompat(&self) -> Result<()> {
         if self.rev_level() > 1 {
-            return Err(Ext2Error::Unsupported(format!("revision {}", self.rev_level())));
+            return Err(Ext2Error::Unsupported(format!(
+                "revision {}",
+                self.rev_level()
+            )));
         }
         let unknown = self.feature_incompat() & !INCOMPAT_SUPPORTED;
         if unknown != 0 {
@@ -217,7 +224,10 @@ impl Superblock {
                 .filter(|bit| unknown & bit != 0)
                 .map(|bit| format!("{} ({bit:#x})", incompat_name(bit)))
                 .collect();
-            return Err(Ext2Error::Unsupported(format!("incompat {}", names.join(", "))));
+            return Err(Ext2Error::Unsupported(format!(
+                "incompat {}",
+                names.join(", ")
+            )));
         }
         Ok(())
     }

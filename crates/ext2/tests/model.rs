@@ -11,7 +11,14 @@ use proptest::prelude::*;
 use wasmpod_ext2::mkfs::{format, MkfsOptions};
 use wasmpod_ext2::{Ext2, FileType, Timespec, ROOT_INO};
 
-const NAMES: [&str; 6] = ["a", "b", "c", "dir", "x.txt", "a-much-longer-name-to-fill-directory-blocks-faster"];
+const NAMES: [&str; 6] = [
+    "a",
+    "b",
+    "c",
+    "dir",
+    "x.txt",
+    "a-much-longer-name-to-fill-directory-blocks-faster",
+];
 
 #[derive(Debug, Clone)]
 enum Op {
@@ -61,7 +68,12 @@ struct Model {
 
 impl Model {
     fn pick(&self, i: usize, f: impl Fn(&Kind) -> bool, with_root: bool) -> Option<P> {
-        let mut v: Vec<&P> = self.paths.iter().filter(|(_, k)| f(k)).map(|(p, _)| p).collect();
+        let mut v: Vec<&P> = self
+            .paths
+            .iter()
+            .filter(|(_, k)| f(k))
+            .map(|(p, _)| p)
+            .collect();
         if with_root {
             v.insert(0, &ROOTP);
         }
@@ -72,7 +84,10 @@ impl Model {
         }
     }
     fn children(&self, d: &P) -> usize {
-        self.paths.keys().filter(|p| p.len() == d.len() + 1 && p.starts_with(d)).count()
+        self.paths
+            .keys()
+            .filter(|p| p.len() == d.len() + 1 && p.starts_with(d))
+            .count()
     }
 }
 
@@ -81,7 +96,9 @@ static ROOTP: P = Vec::new();
 fn resolve(fs: &mut Ext2<MemDevice>, p: &P) -> u32 {
     let mut ino = ROOT_INO;
     for c in p {
-        ino = fs.lookup(ino, c.as_bytes()).unwrap_or_else(|e| panic!("lookup {p:?}: {e}"));
+        ino = fs
+            .lookup(ino, c.as_bytes())
+            .unwrap_or_else(|e| panic!("lookup {p:?}: {e}"));
     }
     ino
 }
@@ -129,8 +146,12 @@ fn apply(fs: &mut Ext2<MemDevice>, m: &mut Model, op: &Op) {
             }
         }
         Op::Write(f, off, len, byte) => {
-            let Some(p) = m.pick(f, is_file, false) else { return };
-            let Kind::File(id) = m.paths[&p] else { unreachable!() };
+            let Some(p) = m.pick(f, is_file, false) else {
+                return;
+            };
+            let Kind::File(id) = m.paths[&p] else {
+                unreachable!()
+            };
             let ino = resolve(fs, &p);
             let data = vec![byte; usize::from(len)];
             assert_eq!(fs.write(ino, u64::from(off), &data).unwrap(), data.len());
@@ -144,20 +165,28 @@ fn apply(fs: &mut Ext2<MemDevice>, m: &mut Model, op: &Op) {
             }
         }
         Op::Truncate(f, size) => {
-            let Some(p) = m.pick(f, is_file, false) else { return };
-            let Kind::File(id) = m.paths[&p] else { unreachable!() };
+            let Some(p) = m.pick(f, is_file, false) else {
+                return;
+            };
+            let Kind::File(id) = m.paths[&p] else {
+                unreachable!()
+            };
             let ino = resolve(fs, &p);
             fs.truncate(ino, u64::from(size)).unwrap();
             m.files[id].resize(size as usize, 0);
         }
         Op::Unlink(f) => {
-            let Some(p) = m.pick(f, |k| !is_dir(k), false) else { return };
+            let Some(p) = m.pick(f, |k| !is_dir(k), false) else {
+                return;
+            };
             let parent = resolve(fs, &p[..p.len() - 1].to_vec());
             fs.unlink(parent, p.last().unwrap().as_bytes()).unwrap();
             m.paths.remove(&p);
         }
         Op::Rmdir(d) => {
-            let Some(p) = m.pick(d, is_dir, false) else { return };
+            let Some(p) = m.pick(d, is_dir, false) else {
+                return;
+            };
             let parent = resolve(fs, &p[..p.len() - 1].to_vec());
             let r = fs.rmdir(parent, p.last().unwrap().as_bytes());
             let empty = m.children(&p) == 0;
@@ -167,7 +196,9 @@ fn apply(fs: &mut Ext2<MemDevice>, m: &mut Model, op: &Op) {
             }
         }
         Op::Link(s, d, n) => {
-            let Some(src) = m.pick(s, is_file, false) else { return };
+            let Some(src) = m.pick(s, is_file, false) else {
+                return;
+            };
             let dir = m.pick(d, is_dir, true).unwrap();
             let p = join(&dir, NAMES[n]);
             let (si, di) = (resolve(fs, &src), resolve(fs, &dir));
@@ -180,12 +211,19 @@ fn apply(fs: &mut Ext2<MemDevice>, m: &mut Model, op: &Op) {
             }
         }
         Op::Rename(s, d, n) => {
-            let Some(src) = m.pick(s, |_| true, false) else { return };
+            let Some(src) = m.pick(s, |_| true, false) else {
+                return;
+            };
             let dir = m.pick(d, is_dir, true).unwrap();
             let dst = join(&dir, NAMES[n]);
             let sparent = resolve(fs, &src[..src.len() - 1].to_vec());
             let di = resolve(fs, &dir);
-            let r = fs.rename(sparent, src.last().unwrap().as_bytes(), di, NAMES[n].as_bytes());
+            let r = fs.rename(
+                sparent,
+                src.last().unwrap().as_bytes(),
+                di,
+                NAMES[n].as_bytes(),
+            );
             let sk = m.paths[&src].clone();
             let expect_ok = if dst == src {
                 true
@@ -209,7 +247,12 @@ fn apply(fs: &mut Ext2<MemDevice>, m: &mut Model, op: &Op) {
                 }
             }
             m.paths.remove(&dst);
-            let moved: Vec<P> = m.paths.keys().filter(|p| p.starts_with(&src)).cloned().collect();
+            let moved: Vec<P> = m
+                .paths
+                .keys()
+                .filter(|p| p.starts_with(&src))
+                .cloned()
+                .collect();
             for old in moved {
                 let k = m.paths.remove(&old).unwrap();
                 let mut np = dst.clone();
@@ -225,7 +268,10 @@ fn check_ours(fs: &mut Ext2<MemDevice>, m: &Model) {
     let mut seen = BTreeMap::new();
     walk(fs, ROOT_INO, &Vec::new(), &mut seen, m);
     let expected: BTreeMap<P, Kind> = m.paths.clone();
-    assert_eq!(seen.keys().collect::<Vec<_>>(), expected.keys().collect::<Vec<_>>());
+    assert_eq!(
+        seen.keys().collect::<Vec<_>>(),
+        expected.keys().collect::<Vec<_>>()
+    );
 }
 
 fn walk(fs: &mut Ext2<MemDevice>, ino: u32, p: &P, seen: &mut BTreeMap<P, ()>, m: &Model) {
@@ -235,7 +281,10 @@ fn walk(fs: &mut Ext2<MemDevice>, ino: u32, p: &P, seen: &mut BTreeMap<P, ()>, m
             continue;
         }
         let cp = join(p, &name);
-        let k = m.paths.get(&cp).unwrap_or_else(|| panic!("unexpected {cp:?}"));
+        let k = m
+            .paths
+            .get(&cp)
+            .unwrap_or_else(|| panic!("unexpected {cp:?}"));
         seen.insert(cp.clone(), ());
         match k {
             Kind::Dir => {
@@ -269,14 +318,29 @@ fn check_rdump(img: &Path, m: &Model) {
             Kind::Dir => assert!(hp.is_dir(), "{hp:?}"),
             Kind::File(id) => assert!(std::fs::read(&hp).unwrap() == m.files[*id], "{hp:?}"),
             Kind::Symlink(t) => {
-                assert_eq!(std::fs::read_link(&hp).unwrap().into_os_string().into_encoded_bytes(), *t)
+                assert_eq!(
+                    std::fs::read_link(&hp)
+                        .unwrap()
+                        .into_os_string()
+                        .into_encoded_bytes(),
+                    *t
+                )
             }
         }
     }
 }
 
 fn run(bs: u32, ops: &[Op]) {
-    let dev = format(MemDevice::new(12 << 20), &MkfsOptions { block_size: bs, inodes: 256, uuid: [1; 16], ..Default::default() }).unwrap();
+    let dev = format(
+        MemDevice::new(12 << 20),
+        &MkfsOptions {
+            block_size: bs,
+            inodes: 256,
+            uuid: [1; 16],
+            ..Default::default()
+        },
+    )
+    .unwrap();
     let mut fs = Ext2::open(dev).unwrap();
     fs.set_clock(|| Timespec::new(1_700_000_000, 0));
     let mut m = Model::default();

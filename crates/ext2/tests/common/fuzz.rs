@@ -35,7 +35,10 @@ pub struct Base {
 }
 
 fn metadata_regions(bytes: &[u8]) -> Vec<(usize, usize)> {
-    let mut fs = Ext2::open_read_only(MemDevice { data: bytes.to_vec() }).expect("base image mounts");
+    let mut fs = Ext2::open_read_only(MemDevice {
+        data: bytes.to_vec(),
+    })
+    .expect("base image mounts");
     let bs = fs.geometry().block_size as usize;
     let isz = fs.geometry().inode_size as usize;
     let mut r = vec![(1024, 1024), (fs.geometry().gdt_start() as usize * bs, bs)];
@@ -46,7 +49,10 @@ fn metadata_regions(bytes: &[u8]) -> Vec<(usize, usize)> {
     }
     // The part of group 0's inode table that holds used inodes.
     let used = (fs.geometry().inodes_count - fs.statfs().free_files as u32) as usize + 16;
-    r.push((gds[0].inode_table as usize * bs, (used * isz).min(fs.geometry().inode_table_blocks as usize * bs)));
+    r.push((
+        gds[0].inode_table as usize * bs,
+        (used * isz).min(fs.geometry().inode_table_blocks as usize * bs),
+    ));
     let mut stack = vec![ROOT_INO];
     let mut seen = std::collections::HashSet::new();
     while let Some(d) = stack.pop() {
@@ -97,19 +103,29 @@ pub fn bases() -> Vec<Base> {
         if rehash {
             let (code, text) = e2fsck_with(&img, "-fyD");
             assert!(code <= 1, "{text}");
-            let st = Command::new(tool("debugfs")).args(["-w", "-R", "ea_set /f11 user.k value"]).arg(&img).output().unwrap();
+            let st = Command::new(tool("debugfs"))
+                .args(["-w", "-R", "ea_set /f11 user.k value"])
+                .arg(&img)
+                .output()
+                .unwrap();
             assert!(st.status.success());
         }
         let bytes = std::fs::read(&img).unwrap();
         let regions = metadata_regions(&bytes);
-        out.push(Base { name, bytes, regions });
+        out.push(Base {
+            name,
+            bytes,
+            regions,
+        });
     }
     out
 }
 
 /// Mounts, walks and modifies a (corrupted) image; errors are expected.
 pub fn exercise(bytes: Vec<u8>) {
-    let Ok(mut fs) = Ext2::open(MemDevice { data: bytes }) else { return };
+    let Ok(mut fs) = Ext2::open(MemDevice { data: bytes }) else {
+        return;
+    };
     let mut budget = 3000usize;
     let mut files = Vec::new();
     let mut dirs = vec![ROOT_INO];
@@ -117,7 +133,9 @@ pub fn exercise(bytes: Vec<u8>) {
     while i < dirs.len() && budget > 0 {
         let d = dirs[i];
         i += 1;
-        let Ok(entries) = fs.read_dir_all(d) else { continue };
+        let Ok(entries) = fs.read_dir_all(d) else {
+            continue;
+        };
         for e in entries {
             budget = budget.saturating_sub(1);
             if budget == 0 || e.name == b"." || e.name == b".." {
@@ -203,7 +221,10 @@ pub fn fuzz(runs: u64, seed: u64, bases: &[Base]) -> Vec<String> {
                 .cloned()
                 .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
                 .unwrap_or_default();
-            failures.push(format!("seed {seed} run {run} ({}): panic: {msg}", base.name));
+            failures.push(format!(
+                "seed {seed} run {run} ({}): panic: {msg}",
+                base.name
+            ));
         }
     }
     std::panic::set_hook(prev);

@@ -75,10 +75,21 @@ struct Args {
 }
 
 fn parse(args: &[String]) -> Result<Args, Error> {
-    let mut a = Args { pos: vec![], out: None, size: None, block_size: None, overlay: None, recursive: false };
+    let mut a = Args {
+        pos: vec![],
+        out: None,
+        size: None,
+        block_size: None,
+        overlay: None,
+        recursive: false,
+    };
     let mut it = args.iter();
     while let Some(s) = it.next() {
-        let mut val = |name: &str| it.next().cloned().ok_or_else(|| Error::msg(format!("{name} needs a value")));
+        let mut val = |name: &str| {
+            it.next()
+                .cloned()
+                .ok_or_else(|| Error::msg(format!("{name} needs a value")))
+        };
         match s.as_str() {
             "-o" | "--output" => a.out = Some(val(s)?),
             "--size" => a.size = Some(val(s)?),
@@ -86,7 +97,9 @@ fn parse(args: &[String]) -> Result<Args, Error> {
             "--overlay" => a.overlay = Some(val(s)?),
             "-r" | "-R" | "--recursive" => a.recursive = true,
             "-h" | "--help" => return Err(Error::msg("usage")),
-            f if f.starts_with('-') && f.len() > 1 => return Err(Error::msg(format!("unknown flag '{f}'"))),
+            f if f.starts_with('-') && f.len() > 1 => {
+                return Err(Error::msg(format!("unknown flag '{f}'")))
+            }
             _ => a.pos.push(s.clone()),
         }
     }
@@ -94,7 +107,9 @@ fn parse(args: &[String]) -> Result<Args, Error> {
 }
 
 fn run(args: &[String]) -> Result<(), Error> {
-    let Some(cmd) = args.first() else { return Err(Error::msg("usage")) };
+    let Some(cmd) = args.first() else {
+        return Err(Error::msg("usage"));
+    };
     let a = parse(&args[1..])?;
     let want = |n: usize| -> Result<(), Error> {
         if a.pos.len() != n {
@@ -107,21 +122,34 @@ fn run(args: &[String]) -> Result<(), Error> {
     };
     if cmd != "build" && a.overlay.is_some() {
         // Needs wasmpod-blockdev's OverlayDevice, which is not on main yet.
-        return Err(Error::msg("--overlay: not yet available (needs the copy-on-write OverlayDevice)"));
+        return Err(Error::msg(
+            "--overlay: not yet available (needs the copy-on-write OverlayDevice)",
+        ));
     }
     match cmd.as_str() {
         "build" => {
             want(1)?;
-            let out = a.out.as_deref().ok_or_else(|| Error::msg("build: -o IMG is required"))?;
+            let out = a
+                .out
+                .as_deref()
+                .ok_or_else(|| Error::msg("build: -o IMG is required"))?;
             let block_size = match &a.block_size {
                 Some(b) => match b.parse::<u32>() {
                     Ok(v @ (1024 | 2048 | 4096)) => v,
-                    _ => return Err(Error::msg(format!("--block-size must be 1024, 2048 or 4096, not '{b}'"))),
+                    _ => {
+                        return Err(Error::msg(format!(
+                            "--block-size must be 1024, 2048 or 4096, not '{b}'"
+                        )))
+                    }
                 },
                 None => 4096,
             };
             let size = a.size.as_deref().map(build::parse_size).transpose()?;
-            build::build(Path::new(&a.pos[0]), Path::new(out), &build::BuildOptions { size, block_size })?;
+            build::build(
+                Path::new(&a.pos[0]),
+                Path::new(out),
+                &build::BuildOptions { size, block_size },
+            )?;
             Ok(())
         }
         "ls" => {
@@ -148,7 +176,8 @@ fn run(args: &[String]) -> Result<(), Error> {
             want(2)?;
             let mut fs = open(&a.pos[0], true)?;
             let (parent, name) = parent_of(&mut fs, &a.pos[1])?;
-            fs.mkdir(parent, &name, 0o755, 0, 0).map_err(|e| at(&a.pos[1], e))?;
+            fs.mkdir(parent, &name, 0o755, 0, 0)
+                .map_err(|e| at(&a.pos[1], e))?;
             fs.unmount()?;
             Ok(())
         }
@@ -170,7 +199,9 @@ fn run(args: &[String]) -> Result<(), Error> {
             info(&fs);
             Ok(())
         }
-        other => Err(Error::msg(format!("unknown image command '{other}' (see 'wasmpod image --help')"))),
+        other => Err(Error::msg(format!(
+            "unknown image command '{other}' (see 'wasmpod image --help')"
+        ))),
     }
 }
 
@@ -179,21 +210,33 @@ fn at(path: &str, e: Ext2Error) -> Error {
 }
 
 fn open(img: &str, writable: bool) -> Result<Ext2<ImageFile>, Error> {
-    let dev = ImageFile::open(Path::new(img), writable).map_err(|e| Error::msg(format!("{img}: {e}")))?;
-    let mut fs = if writable { Ext2::open(dev) } else { Ext2::open_read_only(dev) }
-        .map_err(|e| Error::msg(format!("{img}: {e}")))?;
+    let dev =
+        ImageFile::open(Path::new(img), writable).map_err(|e| Error::msg(format!("{img}: {e}")))?;
+    let mut fs = if writable {
+        Ext2::open(dev)
+    } else {
+        Ext2::open_read_only(dev)
+    }
+    .map_err(|e| Error::msg(format!("{img}: {e}")))?;
     if writable && fs.is_read_only() {
-        return Err(Error::msg(format!("{img}: has features this tool can only read")));
+        return Err(Error::msg(format!(
+            "{img}: has features this tool can only read"
+        )));
     }
     fs.set_clock(|| {
-        let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        let d = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
         Timespec::new(d.as_secs() as i64, d.subsec_nanos())
     });
     Ok(fs)
 }
 
 fn components(path: &str) -> Vec<&[u8]> {
-    path.split('/').filter(|c| !c.is_empty() && *c != ".").map(str::as_bytes).collect()
+    path.split('/')
+        .filter(|c| !c.is_empty() && *c != ".")
+        .map(str::as_bytes)
+        .collect()
 }
 
 /// Walks `path` from the root (no symlink following).
@@ -208,7 +251,9 @@ fn resolve<D: BlockDevice>(fs: &mut Ext2<D>, path: &str) -> Result<u32, Error> {
 /// The parent directory's inode and the last component.
 fn parent_of<D: BlockDevice>(fs: &mut Ext2<D>, path: &str) -> Result<(u32, Vec<u8>), Error> {
     let mut comps = components(path);
-    let Some(last) = comps.pop() else { return Err(Error::msg(format!("{path}: is the root directory"))) };
+    let Some(last) = comps.pop() else {
+        return Err(Error::msg(format!("{path}: is the root directory")));
+    };
     let mut ino = ROOT_INO;
     for c in comps {
         ino = fs.lookup(ino, c).map_err(|e| at(path, e))?;
@@ -227,7 +272,17 @@ fn mode_string(mode: u16) -> String {
         _ => '-',
     };
     let mut s = String::from(t);
-    let bits = [(0o400, 'r'), (0o200, 'w'), (0o100, 'x'), (0o40, 'r'), (0o20, 'w'), (0o10, 'x'), (0o4, 'r'), (0o2, 'w'), (0o1, 'x')];
+    let bits = [
+        (0o400, 'r'),
+        (0o200, 'w'),
+        (0o100, 'x'),
+        (0o40, 'r'),
+        (0o20, 'w'),
+        (0o10, 'x'),
+        (0o4, 'r'),
+        (0o2, 'w'),
+        (0o1, 'x'),
+    ];
     for (i, (b, c)) in bits.iter().enumerate() {
         let on = mode & b != 0;
         let special = match i {
@@ -262,7 +317,11 @@ fn date(secs: i64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}", rem / 3600, rem % 3600 / 60)
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}",
+        rem / 3600,
+        rem % 3600 / 60
+    )
 }
 
 fn ls_line<D: BlockDevice>(fs: &mut Ext2<D>, ino: u32, name: &[u8]) -> Result<String, Error> {
@@ -291,7 +350,10 @@ fn ls<D: BlockDevice>(fs: &mut Ext2<D>, path: &str) -> Result<(), Error> {
     let ino = resolve(fs, path)?;
     let mut out = std::io::stdout().lock();
     if fs.stat(ino)?.file_type != FileType::Directory {
-        let name = components(path).last().map(|c| c.to_vec()).unwrap_or_default();
+        let name = components(path)
+            .last()
+            .map(|c| c.to_vec())
+            .unwrap_or_default();
         let _ = writeln!(out, "{}", ls_line(fs, ino, &name)?);
         return Ok(());
     }
@@ -327,7 +389,10 @@ fn put<D: BlockDevice>(fs: &mut Ext2<D>, host: &Path, path: &str) -> Result<(), 
     let hostname = || Error::msg(format!("{}: {}", host.display(), "cannot read"));
     let md = std::fs::metadata(host).map_err(|e| Error::msg(format!("{}: {e}", host.display())))?;
     if !md.is_file() {
-        return Err(Error::msg(format!("{}: not a regular file", host.display())));
+        return Err(Error::msg(format!(
+            "{}: not a regular file",
+            host.display()
+        )));
     }
     let (mut parent, mut name) = parent_of(fs, path)?;
     // Into an existing directory: keep the host file's name.
@@ -342,16 +407,24 @@ fn put<D: BlockDevice>(fs: &mut Ext2<D>, host: &Path, path: &str) -> Result<(), 
             fs.truncate(ino, 0).map_err(|e| at(path, e))?;
             ino
         }
-        Err(Ext2Error::NotFound) => {
-            fs.create(parent, &name, (md.mode() & 0o7777) as u16, md.uid(), md.gid()).map_err(|e| at(path, e))?
-        }
+        Err(Ext2Error::NotFound) => fs
+            .create(
+                parent,
+                &name,
+                (md.mode() & 0o7777) as u16,
+                md.uid(),
+                md.gid(),
+            )
+            .map_err(|e| at(path, e))?,
         Err(e) => return Err(at(path, e)),
     };
-    let mut f = std::fs::File::open(host).map_err(|e| Error::msg(format!("{}: {e}", host.display())))?;
+    let mut f =
+        std::fs::File::open(host).map_err(|e| Error::msg(format!("{}: {e}", host.display())))?;
     let mut buf = vec![0u8; 1 << 20];
     let mut off = 0u64;
     loop {
-        let n = std::io::Read::read(&mut f, &mut buf).map_err(|e| Error::msg(format!("{}: {e}", host.display())))?;
+        let n = std::io::Read::read(&mut f, &mut buf)
+            .map_err(|e| Error::msg(format!("{}: {e}", host.display())))?;
         if n == 0 {
             return Ok(());
         }
@@ -400,7 +473,9 @@ fn rm_tree<D: BlockDevice>(fs: &mut Ext2<D>, dir: u32, depth: usize) -> Result<(
 fn extract<D: BlockDevice>(fs: &mut Ext2<D>, dest: &Path) -> Result<(), Error> {
     std::fs::create_dir_all(dest).map_err(|e| Error::msg(format!("{}: {e}", dest.display())))?;
     let mut links = std::collections::HashMap::new();
-    let root_is_priv = std::fs::metadata("/proc/self").map(|m| m.uid() == 0).unwrap_or(false);
+    let root_is_priv = std::fs::metadata("/proc/self")
+        .map(|m| m.uid() == 0)
+        .unwrap_or(false);
     extract_dir(fs, ROOT_INO, dest, &mut links, root_is_priv, 0)?;
     apply_meta(fs, ROOT_INO, dest, root_is_priv)
 }
@@ -409,7 +484,12 @@ fn io_err(p: &Path, e: std::io::Error) -> Error {
     Error::msg(format!("{}: {e}", p.display()))
 }
 
-fn apply_meta<D: BlockDevice>(fs: &mut Ext2<D>, ino: u32, p: &Path, chown: bool) -> Result<(), Error> {
+fn apply_meta<D: BlockDevice>(
+    fs: &mut Ext2<D>,
+    ino: u32,
+    p: &Path,
+    chown: bool,
+) -> Result<(), Error> {
     let st = fs.stat(ino)?;
     if chown {
         std::os::unix::fs::lchown(p, Some(st.uid), Some(st.gid)).map_err(|e| io_err(p, e))?;
@@ -417,7 +497,11 @@ fn apply_meta<D: BlockDevice>(fs: &mut Ext2<D>, ino: u32, p: &Path, chown: bool)
     if st.file_type == FileType::Symlink {
         return Ok(());
     }
-    std::fs::set_permissions(p, std::fs::Permissions::from_mode(u32::from(st.mode & 0o7777))).map_err(|e| io_err(p, e))?;
+    std::fs::set_permissions(
+        p,
+        std::fs::Permissions::from_mode(u32::from(st.mode & 0o7777)),
+    )
+    .map_err(|e| io_err(p, e))?;
     if matches!(st.file_type, FileType::Regular | FileType::Directory) {
         let t = std::time::UNIX_EPOCH
             + std::time::Duration::new(st.mtime.sec.max(0) as u64, st.mtime.nsec.min(999_999_999));
@@ -454,7 +538,9 @@ fn extract_dir<D: BlockDevice>(
         match st.file_type {
             FileType::Directory => {
                 match std::fs::create_dir(&p) {
-                    Err(err) if err.kind() != std::io::ErrorKind::AlreadyExists => return Err(io_err(&p, err)),
+                    Err(err) if err.kind() != std::io::ErrorKind::AlreadyExists => {
+                        return Err(io_err(&p, err))
+                    }
                     _ => {}
                 }
                 extract_dir(fs, e.ino, &p, links, chown, depth + 1)?;
@@ -470,7 +556,8 @@ fn extract_dir<D: BlockDevice>(
                     }
                     // Keep holes: skip all-zero buffers.
                     if buf[..n].iter().any(|&b| b != 0) {
-                        std::os::unix::fs::FileExt::write_all_at(&f, &buf[..n], off).map_err(|err| io_err(&p, err))?;
+                        std::os::unix::fs::FileExt::write_all_at(&f, &buf[..n], off)
+                            .map_err(|err| io_err(&p, err))?;
                     }
                     off += n as u64;
                 }
@@ -478,17 +565,29 @@ fn extract_dir<D: BlockDevice>(
             }
             FileType::Symlink => {
                 let t = fs.readlink(e.ino)?;
-                std::os::unix::fs::symlink(std::ffi::OsStr::from_bytes(&t), &p).map_err(|err| io_err(&p, err))?;
+                std::os::unix::fs::symlink(std::ffi::OsStr::from_bytes(&t), &p)
+                    .map_err(|err| io_err(&p, err))?;
             }
             FileType::Fifo => {
-                let ok = std::process::Command::new("mkfifo").arg(&p).status().map(|s| s.success()).unwrap_or(false);
+                let ok = std::process::Command::new("mkfifo")
+                    .arg(&p)
+                    .status()
+                    .map(|s| s.success())
+                    .unwrap_or(false);
                 if !ok {
-                    eprintln!("wasmpod image: {}: could not create FIFO, skipped", p.display());
+                    eprintln!(
+                        "wasmpod image: {}: could not create FIFO, skipped",
+                        p.display()
+                    );
                     continue;
                 }
             }
             FileType::CharDevice | FileType::BlockDevice => {
-                let kind = if st.file_type == FileType::CharDevice { "c" } else { "b" };
+                let kind = if st.file_type == FileType::CharDevice {
+                    "c"
+                } else {
+                    "b"
+                };
                 let ok = std::process::Command::new("mknod")
                     .arg(&p)
                     .args([kind, &st.rdev.0.to_string(), &st.rdev.1.to_string()])
@@ -496,7 +595,10 @@ fn extract_dir<D: BlockDevice>(
                     .map(|s| s.success())
                     .unwrap_or(false);
                 if !ok {
-                    eprintln!("wasmpod image: {}: could not create device node, skipped", p.display());
+                    eprintln!(
+                        "wasmpod image: {}: could not create device node, skipped",
+                        p.display()
+                    );
                     continue;
                 }
             }
@@ -514,17 +616,38 @@ fn info<D: BlockDevice>(fs: &Ext2<D>) {
     let sb = fs.superblock();
     let g = fs.geometry();
     let s = fs.statfs();
-    let uuid: String = sb.uuid().iter().enumerate().map(|(i, b)| {
-        let sep = if matches!(i, 4 | 6 | 8 | 10) { "-" } else { "" };
-        format!("{sep}{b:02x}")
-    }).collect();
+    let uuid: String = sb
+        .uuid()
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            let sep = if matches!(i, 4 | 6 | 8 | 10) { "-" } else { "" };
+            format!("{sep}{b:02x}")
+        })
+        .collect();
     println!("revision:          {}", sb.rev_level());
-    println!("volume name:       {}", String::from_utf8_lossy(&sb.volume_name()));
+    println!(
+        "volume name:       {}",
+        String::from_utf8_lossy(&sb.volume_name())
+    );
     println!("uuid:              {uuid}");
-    println!("state:             {}", if sb.state() & 1 != 0 { "clean" } else { "not clean" });
+    println!(
+        "state:             {}",
+        if sb.state() & 1 != 0 {
+            "clean"
+        } else {
+            "not clean"
+        }
+    );
     println!("block size:        {}", g.block_size);
-    println!("blocks:            {} ({} free)", g.blocks_count, s.free_blocks);
-    println!("inodes:            {} ({} free)", g.inodes_count, s.free_files);
+    println!(
+        "blocks:            {} ({} free)",
+        g.blocks_count, s.free_blocks
+    );
+    println!(
+        "inodes:            {} ({} free)",
+        g.inodes_count, s.free_files
+    );
     println!("inode size:        {}", g.inode_size);
     println!("groups:            {}", g.groups);
     println!(
