@@ -488,6 +488,10 @@ impl<D: BlockDevice> Ext2<D> {
             let take = (run_bytes - in_blk).min(len - done);
             match first {
                 None => buf[done..done + take].fill(0),
+                // Whole blocks: straight into the caller's buffer.
+                Some(p) if in_blk == 0 && take == run_bytes => {
+                    self.io.read_data(p, &mut buf[done..done + take])?;
+                }
                 Some(p) => {
                     tmp.resize(run_bytes, 0);
                     self.io.read_data(p, &mut tmp)?;

@@ -67,7 +67,9 @@ fn scan(path: &Path, md: Metadata, name: Vec<u8>, bs: u64, t: &mut Totals) -> Re
     } else if md.is_file() {
         // Allocated size, not apparent size: holes stay holes.
         let data = md.len().div_ceil(bs).min((md.blocks() * 512).div_ceil(bs));
-        t.blocks += data + data.div_ceil(bs / 4) + 2;
+        // Indirect blocks only past the 12 direct pointers.
+        let indirect = if data > 12 { (data - 12).div_ceil(bs / 4) + 1 } else { 0 };
+        t.blocks += data + indirect;
     } else if md.file_type().is_symlink() && md.len() >= 60 {
         t.blocks += 1;
     }
@@ -154,9 +156,14 @@ pub fn build(src: &Path, out: &Path, o: &BuildOptions) -> Result<u64, Error> {
     set_attrs(&mut fs, ROOT_INO, &root.md, ctime)?;
     let mut mem = fs.unmount()?;
     finalize(&mut mem, time, [0; 16])?;
-    let uuid = content_uuid(&mem.data);
+    // One pass writes the image and hashes it; the UUID then goes into the
+    // superblock copies, whose chunks are written again.
+    let hash = write_sparse(out, &mem.data)?;
+    let uuid = uuid_from_hash(hash);
     finalize(&mut mem, time, uuid)?;
-    write_sparse(out, &mem.data)?;
+    rewrite_superblocks(out, &mem.data, o.block_size)?;
+    // The process ends soon; freeing the scanned tree would only cost time.
+    std::mem::forget(root);
     Ok(size)
 }
 
@@ -262,7 +269,7 @@ fn copy_file(
                 break;
             }
             let chunk = &buf[..n];
-            let zero = |s: usize| chunk[s..(s + bs).min(n)].iter().all(|&b| b == 0);
+            let zero = |s: usize| all_zero(&chunk[s..(s + bs).min(n)]);
             let mut i = 0;
             while i < n {
                 if zero(i) {
@@ -295,58 +302,122 @@ fn read_full(f: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
     Ok(n)
 }
 
-/// A UUID from the image bytes (FNV-1a over 64-bit words, two lanes),
-/// marked as a name-based (version 5 style) RFC 4122 UUID.
-fn content_uuid(data: &[u8]) -> [u8; 16] {
-    let mut a: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut b: u64 = 0x6c62_272e_07bb_0142;
-    for w in data.chunks(8) {
-        let mut x = [0u8; 8];
-        x[..w.len()].copy_from_slice(w);
-        let v = u64::from_le_bytes(x);
-        if v == 0 {
-            // Zero words dominate images; mix them cheaply but still count them.
-            a = a.rotate_left(1);
-            continue;
-        }
-        a = (a ^ v).wrapping_mul(0x0000_0100_0000_01b3);
-        b = (b ^ v.rotate_left(29)).wrapping_mul(0x0000_0100_0000_01b3) ^ a;
+/// Size of the chunks `write_sparse` skips when all zero.
+const CHUNK: usize = 64 * 1024;
+
+/// A 128-bit hash state over the non-zero chunks of an image (four
+/// multiply-xor lanes over 64-bit words, mixed with the chunk offset).
+struct Hasher([u64; 4]);
+
+impl Hasher {
+    fn new() -> Hasher {
+        Hasher([0xcbf2_9ce4_8422_2325, 0x6c62_272e_07bb_0142, 0x9e37_79b9_7f4a_7c15, 0x0123_4567_89ab_cdef])
     }
-    let mut u = [0u8; 16];
-    u[..8].copy_from_slice(&a.to_le_bytes());
-    u[8..].copy_from_slice(&b.to_le_bytes());
+    fn chunk(&mut self, off: u64, data: &[u8]) {
+        const K: u64 = 0x0000_0100_0000_01b3;
+        self.0[0] = (self.0[0] ^ off).wrapping_mul(K);
+        let mut words = data.chunks_exact(32);
+        for w in &mut words {
+            for (lane, b) in self.0.iter_mut().zip(w.chunks_exact(8)) {
+                let mut x = [0u8; 8];
+                x.copy_from_slice(b);
+                *lane = (*lane ^ u64::from_le_bytes(x)).wrapping_mul(K);
+            }
+        }
+        for &b in words.remainder() {
+            self.0[1] = (self.0[1] ^ u64::from(b)).wrapping_mul(K);
+        }
+    }
+    fn finish(&self) -> [u8; 16] {
+        let [a, b, c, d] = self.0;
+        let hi = a ^ c.rotate_left(17);
+        let lo = b ^ d.rotate_left(41) ^ hi.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let mut u = [0u8; 16];
+        u[..8].copy_from_slice(&hi.to_le_bytes());
+        u[8..].copy_from_slice(&lo.to_le_bytes());
+        u
+    }
+}
+
+/// Marks a hash as a name-based (version 5 style) RFC 4122 UUID.
+fn uuid_from_hash(mut u: [u8; 16]) -> [u8; 16] {
     u[6] = (u[6] & 0x0f) | 0x50;
     u[8] = (u[8] & 0x3f) | 0x80;
     u
 }
 
-/// Writes the image; all-zero 64 KiB chunks are left as holes.
-fn write_sparse(out: &Path, data: &[u8]) -> Result<(), Error> {
-    let f = File::create(out).map_err(|e| Error::msg(format!("{}: {e}", out.display())))?;
-    const CHUNK: usize = 64 * 1024;
+/// Writes the image, leaving all-zero chunks as holes; returns the hash of
+/// what was written.
+fn write_sparse(out: &Path, data: &[u8]) -> Result<[u8; 16], Error> {
+    let err = |e: std::io::Error| Error::msg(format!("{}: {e}", out.display()));
+    let f = File::create(out).map_err(err)?;
+    let mut h = Hasher::new();
+    let is_zero = all_zero;
     let mut i = 0;
     while i < data.len() {
         let end = (i + CHUNK).min(data.len());
-        if data[i..end].iter().any(|&b| b != 0) {
-            // Coalesce consecutive non-zero chunks into one write.
-            let start = i;
-            let mut j = end;
-            while j < data.len() {
-                let e2 = (j + CHUNK).min(data.len());
-                if data[j..e2].iter().all(|&b| b == 0) {
-                    break;
-                }
-                j = e2;
-            }
-            f.write_all_at(&data[start..j], start as u64)
-                .map_err(|e| Error::msg(format!("{}: {e}", out.display())))?;
-            i = j;
-        } else {
+        if is_zero(&data[i..end]) {
             i = end;
+            continue;
+        }
+        // Coalesce consecutive non-zero chunks into one write.
+        let start = i;
+        let mut j = end;
+        while j < data.len() {
+            let e2 = (j + CHUNK).min(data.len());
+            if is_zero(&data[j..e2]) {
+                break;
+            }
+            j = e2;
+        }
+        for c in (start..j).step_by(CHUNK) {
+            h.chunk(c as u64, &data[c..(c + CHUNK).min(j)]);
+        }
+        f.write_all_at(&data[start..j], start as u64).map_err(err)?;
+        i = j;
+    }
+    f.set_len(data.len() as u64).map_err(err)?;
+    Ok(h.finish())
+}
+
+/// Whether a buffer is all zero (ORs 64-byte blocks, which vectorizes).
+fn all_zero(c: &[u8]) -> bool {
+    let mut it = c.chunks_exact(64);
+    for w in &mut it {
+        if w.iter().fold(0u8, |a, &b| a | b) != 0 {
+            return false;
         }
     }
-    f.set_len(data.len() as u64)
-        .map_err(|e| Error::msg(format!("{}: {e}", out.display())))?;
+    it.remainder().iter().all(|&b| b == 0)
+}
+
+/// Writes again the chunks that hold a superblock copy (after the UUID).
+fn rewrite_superblocks(out: &Path, data: &[u8], bs: u32) -> Result<(), Error> {
+    let err = |e: std::io::Error| Error::msg(format!("{}: {e}", out.display()));
+    let f = std::fs::OpenOptions::new().write(true).open(out).map_err(err)?;
+    let bs = u64::from(bs);
+    let first = u64::from(bs == 1024);
+    let bpg = bs * 8;
+    let blocks = data.len() as u64 / bs;
+    let mut g = 0u64;
+    loop {
+        let start = first + g * bpg;
+        if start >= blocks {
+            break;
+        }
+        let has_super = g <= 1 || [3u64, 5, 7].iter().any(|&b| {
+            let mut p = b;
+            while p < g {
+                p *= b;
+            }
+            p == g
+        });
+        if has_super {
+            let off = if g == 0 { 1024 } else { (start * bs) as usize };
+            f.write_all_at(&data[off..off + 1024], off as u64).map_err(err)?;
+        }
+        g += 1;
+    }
     Ok(())
 }
 
@@ -365,9 +436,16 @@ mod tests {
 
     #[test]
     fn uuid_depends_on_content() {
-        let a = content_uuid(&[1, 2, 3]);
-        assert_ne!(a, content_uuid(&[1, 2, 4]));
-        assert_eq!(a, content_uuid(&[1, 2, 3]));
+        let hash = |d: &[u8]| {
+            let mut h = Hasher::new();
+            h.chunk(0, d);
+            uuid_from_hash(h.finish())
+        };
+        let a = hash(&[1u8; 100]);
+        let mut other = [1u8; 100];
+        other[99] = 2;
+        assert_ne!(a, hash(&other));
+        assert_eq!(a, hash(&[1u8; 100]));
         assert_eq!(a[6] >> 4, 5);
     }
 }

@@ -658,3 +658,9 @@ fn info<D: BlockDevice>(fs: &Ext2<D>) {
     );
     println!("mount count:       {}", sb.mnt_count());
 }
+
+/// An image file opened read-only, for the benchmark example.
+#[allow(dead_code)]
+pub fn dev_for_bench(p: &Path) -> ImageFile {
+    ImageFile::open(p, false).expect("open image")
+}
