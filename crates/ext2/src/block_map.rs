@@ -91,61 +91,65 @@ impl<D: BlockDevice> Ext2<D> {
         Ok(Some(self.check_ptr(ino, b)?))
     }
 
-    fn add_iblocks(&self, inode: &mut Inode) -> Result<()> {
-        let n = inode
-            .blocks()
-            .checked_add(self.sectors_per_block())
-            .ok_or(Ext2Error::FileTooBig)?;
-        inode.set_blocks(n);
-        Ok(())
-    }
-
     /// Physical block of `lblk`, allocating it (and indirect blocks) if needed.
-    /// Returns the block and whether it was newly allocated. The caller writes
-    /// the inode back.
-    pub(crate) fn bmap_alloc(
-        &mut self,
-        ino: u32,
-        inode: &mut Inode,
-        lblk: u64,
-        goal: u64,
-    ) -> Result<(u64, bool)> {
+    /// Returns the block and whether it was newly allocated. All blocks the
+    /// path needs are allocated before any is linked, so running out of space
+    /// leaves nothing half-attached. The caller writes the inode back.
+    pub(crate) fn bmap_alloc(&mut self, ino: u32, inode: &mut Inode, lblk: u64, goal: u64) -> Result<(u64, bool)> {
         let path = map_path(lblk, self.ptrs_per_block()).ok_or(Ext2Error::FileTooBig)?;
-        let mut goal = goal;
-        let mut cur = inode.block(path.slot);
-        let mut fresh = false;
-        if cur == 0 {
-            let b = self.alloc_block(goal)?;
-            goal = b + 1;
-            if !path.idx.is_empty() {
-                self.io.zero_block(b)?;
-            }
-            self.add_iblocks(inode)?;
-            cur = b as u32;
-            inode.set_block(path.slot, cur);
-            fresh = true;
-        }
         let levels = path.idx.len();
-        for (level, &i) in path.idx.iter().enumerate() {
-            let parent = self.check_ptr(ino, cur)?;
-            let next = get32(self.io.block(parent)?, i * 4);
-            if next == 0 {
-                let b = self.alloc_block(goal)?;
-                goal = b + 1;
-                // Indirect blocks below the leaf level start zeroed.
-                if level + 1 < levels {
-                    self.io.zero_block(b)?;
+        // Walk what exists; find where the path stops.
+        let mut cur = inode.block(path.slot);
+        let mut hole_at: Option<(u64, usize)> = None;
+        if cur != 0 {
+            for (level, &i) in path.idx.iter().enumerate() {
+                let parent = self.check_ptr(ino, cur)?;
+                let next = get32(self.io.block(parent)?, i * 4);
+                if next == 0 {
+                    hole_at = Some((parent, level));
+                    break;
                 }
-                self.add_iblocks(inode)?;
-                set32(self.io.block_mut(parent)?, i * 4, b as u32);
-                cur = b as u32;
-                fresh = true;
-            } else {
                 cur = next;
-                fresh = false;
+            }
+            if hole_at.is_none() {
+                return Ok((self.check_ptr(ino, cur)?, false));
             }
         }
-        Ok((self.check_ptr(ino, cur)?, fresh))
+        let (missing, first_idx) = match hole_at {
+            None => (levels + 1, 0),
+            Some((_, level)) => (levels - level, level + 1),
+        };
+        let add = (missing as u32)
+            .checked_mul(self.sectors_per_block())
+            .and_then(|a| inode.blocks().checked_add(a))
+            .ok_or(Ext2Error::FileTooBig)?;
+        let mut new = Vec::with_capacity(missing);
+        let mut goal = goal;
+        for _ in 0..missing {
+            match self.alloc_block(goal) {
+                Ok(b) => {
+                    goal = b + 1;
+                    new.push(b);
+                }
+                Err(e) => {
+                    for b in new {
+                        self.free_block(b)?;
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        // Link: each new indirect block points at the next new block.
+        for k in 0..missing - 1 {
+            let blk = self.io.zero_block(new[k])?;
+            set32(blk, path.idx[first_idx + k] * 4, new[k + 1] as u32);
+        }
+        match hole_at {
+            None => inode.set_block(path.slot, new[0] as u32),
+            Some((parent, level)) => set32(self.io.block_mut(parent)?, path.idx[level] * 4, new[0] as u32),
+        }
+        inode.set_blocks(add);
+        Ok((new[missing - 1], true))
     }
 
     /// Frees every block at logical index `>= first` (truncate).

@@ -304,3 +304,94 @@ fn unclean_stop_leaves_state_not_clean() {
     assert_eq!(fs.superblock().state() & 1, 1);
     assert_eq!(fs.superblock().mnt_count(), 3);
 }
+
+#[test]
+fn filling_the_disk_fails_cleanly_and_deleting_restores_counts() {
+    for bs in [1024u32, 2048] {
+        let dir = tempfile::tempdir().unwrap();
+        let img = dir.path().join("img");
+        let mut fs = fresh(bs, 2);
+        let before = fs.statfs();
+        let d = fs.mkdir(ROOT_INO, b"d", 0o755, 0, 0).unwrap();
+        let mut made = Vec::new();
+        let mut i = 0u32;
+        let mut last_err = None;
+        while last_err.is_none() {
+            i += 1;
+            let name = format!("file-with-a-long-name-to-grow-the-directory-{i:06}");
+            match fs.create(d, name.as_bytes(), 0o644, 0, 0) {
+                Ok(f) => {
+                    made.push(name);
+                    if let Err(e) = fs.write(f, u64::from(i % 7) * 13_000, &vec![i as u8; (i as usize * 997) % 30_000]) {
+                        last_err = Some(e);
+                    }
+                }
+                Err(e) => last_err = Some(e),
+            }
+        }
+        assert!(matches!(last_err, Some(Ext2Error::NoSpace)), "{last_err:?}");
+        fs.sync().unwrap();
+        let (code, text) = {
+            let dev = fs.into_device_unclean().unwrap();
+            dev.save(&img);
+            fs = Ext2::open(dev).unwrap();
+            e2fsck(&img)
+        };
+        assert_eq!(code, 0, "full disk must still be consistent: {text}");
+        for name in &made {
+            fs.unlink(d, name.as_bytes()).unwrap();
+        }
+        fs.rmdir(ROOT_INO, b"d").unwrap();
+        assert_eq!(fs.statfs().free_files, before.free_files);
+        // The root directory may have kept a grown block; data blocks all came back.
+        assert!(fs.statfs().free_blocks + 1 >= before.free_blocks);
+        finish(fs, &img);
+    }
+}
+
+#[test]
+fn readdir_cookies_resume_across_batches_and_deletions() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = dir.path().join("img");
+    let mut fs = fresh(1024, 8);
+    for i in 0..500 {
+        fs.create(ROOT_INO, format!("n{i:03}").as_bytes(), 0o644, 0, 0).unwrap();
+    }
+    let mut seen = Vec::new();
+    let mut cookie = 0;
+    let mut batches = 0;
+    loop {
+        let batch = fs.readdir(ROOT_INO, cookie).unwrap();
+        let Some(last) = batch.last() else { break };
+        cookie = last.next;
+        batches += 1;
+        // Delete an entry we have already returned: later cookies stay valid.
+        if batches == 3 {
+            fs.unlink(ROOT_INO, b"n000").unwrap();
+        }
+        seen.extend(batch.into_iter().map(|e| e.name));
+    }
+    assert!(batches >= 5, "one batch per 1 KiB block: {batches}");
+    let names: std::collections::BTreeSet<_> = seen.iter().cloned().collect();
+    assert_eq!(names.len(), seen.len(), "no entry twice");
+    assert_eq!(names.len(), 500 + 3);
+    finish(fs, &img);
+}
+
+#[test]
+fn revision0_images_accept_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = dir.path().join("img");
+    mke2fs(&img, None, 4096, &["-r", "0", "-b", "1024"]);
+    let mut fs = Ext2::open(MemDevice::from_file(&img)).unwrap();
+    let d = fs.mkdir(ROOT_INO, b"dir", 0o755, 0, 0).unwrap();
+    let f = fs.create(d, b"f", 0o644, 0, 0).unwrap();
+    fs.write(f, 0, &[3u8; 70_000]).unwrap();
+    fs.symlink(d, b"s", b"f", 0, 0).unwrap();
+    fs.mknod(d, b"c", 0o20600, (5, 1), 0, 0).unwrap();
+    fs.rename(d, b"f", ROOT_INO, b"g").unwrap();
+    assert!(matches!(fs.truncate(f, 3 << 30), Err(Ext2Error::FileTooBig)), "rev 0 has no large_file");
+    let types: Vec<FileType> = fs.read_dir_all(d).unwrap().into_iter().map(|e| e.file_type).collect();
+    assert!(types.contains(&FileType::Symlink) && types.contains(&FileType::CharDevice));
+    finish(fs, &img);
+}
