@@ -95,7 +95,13 @@ impl<D: BlockDevice> Ext2<D> {
     /// Returns the block and whether it was newly allocated. All blocks the
     /// path needs are allocated before any is linked, so running out of space
     /// leaves nothing half-attached. The caller writes the inode back.
-    pub(crate) fn bmap_alloc(&mut self, ino: u32, inode: &mut Inode, lblk: u64, goal: u64) -> Result<(u64, bool)> {
+    pub(crate) fn bmap_alloc(
+        &mut self,
+        ino: u32,
+        inode: &mut Inode,
+        lblk: u64,
+        goal: u64,
+    ) -> Result<(u64, bool)> {
         let path = map_path(lblk, self.ptrs_per_block()).ok_or(Ext2Error::FileTooBig)?;
         let levels = path.idx.len();
         // Walk what exists; find where the path stops.
@@ -146,7 +152,11 @@ impl<D: BlockDevice> Ext2<D> {
         }
         match hole_at {
             None => inode.set_block(path.slot, new[0] as u32),
-            Some((parent, level)) => set32(self.io.block_mut(parent)?, path.idx[level] * 4, new[0] as u32),
+            Some((parent, level)) => set32(
+                self.io.block_mut(parent)?,
+                path.idx[level] * 4,
+                new[0] as u32,
+            ),
         }
         inode.set_blocks(add);
         Ok((new[missing - 1], true))

@@ -341,9 +341,73 @@ fn run(bs: u32, ops: &[Op]) {
         },
     )
     .unwrap();
+    run_on(dev, ops);
+}
+
+/// Reads an existing image into a model (trusting the read-back tests).
+fn model_of(fs: &mut Ext2<MemDevice>) -> Model {
+    let mut m = Model::default();
+    let mut by_ino = std::collections::HashMap::new();
+    let mut stack = vec![(ROOT_INO, Vec::new())];
+    while let Some((dir, p)) = stack.pop() {
+        for e in fs.read_dir_all(dir).unwrap() {
+            let name = String::from_utf8(e.name.clone()).unwrap();
+            if name == "." || name == ".." || (p.is_empty() && name == "lost+found") {
+                continue;
+            }
+            let cp = join(&p, &name);
+            let kind = match e.file_type {
+                FileType::Directory => {
+                    stack.push((e.ino, cp.clone()));
+                    Kind::Dir
+                }
+                FileType::Symlink => Kind::Symlink(fs.readlink(e.ino).unwrap()),
+                FileType::Regular => {
+                    let id = *by_ino.entry(e.ino).or_insert_with(|| {
+                        let st = fs.stat(e.ino).unwrap();
+                        let mut buf = vec![0u8; st.size as usize];
+                        fs.read(e.ino, 0, &mut buf).unwrap();
+                        m.files.push(buf);
+                        m.files.len() - 1
+                    });
+                    Kind::File(id)
+                }
+                _ => continue, // special files are not part of the model
+            };
+            m.paths.insert(cp, kind);
+        }
+    }
+    m
+}
+
+/// A small `mke2fs -d` image with hashed directories (no special files,
+/// which the model does not track).
+fn mke2fs_base() -> &'static [u8] {
+    static BASE: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    BASE.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let tree = dir.path().join("tree");
+        for d in ["a", "b/c", "dir"] {
+            std::fs::create_dir_all(tree.join(d)).unwrap();
+        }
+        for i in 0..400 {
+            std::fs::write(tree.join(format!("a/entry-{i:04}")), format!("{i}")).unwrap();
+        }
+        std::fs::write(tree.join("b/c/x.txt"), vec![9u8; 70_000]).unwrap();
+        std::fs::hard_link(tree.join("b/c/x.txt"), tree.join("b/x.txt")).unwrap();
+        std::os::unix::fs::symlink("c/x.txt", tree.join("b/link")).unwrap();
+        let img = dir.path().join("img");
+        mke2fs(&img, Some(&tree), 12 * 1024, &["-b", "1024"]);
+        let (code, out) = e2fsck_with(&img, "-fyD");
+        assert!(code <= 1, "{out}");
+        std::fs::read(&img).unwrap()
+    })
+}
+
+fn run_on(dev: MemDevice, ops: &[Op]) {
     let mut fs = Ext2::open(dev).unwrap();
     fs.set_clock(|| Timespec::new(1_700_000_000, 0));
-    let mut m = Model::default();
+    let mut m = model_of(&mut fs);
     for op in ops {
         if let Op::Remount = op {
             let dev = fs.unmount().unwrap();
@@ -372,5 +436,14 @@ proptest! {
     #[test]
     fn random_operations_match_the_model_4k(ops in proptest::collection::vec(op(), 1..80)) {
         run(4096, &ops);
+    }
+}
+
+proptest! {
+    // Each case copies, checks and dumps a 12 MiB image with 400+ files.
+    #![proptest_config(ProptestConfig { cases: 24, .. ProptestConfig::default() })]
+    #[test]
+    fn random_operations_on_an_mke2fs_image_with_htree(ops in proptest::collection::vec(op(), 1..80)) {
+        run_on(MemDevice { data: mke2fs_base().to_vec() }, &ops);
     }
 }

@@ -322,7 +322,11 @@ fn filling_the_disk_fails_cleanly_and_deleting_restores_counts() {
             match fs.create(d, name.as_bytes(), 0o644, 0, 0) {
                 Ok(f) => {
                     made.push(name);
-                    if let Err(e) = fs.write(f, u64::from(i % 7) * 13_000, &vec![i as u8; (i as usize * 997) % 30_000]) {
+                    if let Err(e) = fs.write(
+                        f,
+                        u64::from(i % 7) * 13_000,
+                        &vec![i as u8; (i as usize * 997) % 30_000],
+                    ) {
                         last_err = Some(e);
                     }
                 }
@@ -355,7 +359,8 @@ fn readdir_cookies_resume_across_batches_and_deletions() {
     let img = dir.path().join("img");
     let mut fs = fresh(1024, 8);
     for i in 0..500 {
-        fs.create(ROOT_INO, format!("n{i:03}").as_bytes(), 0o644, 0, 0).unwrap();
+        fs.create(ROOT_INO, format!("n{i:03}").as_bytes(), 0o644, 0, 0)
+            .unwrap();
     }
     let mut seen = Vec::new();
     let mut cookie = 0;
@@ -390,8 +395,16 @@ fn revision0_images_accept_writes() {
     fs.symlink(d, b"s", b"f", 0, 0).unwrap();
     fs.mknod(d, b"c", 0o20600, (5, 1), 0, 0).unwrap();
     fs.rename(d, b"f", ROOT_INO, b"g").unwrap();
-    assert!(matches!(fs.truncate(f, 3 << 30), Err(Ext2Error::FileTooBig)), "rev 0 has no large_file");
-    let types: Vec<FileType> = fs.read_dir_all(d).unwrap().into_iter().map(|e| e.file_type).collect();
+    assert!(
+        matches!(fs.truncate(f, 3 << 30), Err(Ext2Error::FileTooBig)),
+        "rev 0 has no large_file"
+    );
+    let types: Vec<FileType> = fs
+        .read_dir_all(d)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.file_type)
+        .collect();
     assert!(types.contains(&FileType::Symlink) && types.contains(&FileType::CharDevice));
     finish(fs, &img);
 }

@@ -68,7 +68,11 @@ fn scan(path: &Path, md: Metadata, name: Vec<u8>, bs: u64, t: &mut Totals) -> Re
         // Allocated size, not apparent size: holes stay holes.
         let data = md.len().div_ceil(bs).min((md.blocks() * 512).div_ceil(bs));
         // Indirect blocks only past the 12 direct pointers.
-        let indirect = if data > 12 { (data - 12).div_ceil(bs / 4) + 1 } else { 0 };
+        let indirect = if data > 12 {
+            (data - 12).div_ceil(bs / 4) + 1
+        } else {
+            0
+        };
         t.blocks += data + indirect;
     } else if md.file_type().is_symlink() && md.len() >= 60 {
         t.blocks += 1;
@@ -311,7 +315,12 @@ struct Hasher([u64; 4]);
 
 impl Hasher {
     fn new() -> Hasher {
-        Hasher([0xcbf2_9ce4_8422_2325, 0x6c62_272e_07bb_0142, 0x9e37_79b9_7f4a_7c15, 0x0123_4567_89ab_cdef])
+        Hasher([
+            0xcbf2_9ce4_8422_2325,
+            0x6c62_272e_07bb_0142,
+            0x9e37_79b9_7f4a_7c15,
+            0x0123_4567_89ab_cdef,
+        ])
     }
     fn chunk(&mut self, off: u64, data: &[u8]) {
         const K: u64 = 0x0000_0100_0000_01b3;
@@ -394,7 +403,10 @@ fn all_zero(c: &[u8]) -> bool {
 /// Writes again the chunks that hold a superblock copy (after the UUID).
 fn rewrite_superblocks(out: &Path, data: &[u8], bs: u32) -> Result<(), Error> {
     let err = |e: std::io::Error| Error::msg(format!("{}: {e}", out.display()));
-    let f = std::fs::OpenOptions::new().write(true).open(out).map_err(err)?;
+    let f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(out)
+        .map_err(err)?;
     let bs = u64::from(bs);
     let first = u64::from(bs == 1024);
     let bpg = bs * 8;
@@ -405,16 +417,18 @@ fn rewrite_superblocks(out: &Path, data: &[u8], bs: u32) -> Result<(), Error> {
         if start >= blocks {
             break;
         }
-        let has_super = g <= 1 || [3u64, 5, 7].iter().any(|&b| {
-            let mut p = b;
-            while p < g {
-                p *= b;
-            }
-            p == g
-        });
+        let has_super = g <= 1
+            || [3u64, 5, 7].iter().any(|&b| {
+                let mut p = b;
+                while p < g {
+                    p *= b;
+                }
+                p == g
+            });
         if has_super {
             let off = if g == 0 { 1024 } else { (start * bs) as usize };
-            f.write_all_at(&data[off..off + 1024], off as u64).map_err(err)?;
+            f.write_all_at(&data[off..off + 1024], off as u64)
+                .map_err(err)?;
         }
         g += 1;
     }
