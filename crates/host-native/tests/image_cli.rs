@@ -93,6 +93,9 @@ fn make_tree(root: &Path) {
         .status()
         .unwrap()
         .success());
+    // A tree's own lost+found takes the place of the one mkfs makes.
+    std::fs::create_dir(root.join("lost+found")).unwrap();
+    std::fs::write(root.join("lost+found/kept"), b"kept").unwrap();
     for i in 0..300 {
         std::fs::write(root.join(format!("etc/file-{i:03}")), format!("{i}")).unwrap();
     }
