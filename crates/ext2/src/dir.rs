@@ -182,6 +182,9 @@ impl<D: BlockDevice> Ext2<D> {
         dir: &Inode,
         name: &[u8],
     ) -> Result<Option<Found>> {
+        if let Some(found) = self.htree_find(ino, dir, name)? {
+            return Ok(found);
+        }
         let ft = self.filetype;
         let bs = u64::from(self.geo.block_size);
         for lblk in 0..self.dir_nblocks(dir) {

@@ -169,6 +169,19 @@ impl Superblock {
     pub fn def_hash_version(&self) -> u8 {
         self.raw[252]
     }
+    /// `s_hash_seed` (dir_index), four words.
+    pub fn hash_seed(&self) -> [u32; 4] {
+        [
+            get32(&self.raw, 236),
+            get32(&self.raw, 240),
+            get32(&self.raw, 244),
+            get32(&self.raw, 248),
+        ]
+    }
+    /// `s_flags` bit 0x2: directory hashes treat name bytes as unsigned.
+    pub fn unsigned_hash(&self) -> bool {
+        get32(&self.raw, 352) & 0x2 != 0
+    }
     /// `s_reserved_gdt_blocks` (resize_inode).
     pub fn reserved_gdt_blocks(&self) -> u16 {
         get16(&self.raw, 206)

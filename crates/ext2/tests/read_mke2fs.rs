@@ -105,12 +105,26 @@ fn compare_file<D: BlockDevice>(fs: &mut Ext2<D>, ino: u32, p: &Path, len: u64) 
 }
 
 fn check(args: &[&str], big_dir: usize, sparse: bool, rehash: bool) {
+    check_with(args, big_dir, sparse, rehash, &[])
+}
+
+/// `ssv`: superblock fields set with debugfs before the directories are
+/// re-indexed (hash algorithm, hash signedness in `s_flags`).
+fn check_with(args: &[&str], big_dir: usize, sparse: bool, rehash: bool, ssv: &[&str]) {
     let dir = tempfile::tempdir().unwrap();
     let tree = dir.path().join("tree");
     std::fs::create_dir(&tree).unwrap();
     build_tree(&tree, big_dir, sparse);
     let img = dir.path().join("img");
     mke2fs(&img, Some(&tree), 96 * 1024, args);
+    for set in ssv {
+        let o = std::process::Command::new("/usr/sbin/debugfs")
+            .args(["-w", "-R", &format!("ssv {set}")])
+            .arg(&img)
+            .output()
+            .unwrap();
+        assert!(o.status.success());
+    }
     if rehash {
         // Build hash indexes for every directory, as e2fsck -D does.
         let (code, out) = e2fsck_with(&img, "-fyD");
@@ -124,6 +138,9 @@ fn check(args: &[&str], big_dir: usize, sparse: bool, rehash: bool) {
         let big = fs.lookup(ROOT_INO, b"bigdir").unwrap();
         let st = fs.stat(big).unwrap();
         assert!(st.flags & 0x1000 != 0, "bigdir should be indexed");
+        // Regression: `..` and `.` are not in the hash leaves.
+        assert_eq!(fs.lookup(big, b"..").unwrap(), ROOT_INO);
+        assert_eq!(fs.lookup(big, b".").unwrap(), big);
     }
 }
 
@@ -156,4 +173,32 @@ fn mke2fs_without_dir_index() {
 fn mke2fs_revision_0() {
     // Revision 0 has no filetype in entries and 128-byte inodes (no ns times).
     check(&["-r", "0", "-b", "1024"], 300, false, false);
+}
+
+#[test]
+fn mke2fs_tea_hash_unsigned() {
+    check_with(
+        &["-b", "1024"],
+        3000,
+        false,
+        true,
+        &["def_hash_version tea", "flags 2"],
+    );
+}
+
+#[test]
+fn mke2fs_legacy_hash_signed_two_levels() {
+    // 1 KiB blocks and 6000 long names need a two-level index.
+    check_with(
+        &["-b", "1024"],
+        6000,
+        false,
+        true,
+        &["def_hash_version legacy", "flags 1"],
+    );
+}
+
+#[test]
+fn mke2fs_half_md4_unsigned() {
+    check_with(&["-b", "4096"], 3000, false, true, &["flags 2"]);
 }

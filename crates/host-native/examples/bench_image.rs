@@ -34,7 +34,7 @@ fn make_tree(root: &Path, files: usize) -> u64 {
         x ^= x >> 17;
         x ^= x << 5;
         // Mostly small files, like a root filesystem: 0..16 KiB, some 64 KiB.
-        let len = if x % 50 == 0 {
+        let len = if x.is_multiple_of(50) {
             65_536
         } else {
             (x % 16_384) as usize

@@ -241,6 +241,10 @@ pub fn build_tree(root: &Path, big_dir_entries: usize, sparse_big: bool) {
             format!("{i}\n").as_bytes(),
         );
     }
+    // Bytes >= 0x80 make signed and unsigned directory hashes differ.
+    for i in 0..big_dir_entries / 20 {
+        w(&big.join(format!("é-ü-名前-{i:04}")), b"utf8\n");
+    }
     let mut deep = root.join("deep");
     for i in 0..40 {
         deep = deep.join(format!("d{i}"));
