@@ -8,9 +8,10 @@
 //! read-only. The API is inode-number based, for a kernel VFS adapter; see
 //! [`Ext2`]. [`mkfs`] formats a device (used by `wasmpod image build`).
 //!
-//! Not done yet: hashed lookups and index-preserving inserts in `dir_index`
-//! directories (see [`htree`]), writing extended attributes, enforcing
-//! reserved blocks, `meta_bg`/`64bit`/extents/journals.
+//! Not done yet: index-preserving inserts in `dir_index` directories (an
+//! insert turns the directory linear; lookups use the index, see [`htree`]),
+//! writing extended attributes, enforcing reserved blocks, and the
+//! `meta_bg`/`64bit`/extents/journal features (refused or read-only).
 #![forbid(unsafe_code)]
 
 mod alloc;
