@@ -217,31 +217,21 @@ impl<D: BlockDevice> Ext2<D> {
     ) -> Result<()> {
         let ft = self.filetype;
         let ftb = if ft { ftype.to_dirent() } else { 0 };
-        let need = rec_len_for(name.len());
         let bs = self.geo.block_size as usize;
         let nblocks = self.dir_nblocks(dir);
-        let hint = self.dir_hint.get(&ino).copied().unwrap_or(0).min(nblocks);
-        crate::htree::clear_index_on_insert(dir);
-        for lblk in hint..nblocks {
-            let phys = self.dir_block(ino, dir, lblk)?;
-            let block = self.io.block(phys)?;
-            let mut slot = None;
-            for e in DirBlockIter::new(block, ft, ino, lblk * bs as u64) {
-                let e = e?;
-                if e.rec_len - e.used() >= need {
-                    slot = Some(e);
-                    break;
+        if crate::htree::is_indexed(dir) {
+            // The leaf the name hashes to keeps the index valid; if it is
+            // full the directory becomes linear (see crate::htree).
+            if let Some(leaf) = self.htree_leaf(ino, dir, name)? {
+                if self.insert_in_block(ino, dir, leaf, name, target, ftb)? {
+                    return self.write_inode(ino, dir);
                 }
             }
-            if let Some(e) = slot {
-                let block = self.io.block_mut(phys)?;
-                if e.inode == 0 {
-                    write_entry(block, e.off, target, e.rec_len, name, ftb, ft);
-                } else {
-                    let used = e.used();
-                    set16(block, e.off + 4, used as u16);
-                    write_entry(block, e.off + used, target, e.rec_len - used, name, ftb, ft);
-                }
+            crate::htree::clear_index_on_insert(dir);
+        }
+        let hint = self.dir_hint.get(&ino).copied().unwrap_or(0).min(nblocks);
+        for lblk in hint..nblocks {
+            if self.insert_in_block(ino, dir, lblk, name, target, ftb)? {
                 self.dir_hint.insert(ino, lblk);
                 self.write_inode(ino, dir)?;
                 return Ok(());
@@ -260,6 +250,41 @@ impl<D: BlockDevice> Ext2<D> {
         self.dir_hint.insert(ino, nblocks);
         self.write_inode(ino, dir)?;
         Ok(())
+    }
+
+    /// Puts an entry into directory block `lblk` if it has room.
+    fn insert_in_block(
+        &mut self,
+        ino: u32,
+        dir: &Inode,
+        lblk: u64,
+        name: &[u8],
+        target: u32,
+        ftb: u8,
+    ) -> Result<bool> {
+        let ft = self.filetype;
+        let need = rec_len_for(name.len());
+        let bs = u64::from(self.geo.block_size);
+        let phys = self.dir_block(ino, dir, lblk)?;
+        let block = self.io.block(phys)?;
+        let mut slot = None;
+        for e in DirBlockIter::new(block, ft, ino, lblk * bs) {
+            let e = e?;
+            if e.rec_len - e.used() >= need {
+                slot = Some(e);
+                break;
+            }
+        }
+        let Some(e) = slot else { return Ok(false) };
+        let block = self.io.block_mut(phys)?;
+        if e.inode == 0 {
+            write_entry(block, e.off, target, e.rec_len, name, ftb, ft);
+        } else {
+            let used = e.used();
+            set16(block, e.off + 4, used as u16);
+            write_entry(block, e.off + used, target, e.rec_len - used, name, ftb, ft);
+        }
+        Ok(true)
     }
 
     /// Removes the entry found at `f` (merging it into its predecessor).

@@ -11,12 +11,14 @@
 //!
 //! Modifications: removing an entry merges it into its predecessor inside the
 //! same leaf, which leaves every hash range intact, so the index stays valid.
-//! Adding an entry could land in a leaf outside the name's hash range, so the
-//! directory's `EXT2_INDEX_FL` is cleared first: the directory becomes a
-//! plain linear one, which `e2fsck` accepts (it only re-indexes with `-D`)
-//! and Linux reads.
+//! A new entry goes into the leaf its hash selects when that leaf has room,
+//! which also keeps the index valid (leaves are unsorted; only their hash
+//! ranges matter). When that leaf is full the directory's `EXT2_INDEX_FL` is
+//! cleared and the entry placed linearly: the directory becomes a plain
+//! linear one, which `e2fsck` accepts (it only re-indexes with `-D`) and
+//! Linux reads.
 //!
-//! Not done yet: inserting while keeping the index (leaf splits).
+//! Not done yet: leaf splits (so a full leaf costs the index).
 
 use crate::bytes::{get16, get32};
 use crate::dir::{DirBlockIter, Found};
@@ -222,6 +224,21 @@ impl<D: BlockDevice> Ext2<D> {
         dir: &Inode,
         name: &[u8],
     ) -> Result<Option<Option<Found>>> {
+        Ok(self.htree_probe(ino, dir, name)?.map(|(_, f)| f))
+    }
+
+    /// The leaf block a new entry named `name` belongs in, if the index is usable.
+    pub(crate) fn htree_leaf(&mut self, ino: u32, dir: &Inode, name: &[u8]) -> Result<Option<u64>> {
+        Ok(self.htree_probe(ino, dir, name)?.map(|(leaf, _)| leaf))
+    }
+
+    /// Walks the index to the leaf for `name`: (that leaf, the entry if found).
+    fn htree_probe(
+        &mut self,
+        ino: u32,
+        dir: &Inode,
+        name: &[u8],
+    ) -> Result<Option<(u64, Option<Found>)>> {
         // `.` and `..` live in the root block's header, not in any leaf
         // (Linux skips the index for them too).
         if !is_indexed(dir)
@@ -271,12 +288,15 @@ impl<D: BlockDevice> Ext2<D> {
                 for e in DirBlockIter::new(block, self.filetype, ino, leaf * bs) {
                     let e = e?;
                     if e.inode != 0 && e.name(block) == name {
-                        return Ok(Some(Some(Found {
-                            lblk: leaf,
-                            phys,
-                            off: e.off,
-                            ino: e.inode,
-                        })));
+                        return Ok(Some((
+                            lblk,
+                            Some(Found {
+                                lblk: leaf,
+                                phys,
+                                off: e.off,
+                                ino: e.inode,
+                            }),
+                        )));
                     }
                 }
                 match entries.get(pos + 1) {
@@ -287,7 +307,7 @@ impl<D: BlockDevice> Ext2<D> {
                     // A collision run may also continue in the next index
                     // block; that rare case goes to the linear scan.
                     None if levels > 0 => return Ok(None),
-                    _ => return Ok(Some(None)),
+                    _ => return Ok(Some((lblk, None))),
                 }
             }
         }

@@ -42,10 +42,34 @@ fn indexed_directory_stays_valid_through_deletes_and_inserts() {
             fs.stat(big).unwrap().flags & 0x1000 != 0,
             "deletes keep the index"
         );
-        // An insertion drops it (the directory becomes linear).
+        // Insertions go to the leaf their hash selects while it has room:
+        // the index stays (and e2fsck checks every leaf's hash range).
         let f = fs.create(big, b"new-file", 0o644, 0, 0).unwrap();
         fs.write(f, 0, b"new").unwrap();
-        assert_eq!(fs.stat(big).unwrap().flags & 0x1000, 0);
+        for i in 0..20 {
+            fs.create(big, format!("added-{i}").as_bytes(), 0o644, 0, 0)
+                .unwrap();
+        }
+        assert!(
+            fs.stat(big).unwrap().flags & 0x1000 != 0,
+            "room in the leaves keeps the index"
+        );
+        let dev = fs.unmount().unwrap();
+        dev.save(&img);
+        assert_fsck_clean(&img);
+        let mut fs = Ext2::open(dev).unwrap();
+        // Filling a leaf turns the directory linear.
+        let mut i = 0;
+        while fs.stat(big).unwrap().flags & 0x1000 != 0 {
+            let n = format!("filler-with-a-long-name-{i:06}");
+            fs.create(big, n.as_bytes(), 0o644, 0, 0).unwrap();
+            i += 1;
+        }
+        assert!(i >= 1);
+        for k in 0..i {
+            let n = format!("filler-with-a-long-name-{k:06}");
+            assert!(fs.lookup(big, n.as_bytes()).is_ok(), "{n}");
+        }
         fs.rename(big, b"entry-with-a-longish-name-00001", ROOT_INO, b"moved")
             .unwrap();
         for i in (2..3000).step_by(3) {
