@@ -734,3 +734,68 @@ fn host_try_read_and_try_write_never_block() {
     p.sys(SYS_close, &[ofd as u64]);
     assert_eq!(out.try_read(&mut buf), Some(0));
 }
+
+// ---- vectored I/O on pipes (musl's stdio reads and writes with readv/writev) ----
+
+fn iovecs(p: &Proc, parts: &[(u32, usize)]) -> u32 {
+    let mut raw = Vec::new();
+    for (base, len) in parts {
+        raw.extend_from_slice(&base.to_le_bytes());
+        raw.extend_from_slice(&(*len as u32).to_le_bytes());
+    }
+    p.bytes(&raw)
+}
+
+#[test]
+fn readv_returns_what_is_there_without_blocking_on_the_next_iovec() {
+    // musl's fread: iov[0] = the caller's buffer, iov[1] = the FILE buffer.
+    let h = Harness::new();
+    let p = h.process(None);
+    let (r, w) = pipe(&p, 0);
+    write(&p, w, b"abcd");
+    let (a, b) = (p.alloc(4), p.alloc(16));
+    let iov = iovecs(&p, &[(a, 4), (b, 16)]);
+    assert_eq!(p.sys(SYS_readv, &[r as u64, iov as u64, 2]), 4);
+    assert_eq!(p.read(a, 4), b"abcd");
+}
+
+#[test]
+fn readv_scatters_one_read_across_iovecs() {
+    let h = Harness::new();
+    let p = h.process(None);
+    let (r, w) = pipe(&p, 0);
+    write(&p, w, b"hello world");
+    let (a, b) = (p.alloc(5), p.alloc(16));
+    let iov = iovecs(&p, &[(a, 5), (0, 0), (b, 16)]);
+    assert_eq!(p.sys(SYS_readv, &[r as u64, iov as u64, 3]), 11);
+    assert_eq!(p.read(a, 5), b"hello");
+    assert_eq!(p.read(b, 6), b" world");
+}
+
+#[test]
+fn writev_up_to_pipe_buf_is_atomic_across_iovecs() {
+    let h = Harness::new();
+    let p = h.process(None);
+    let (r, w) = pipe(&p, O_NONBLOCK);
+    write(&p, w, &vec![0u8; 65_536 - 100]);
+    let (a, b) = (p.bytes(&[1u8; 60]), p.bytes(&[2u8; 60]));
+    let iov = iovecs(&p, &[(a, 60), (b, 60)]);
+    // 120 bytes ≤ PIPE_BUF and only 100 free: all or nothing.
+    assert_eq!(p.sys(SYS_writev, &[w as u64, iov as u64, 2]), EAGAIN);
+    read_until(&p, r, 65_536 - 100);
+    assert_eq!(p.sys(SYS_writev, &[w as u64, iov as u64, 2]), 120);
+    let got = read(&p, r, 200).unwrap();
+    assert_eq!(&got[..60], &[1u8; 60]);
+    assert_eq!(&got[60..], &[2u8; 60]);
+}
+
+#[test]
+fn writev_with_a_bad_iovec_is_efault_before_writing() {
+    let h = Harness::new();
+    let p = h.process(None);
+    let (r, w) = pipe(&p, O_NONBLOCK);
+    let a = p.bytes(b"ok");
+    let iov = iovecs(&p, &[(a, 2), (0xffff_fff0, 8)]);
+    assert_eq!(p.sys(SYS_writev, &[w as u64, iov as u64, 2]), EFAULT);
+    assert_eq!(read(&p, r, 10), Err(EAGAIN));
+}
