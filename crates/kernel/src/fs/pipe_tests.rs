@@ -799,3 +799,14 @@ fn writev_with_a_bad_iovec_is_efault_before_writing() {
     assert_eq!(p.sys(SYS_writev, &[w as u64, iov as u64, 2]), EFAULT);
     assert_eq!(read(&p, r, 10), Err(EAGAIN));
 }
+
+#[test]
+fn a_read_larger_than_the_kernel_bounce_buffer_returns_a_full_pipe_without_blocking() {
+    let h = Harness::new();
+    let p = h.process(None);
+    let (r, w) = pipe(&p, 0);
+    assert_eq!(fcntl(&p, w, F_SETPIPE_SZ, 1 << 20), 1 << 20);
+    assert_eq!(write(&p, w, &vec![5u8; 1 << 20]), 1 << 20);
+    let b = p.alloc(2 << 20);
+    assert_eq!(p.sys(SYS_read, &[r as u64, b as u64, 2 << 20]), 1 << 20);
+}

@@ -80,8 +80,10 @@ fn read_segments(ctx: &mut Ctx, fd: i32, segs: &[(u32, usize)], off: Option<u64>
         }
         done += n;
         // A short read means "no more right now": stop, as Linux does for
-        // pipes and ttys; regular files return short only at EOF.
-        if n < want {
+        // pipes and ttys; regular files return short only at EOF. Streams
+        // stop after one step in any case: a second step could block
+        // although data was read (a 1 MiB pipe read with a 2 MiB buffer).
+        if n < want || !file.ops.seekable() {
             break;
         }
     }
