@@ -15,9 +15,13 @@
 //! whose other end the guest sees as an fd; the host side blocks on the
 //! kernel's wait primitive for host threads ([`Kernel::host_wait`]).
 //!
-//! Not done: `O_DIRECT` packet mode (accepted by pipe2, but the pipe stays a
-//! byte stream), splice/tee/vmsplice, per-user pipe buffer accounting
-//! (`pipe-user-pages-soft`).
+//! Packet mode (pipe(7) `O_DIRECT`): a write through a description with
+//! `O_DIRECT` adds packets of at most `PIPE_BUF` bytes; a read returns at
+//! most one packet and discards what of it does not fit.
+//!
+//! Not done: splice/tee/vmsplice, per-user pipe buffer accounting
+//! (`pipe-user-pages-soft`); capacity counts bytes, where Linux counts
+//! page-sized slots (so 16 one-byte packets do not fill a 64 KiB pipe here).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Weak};
@@ -80,8 +84,18 @@ pub struct Pipe {
     inner: Mutex<PipeState>,
 }
 
+/// A run of bytes in the buffer: stream data, or one packet.
+#[derive(Clone, Copy)]
+struct Seg {
+    len: usize,
+    packet: bool,
+}
+
 struct PipeState {
     buf: VecDeque<u8>,
+    /// How `buf` divides into stream runs and packets (lengths sum to
+    /// `buf.len()`).
+    segs: VecDeque<Seg>,
     cap: usize,
     readers: usize,
     writers: usize,
@@ -101,24 +115,59 @@ impl PipeState {
         self.cap.saturating_sub(self.buf.len())
     }
 
-    fn take(&mut self, out: &mut [u8]) -> usize {
-        let n = out.len().min(self.buf.len());
+    /// Moves bytes from the front of the buffer to `out`.
+    fn copy_out(&mut self, out: &mut [u8]) {
+        let n = out.len();
         let (a, b) = self.buf.as_slices();
         let na = n.min(a.len());
         out[..na].copy_from_slice(&a[..na]);
         out[na..n].copy_from_slice(&b[..n - na]);
         self.buf.drain(..n);
+    }
+
+    /// Reads like Linux's `pipe_read`: stream bytes up to `out.len()`,
+    /// stopping after a packet (whose excess is discarded).
+    fn take(&mut self, out: &mut [u8]) -> usize {
+        let mut n = 0;
+        while n < out.len() {
+            let Some(seg) = self.segs.front_mut() else { break };
+            let k = seg.len.min(out.len() - n);
+            let packet = seg.packet;
+            seg.len -= k;
+            let rest = if packet { seg.len } else { 0 };
+            if seg.len == 0 || packet {
+                self.segs.pop_front();
+            }
+            self.copy_out(&mut out[n..n + k]);
+            self.buf.drain(..rest);
+            n += k;
+            if packet {
+                break;
+            }
+        }
         if n > 0 {
             self.out_gen += 1;
         }
         n
     }
 
-    fn put(&mut self, data: &[u8]) {
-        self.buf.extend(data);
-        if !data.is_empty() {
-            self.in_gen += 1;
+    /// Appends stream bytes, or packets of at most `PIPE_BUF` bytes.
+    fn put(&mut self, data: &[u8], packet: bool) {
+        if data.is_empty() {
+            return;
         }
+        self.buf.extend(data);
+        if packet {
+            for c in data.chunks(PIPE_BUF) {
+                self.segs.push_back(Seg { len: c.len(), packet: true });
+            }
+        } else {
+            match self.segs.back_mut() {
+                Some(s) if !s.packet => s.len += data.len(),
+                _ => self.segs.push_back(Seg { len: data.len(), packet: false }),
+            }
+        }
+        self.in_gen += 1;
     }
 }
 
@@ -131,6 +180,7 @@ impl Pipe {
             created,
             inner: Mutex::new(PipeState {
                 buf: VecDeque::new(),
+                segs: VecDeque::new(),
                 cap: PIPE_DEF_SIZE,
                 readers: 0,
                 writers: 0,
@@ -296,6 +346,7 @@ impl FileOps for PipeEnd {
         }
         let pipe = self.pipe.clone();
         let atomic = data.len() <= PIPE_BUF;
+        let packet = file.flags() & O_DIRECT != 0;
         let mut done = 0usize;
         let r = ctx.wait_until(None, Restart::IfSaRestart, |ctx| {
             let mut s = pipe.inner.lock();
@@ -319,7 +370,7 @@ impl FileOps for PipeEnd {
                 free.min(data.len() - done)
             };
             if n > 0 {
-                s.put(&data[done..done + n]);
+                s.put(&data[done..done + n], packet);
                 done += n;
                 drop(s);
                 ctx.notify();
@@ -602,7 +653,7 @@ impl HostPipe {
             if n == 0 {
                 return None;
             }
-            s.put(&data[..n]);
+            s.put(&data[..n], false);
             st.notify();
             Some(n)
         })
@@ -661,7 +712,7 @@ impl HostPipe {
             if n == 0 {
                 return None;
             }
-            s.put(&data[..n]);
+            s.put(&data[..n], false);
             st.notify();
             Some(n)
         })

@@ -96,12 +96,49 @@ fn pipe2_nonblock_applies_to_both_ends() {
 }
 
 #[test]
-fn pipe2_direct_is_accepted() {
+fn packet_mode_reads_one_write_at_a_time() {
     let h = Harness::new();
     let p = h.process(None);
     let (r, w) = pipe(&p, O_DIRECT);
     assert_eq!(write(&p, w, b"ab"), 2);
+    assert_eq!(write(&p, w, b"cde"), 3);
+    assert_eq!(read(&p, r, 100).unwrap(), b"ab");
+    assert_eq!(read(&p, r, 100).unwrap(), b"cde");
+}
+
+#[test]
+fn packet_mode_discards_what_does_not_fit_the_read() {
+    let h = Harness::new();
+    let p = h.process(None);
+    let (r, w) = pipe(&p, O_DIRECT);
+    write(&p, w, b"abcdef");
+    write(&p, w, b"gh");
     assert_eq!(read(&p, r, 2).unwrap(), b"ab");
+    assert_eq!(read(&p, r, 100).unwrap(), b"gh");
+}
+
+#[test]
+fn packet_mode_splits_large_writes_into_pipe_buf_packets() {
+    let h = Harness::new();
+    let p = h.process(None);
+    let (r, w) = pipe(&p, O_DIRECT);
+    assert_eq!(write(&p, w, &vec![1u8; PIPE_BUF + 10]), (PIPE_BUF + 10) as i64);
+    assert_eq!(read(&p, r, 65_536).unwrap().len(), PIPE_BUF);
+    assert_eq!(read(&p, r, 65_536).unwrap().len(), 10);
+}
+
+#[test]
+fn stream_bytes_before_a_packet_are_read_together_then_the_packet_ends_the_read() {
+    let h = Harness::new();
+    let p = h.process(None);
+    let (r, w) = pipe(&p, 0);
+    write(&p, w, b"st");
+    write(&p, w, b"ream");
+    assert_eq!(fcntl(&p, w, F_SETFL, u64::from(O_DIRECT)), 0);
+    write(&p, w, b"PKT");
+    write(&p, w, b"next");
+    assert_eq!(read(&p, r, 100).unwrap(), b"streamPKT");
+    assert_eq!(read(&p, r, 100).unwrap(), b"next");
 }
 
 // ---- data ------------------------------------------------------------------

@@ -59,7 +59,7 @@ pub const SYSCALLS: &[Entry] = &[
     sup(SYS_sync, sync::sys_sync),
     sup(SYS_syncfs, sync::sys_syncfs),
     // fs-fd
-    partial(SYS_pipe2, pipe::sys_pipe2, "O_DIRECT accepted but pipes stay byte streams (no packet mode)"),
+    sup(SYS_pipe2, pipe::sys_pipe2),
     sup(SYS_dup, dup::sys_dup),
     sup(SYS_dup3, dup::sys_dup3),
     sup(SYS_close_range, dup::sys_close_range),
