@@ -521,3 +521,15 @@ fn ofd_setlkw_waits_until_the_other_description_closes() {
     a.sys(SYS_close, &[fa as u64]);
     assert_eq!(t.join().unwrap(), 0);
 }
+
+#[test]
+fn setlkw_is_woken_when_the_holder_exits() {
+    let h = Harness::new();
+    let (a, fa, b, fb, _) = two(&h, b"");
+    assert_eq!(setlk(&a, fa, F_WRLCK, 0, 0), 0);
+    let b2 = b.clone();
+    let t = std::thread::spawn(move || lk(&b2, fb, F_SETLKW, F_RDLCK, SEEK_SET, 0, 0));
+    h.wait_sleeping(b.tid);
+    a.call(SYS_exit_group, &[0]);
+    assert_eq!(t.join().unwrap(), 0);
+}
