@@ -8,6 +8,7 @@ pub mod cwd;
 pub mod devfs;
 pub mod devices;
 pub mod dir;
+pub mod ext2_adapter;
 pub mod fdtable;
 pub mod file;
 pub mod inode;
