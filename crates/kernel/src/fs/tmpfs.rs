@@ -195,6 +195,9 @@ impl TmpInode {
         let mode = if kind == NodeKind::Symlink { 0o777 } else { mode & 0o7777 };
         let node = TmpInode::new(&self.fs, fmt | mode, uid, gid, rdev, body, t);
         let mut st = self.st.lock();
+        if st.nlink == 0 {
+            return_errno!(ENOENT, "directory was removed");
+        }
         let Body::Dir(dir) = &mut st.body else { return_errno!(ENOTDIR, "not a directory") };
         if dir.get(name).is_some() {
             return_errno!(EEXIST, "entry exists");
@@ -420,6 +423,9 @@ impl Inode for TmpInode {
         };
         {
             let mut st = self.st.lock();
+            if st.nlink == 0 {
+                return_errno!(ENOENT, "directory was removed");
+            }
             let Body::Dir(dir) = &mut st.body else { return_errno!(ENOTDIR, "not a directory") };
             if dir.get(name).is_some() {
                 return_errno!(EEXIST, "entry exists");
@@ -494,6 +500,9 @@ impl Inode for TmpInode {
             return_errno!(EXDEV, "rename across filesystems");
         };
         let same_dir = std::ptr::eq(nd, self);
+        if nd.st.lock().nlink == 0 {
+            return_errno!(ENOENT, "directory was removed");
+        }
         let src = self.child(old_name).ok_or(errno!(ENOENT, "no such entry"))?;
         let dst = nd.child(new_name);
         let src_tmp = as_tmp(&src).ok_or(errno!(EXDEV, "foreign inode"))?;

@@ -314,6 +314,27 @@ pub fn step(ctx: &mut Ctx, dir: &Location, name: &[u8]) -> Result<Location> {
     }
 }
 
+/// `name` inside `dir` without crossing into a filesystem mounted there
+/// (for unlink and rename, which act on the covered entry): the entry and
+/// whether something is mounted on it. `name` is not `.` or `..`.
+pub fn lookup_child(ctx: &mut Ctx, dir: &Location, name: &[u8]) -> Result<(Location, bool)> {
+    if name.len() > NAME_MAX {
+        return_errno!(ENAMETOOLONG, "name component too long");
+    }
+    let meta = dir.inode.metadata(ctx)?;
+    if !is_dir(&meta) {
+        return_errno!(ENOTDIR, "path component is not a directory");
+    }
+    may(ctx, &meta, MAY_EXEC)?;
+    let child = dir.inode.lookup(ctx, name)?;
+    let loc = Location { mount: dir.mount, inode: child, path: join_path(&dir.path, name) };
+    let mounted = ctx.st.fs.mounts.has_children(loc.mount) && {
+        let key = inode_key(ctx, &loc.inode)?;
+        ctx.st.fs.mounts.mounted_on(loc.mount, key).is_some()
+    };
+    Ok((loc, mounted))
+}
+
 /// If a filesystem is mounted on `loc`, its root (repeatedly, for stacks).
 pub fn cross_down(ctx: &mut Ctx, mut loc: Location) -> Result<Location> {
     // Bounded by the number of mounts.
