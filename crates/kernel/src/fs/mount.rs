@@ -82,6 +82,11 @@ impl MountTable {
         self.mounts.values().any(|m| m.mountpoint.as_ref().is_some_and(|p| p.mount == parent))
     }
 
+    /// Removes a mount (umount); the caller has checked it is idle.
+    pub(crate) fn remove(&mut self, id: MountId) -> Option<Mount> {
+        self.mounts.remove(&id)
+    }
+
     /// Every mount, in mount order (`/proc/mounts`).
     pub fn list(&self) -> Vec<MountInfo> {
         self.mounts

@@ -194,3 +194,81 @@ fn mount_at_stacks_new_filesystem_and_hides_old_contents() {
     assert_eq!(unlink(&p, "/tmp/mnt/new"), 0);
     assert_eq!(rmdir(&p, "/tmp/mnt"), errno(EBUSY));
 }
+
+fn mount(p: &crate::testing::Proc, fstype: &str, target: &str, flags: u32) -> i64 {
+    p.sys(SYS_mount, &[p.cstr("none"), p.cstr(target), p.cstr(fstype), u64::from(flags), 0])
+}
+
+fn umount(p: &crate::testing::Proc, target: &str, flags: u32) -> i64 {
+    p.sys(SYS_umount2, &[p.cstr(target), u64::from(flags)])
+}
+
+#[test]
+fn mount_tmpfs_and_umount() {
+    let h = Harness::new();
+    let r = h.process_as(None, Credentials::root());
+    mkdir(&r, "/tmp/m", 0o755);
+    put(&r, "/tmp/m/under", b"");
+    assert_eq!(mount(&r, "tmpfs", "/tmp/m", 0), 0);
+    let st = stat(&r, "/tmp/m").expect("m");
+    assert_eq!(st.st_mode & 0o7777, 0o1777);
+    assert_eq!(stat(&r, "/tmp/m/under").unwrap_err(), errno(ENOENT));
+    put(&r, "/tmp/m/over", b"");
+    assert_eq!(umount(&r, "/tmp/m", 0), 0);
+    assert!(stat(&r, "/tmp/m/under").is_ok());
+    assert_eq!(stat(&r, "/tmp/m/over").unwrap_err(), errno(ENOENT));
+}
+
+#[test]
+fn mount_needs_root_and_known_type() {
+    let h = Harness::new();
+    let p = h.process(None);
+    assert_eq!(mount(&p, "tmpfs", "/tmp", 0), errno(EPERM));
+    let r = h.process_as(None, Credentials::root());
+    assert_eq!(mount(&r, "ext9", "/tmp", 0), errno(ENODEV));
+    assert_eq!(mount(&r, "tmpfs", "/tmp", wasmpod_abi::fs::MS_BIND), errno(EINVAL));
+    put(&r, "/tmp/f", b"");
+    assert_eq!(mount(&r, "tmpfs", "/tmp/f", 0), errno(ENOTDIR));
+}
+
+#[test]
+fn umount_busy_or_not_a_mount() {
+    let h = Harness::new();
+    let r = h.process_as(None, Credentials::root());
+    mkdir(&r, "/tmp/m", 0o755);
+    assert_eq!(umount(&r, "/tmp/m", 0), errno(EINVAL));
+    mount(&r, "tmpfs", "/tmp/m", 0);
+    let fd = open(&r, "/tmp/m", O_RDONLY, 0);
+    assert_eq!(umount(&r, "/tmp/m", 0), errno(EBUSY));
+    close(&r, fd);
+    chdir(&r, "/tmp/m");
+    assert_eq!(umount(&r, "/tmp/m", 0), errno(EBUSY));
+    chdir(&r, "/");
+    assert_eq!(umount(&r, "/tmp/m", 0), 0);
+    assert_eq!(umount(&r, "/", 0), errno(EBUSY));
+    assert_eq!(umount(&r, "/tmp", 0x100), errno(EINVAL));
+}
+
+#[test]
+fn mounts_show_in_mount_list_with_options() {
+    let h = Harness::new();
+    let r = h.process_as(None, Credentials::root());
+    mkdir(&r, "/tmp/m", 0o755);
+    mount(&r, "tmpfs", "/tmp/m", wasmpod_abi::fs::MS_NOSUID | wasmpod_abi::fs::MS_RDONLY);
+    let list = h.kernel.with_state(|st| st.fs.mount_list());
+    let m = list.iter().find(|m| m.path == b"/tmp/m").expect("listed");
+    assert_eq!(m.fs_type, "tmpfs");
+    assert_eq!(m.options, "ro,nosuid");
+}
+
+#[test]
+fn process_cwd_path_of_another_process() {
+    let h = Harness::new();
+    let p = h.process(None);
+    mkdir(&p, "/tmp/w", 0o755);
+    chdir(&p, "/tmp/w");
+    let q = h.process(None);
+    let mut mem = q.mem.clone();
+    let path = h.kernel.with_ctx(q.tid, &mut mem, |ctx| crate::fs::process_cwd_path(ctx, p.pid));
+    assert_eq!(path.expect("cwd"), b"/tmp/w");
+}

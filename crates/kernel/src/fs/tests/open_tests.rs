@@ -397,3 +397,29 @@ fn openat2_opens_and_rejects_resolve_flags() {
     p.write(how + 16, &1u64.to_le_bytes());
     assert_eq!(p.sys(SYS_openat2, &[AT_FDCWD as u32 as u64, p.cstr("/tmp/f"), u64::from(how), 24]), errno(EINVAL));
 }
+
+#[test]
+fn write_by_non_root_clears_setuid() {
+    let h = Harness::new();
+    let p = h.process(None);
+    let fd = open(&p, "/tmp/suid", O_RDWR | O_CREAT, 0o755);
+    assert_eq!(p.sys(SYS_fchmod, &[fd as u64, 0o6755]), 0);
+    assert_eq!(write(&p, fd, b"x"), 1);
+    assert_eq!(fstat(&p, fd).st_mode, S_IFREG | 0o755);
+}
+
+#[test]
+fn lookup_exec_requires_regular_executable_file() {
+    let h = Harness::new();
+    let p = h.process(None);
+    put(&p, "/tmp/prog", b"\0asm");
+    let run = |path: &'static [u8]| {
+        let mut mem = p.mem.clone();
+        h.kernel.with_ctx(p.tid, &mut mem, |ctx| crate::fs::lookup_exec(ctx, AT_FDCWD, path).map(|r| r.2))
+    };
+    assert_eq!(run(b"/tmp/prog").unwrap_err().errno(), EACCES);
+    assert_eq!(p.sys(SYS_fchmodat, &[AT_FDCWD as u32 as u64, p.cstr("/tmp/prog"), 0o755]), 0);
+    assert_eq!(run(b"/tmp/../tmp/prog").expect("exec"), b"/tmp/prog");
+    assert_eq!(run(b"/tmp").unwrap_err().errno(), EACCES);
+    assert_eq!(run(b"/tmp/none").unwrap_err().errno(), ENOENT);
+}
