@@ -82,6 +82,14 @@ fn open_create(ctx: &mut Ctx, mut p: Parent, flags: u32, mode: u32) -> Result<(L
                 if flags & O_NOFOLLOW != 0 {
                     return_errno!(ELOOP, "O_NOFOLLOW: final component is a symlink");
                 }
+                // An existing target (or a /proc magic link) is opened as is;
+                // only a dangling link goes on to create its target.
+                let mut links = p.links;
+                match vfs::follow_link(ctx, &p.dir, loc.clone(), &mut links) {
+                    Ok(target) => return Ok((target, false)),
+                    Err(e) if e == wasmpod_abi::Errno::ENOENT => {}
+                    Err(e) => return Err(e),
+                }
                 let mut links = p.links + 1;
                 if links > vfs::MAXSYMLINKS {
                     return_errno!(ELOOP, "too many levels of symbolic links");
@@ -197,8 +205,12 @@ pub fn sys_openat2(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
     if size < 24 {
         return_errno!(EINVAL, "open_how too small");
     }
-    let raw = ctx.read_user_vec(a.ptr(2), size.min(4096))?;
-    if size > 4096 || raw[24..].iter().any(|&b| b != 0) {
+    // openat2(2): E2BIG for a size over a page or unknown non-zero fields.
+    if size > 4096 {
+        return_errno!(E2BIG, "open_how larger than a page");
+    }
+    let raw = ctx.read_user_vec(a.ptr(2), size)?;
+    if raw[24..].iter().any(|&b| b != 0) {
         return_errno!(E2BIG, "open_how has unknown non-zero fields");
     }
     let word = |i: usize| u64::from_le_bytes(raw[i..i + 8].try_into().unwrap_or([0; 8]));

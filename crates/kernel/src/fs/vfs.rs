@@ -422,3 +422,9 @@ pub fn resolve_at(ctx: &mut Ctx, dirfd: i32, path: &[u8], empty_ok: bool, follow
     }
     resolve(ctx, dirfd, path, follow).map(Some)
 }
+
+/// Follows `loc` if it is a symlink (relative targets from `dir`), counting
+/// into `links`; for callers outside the walk (open's `O_CREAT` path).
+pub(crate) fn follow_link(ctx: &mut Ctx, dir: &Location, loc: Location, links: &mut u32) -> Result<Location> {
+    follow(ctx, dir, loc, links)
+}

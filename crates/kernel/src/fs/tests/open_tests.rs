@@ -423,3 +423,59 @@ fn lookup_exec_requires_regular_executable_file() {
     assert_eq!(run(b"/tmp").unwrap_err().errno(), EACCES);
     assert_eq!(run(b"/tmp/none").unwrap_err().errno(), ENOENT);
 }
+
+#[test]
+fn o_creat_through_symlink_chain_to_existing_file_opens_it() {
+    let h = Harness::new();
+    let p = h.process(None);
+    put(&p, "/tmp/target", b"old contents");
+    symlink(&p, "/tmp/l2", "/tmp/l1");
+    symlink(&p, "target", "/tmp/l2");
+    let fd = open(&p, "/tmp/l1", O_WRONLY | O_CREAT | O_TRUNC, 0o644);
+    assert!(fd >= 0);
+    assert_eq!(write(&p, fd, b"new"), 3);
+    assert_eq!(get(&p, "/tmp/target"), b"new");
+}
+
+#[test]
+fn o_creat_through_dev_stdout_style_link_to_device() {
+    let h = Harness::new();
+    let p = h.process(None);
+    symlink(&p, "/dev/null", "/tmp/out");
+    let fd = open(&p, "/tmp/out", O_WRONLY | O_CREAT | O_TRUNC, 0o644);
+    assert!(fd >= 0);
+    assert_eq!(write(&p, fd, b"x"), 1);
+    assert_eq!(fstat(&p, fd).st_mode & S_IFMT, S_IFCHR);
+}
+
+#[test]
+fn readlinkat_empty_path_with_at_fdcwd_is_enoent() {
+    let h = Harness::new();
+    let p = h.process(None);
+    let b = p.alloc(16);
+    assert_eq!(p.sys(SYS_readlinkat, &[AT_FDCWD as u32 as u64, p.cstr(""), u64::from(b), 16]), errno(ENOENT));
+}
+
+#[test]
+fn readlinkat_empty_path_reads_o_path_symlink_fd() {
+    let h = Harness::new();
+    let p = h.process(None);
+    symlink(&p, "dest", "/tmp/l");
+    let fd = open(&p, "/tmp/l", O_PATH | O_NOFOLLOW, 0);
+    let b = p.alloc(16);
+    assert_eq!(p.sys(SYS_readlinkat, &[fd as u64, p.cstr(""), u64::from(b), 16]), 4);
+    assert_eq!(p.read(b, 4), b"dest");
+}
+
+#[test]
+fn openat2_rejects_oversized_or_unknown_fields() {
+    let h = Harness::new();
+    let p = h.process(None);
+    put(&p, "/tmp/f", b"x");
+    let how = p.alloc(32);
+    p.write(how + 24, &[1]);
+    let at = AT_FDCWD as u32 as u64;
+    assert_eq!(p.sys(SYS_openat2, &[at, p.cstr("/tmp/f"), u64::from(how), 32]), errno(E2BIG));
+    assert_eq!(p.sys(SYS_openat2, &[at, p.cstr("/tmp/f"), u64::from(how), 8192]), errno(E2BIG));
+    assert_eq!(p.sys(SYS_openat2, &[at, p.cstr("/tmp/f"), u64::from(how), 16]), errno(EINVAL));
+}
