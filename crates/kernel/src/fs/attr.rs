@@ -202,6 +202,14 @@ pub fn sys_utimensat(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
 
 // ---- truncate, fallocate ------------------------------------------------------
 
+/// A new size beyond RLIMIT_FSIZE is `EFBIG` with SIGXFSZ.
+fn check_fsize(ctx: &mut Ctx, size: u64, old: u64) -> Result<()> {
+    if size > old && size > 0 {
+        super::inode_file::fsize_limit(ctx, size - 1, 1)?;
+    }
+    Ok(())
+}
+
 fn length_arg(a: &SyscallArgs, lo: usize) -> Result<u64> {
     let len = a.i64_pair(lo);
     if len < 0 {
@@ -224,6 +232,7 @@ pub fn sys_truncate(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
         return_errno!(EINVAL, "truncate of a non-regular file");
     }
     may(ctx, &m, MAY_WRITE)?;
+    check_fsize(ctx, len, m.size)?;
     let mut attr = SetAttr { size: Some(len), ..Default::default() };
     if len != m.size {
         let t = now(ctx);
@@ -247,6 +256,7 @@ pub fn sys_ftruncate(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
     if m.mode & S_IFMT != S_IFREG || !f.writable() {
         return_errno!(EINVAL, "ftruncate: not a regular file open for writing");
     }
+    check_fsize(ctx, len, m.size)?;
     let t = now(ctx);
     inode.set_attr(ctx, &SetAttr { size: Some(len), mtime: Some(t), ctime: Some(t), ..Default::default() })?;
     Ok(0)
@@ -277,6 +287,7 @@ pub fn sys_fallocate(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
     }
     let end = off.checked_add(len).ok_or(errno!(EFBIG, "fallocate: too large"))? as u64;
     if end > m.size {
+        check_fsize(ctx, end, m.size)?;
         let t = now(ctx);
         inode.set_attr(ctx, &SetAttr { size: Some(end), mtime: Some(t), ctime: Some(t), ..Default::default() })?;
     }

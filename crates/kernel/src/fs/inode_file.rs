@@ -51,6 +51,23 @@ fn remove_privs(ctx: &mut Ctx, inode: &Arc<dyn Inode>) -> Result<()> {
     Ok(())
 }
 
+/// Applies RLIMIT_FSIZE to a write of `len` bytes at `pos`: the length
+/// allowed, or `EFBIG` with SIGXFSZ to the thread when nothing fits
+/// (setrlimit(2): "Attempts to extend a file beyond this limit result in
+/// delivery of a SIGXFSZ signal"; write(2), EFBIG).
+pub fn fsize_limit(ctx: &mut Ctx, pos: u64, len: usize) -> Result<usize> {
+    let limit = ctx.process().rlimits[wasmpod_abi::misc::RLIMIT_FSIZE as usize].cur;
+    if limit == wasmpod_abi::misc::RLIM_INFINITY || len == 0 {
+        return Ok(len);
+    }
+    if pos >= limit {
+        let tid = ctx.tid;
+        crate::signal::send_to_thread(&mut ctx.st, tid, crate::signal::SigInfo::kernel(wasmpod_abi::signal::SIGXFSZ));
+        return_errno!(EFBIG, "file size limit exceeded");
+    }
+    Ok(len.min((limit - pos).min(usize::MAX as u64) as usize))
+}
+
 /// Offset after an append: the current size.
 fn append_pos(ctx: &mut Ctx, inode: &Arc<dyn Inode>) -> Result<u64> {
     Ok(inode.metadata(ctx)?.size)
@@ -73,7 +90,8 @@ impl FileOps for InodeFile {
         }
         remove_privs(ctx, &self.loc.inode)?;
         let pos = if file.append() { append_pos(ctx, &self.loc.inode)? } else { file.pos() };
-        let n = self.loc.inode.write_at(ctx, pos, buf)?;
+        let len = fsize_limit(ctx, pos, buf.len())?;
+        let n = self.loc.inode.write_at(ctx, pos, &buf[..len])?;
         file.set_pos(pos.checked_add(n as u64).ok_or(errno!(EFBIG, "offset overflow"))?);
         Ok(n)
     }
@@ -94,7 +112,8 @@ impl FileOps for InodeFile {
         }
         remove_privs(ctx, &self.loc.inode)?;
         let off = if file.append() { append_pos(ctx, &self.loc.inode)? } else { off };
-        self.loc.inode.write_at(ctx, off, buf)
+        let len = fsize_limit(ctx, off, buf.len())?;
+        self.loc.inode.write_at(ctx, off, &buf[..len])
     }
 
     fn seekable(&self) -> bool {

@@ -577,11 +577,10 @@ impl Inode for TmpInode {
     }
 
     fn readdir(&self, _ctx: &mut Ctx, cookie: u64, sink: &mut dyn FnMut(DirEntry) -> bool) -> Result<()> {
-        let (parent_ino, entries): (u64, Vec<Listed>) = {
+        let parent_ino = {
             let st = self.st.lock();
             let Body::Dir(d) = &st.body else { return_errno!(ENOTDIR, "not a directory") };
-            let p = d.parent.upgrade().map_or(self.ino, |p| p.ino);
-            (p, d.by_seq.range(cookie.max(FIRST_SEQ)..).map(|(s, (n, i))| (*s, n.clone(), i.clone())).collect())
+            d.parent.upgrade().map_or(self.ino, |p| p.ino)
         };
         if cookie == 0 && !sink(DirEntry { ino: self.ino, name: b".".to_vec(), kind: DT_DIR, next: 1 }) {
             return Ok(());
@@ -589,16 +588,29 @@ impl Inode for TmpInode {
         if cookie <= 1 && !sink(DirEntry { ino: parent_ino, name: b"..".to_vec(), kind: DT_DIR, next: 2 }) {
             return Ok(());
         }
-        for (seq, name, inode) in entries {
-            let (ino, kind) = match as_tmp(&inode) {
-                Some(x) => (x.ino, dt_from_mode(x.st.lock().mode)),
-                None => (0, DT_UNKNOWN),
+        // Entries are copied out in small batches (the sink runs without
+        // the directory's lock), so a getdents pass costs O(entries
+        // returned), not O(directory size).
+        const BATCH: usize = 64;
+        let mut from = cookie.max(FIRST_SEQ);
+        loop {
+            let batch: Vec<Listed> = {
+                let st = self.st.lock();
+                let Body::Dir(d) = &st.body else { return Ok(()) };
+                d.by_seq.range(from..).take(BATCH).map(|(s, (n, i))| (*s, n.clone(), i.clone())).collect()
             };
-            if !sink(DirEntry { ino, name, kind, next: seq + 1 }) {
-                break;
+            let Some(last) = batch.last().map(|e| e.0) else { return Ok(()) };
+            for (seq, name, inode) in batch {
+                let (ino, kind) = match as_tmp(&inode) {
+                    Some(x) => (x.ino, dt_from_mode(x.st.lock().mode)),
+                    None => (0, DT_UNKNOWN),
+                };
+                if !sink(DirEntry { ino, name, kind, next: seq + 1 }) {
+                    return Ok(());
+                }
             }
+            from = last + 1;
         }
-        Ok(())
     }
 
     fn readlink(&self, _ctx: &mut Ctx) -> Result<Vec<u8>> {

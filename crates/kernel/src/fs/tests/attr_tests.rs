@@ -485,3 +485,36 @@ fn fsync_succeeds_on_files_and_sync_always() {
     assert_eq!(p.sys(SYS_sync, &[]), 0);
     assert_eq!(p.sys(SYS_fsync, &[99]), errno(EBADF));
 }
+
+fn set_fsize(h: &Harness, p: &Proc, limit: u64) {
+    h.kernel.with_state(|st| {
+        st.procs.procs.get_mut(&p.pid).expect("proc").rlimits[wasmpod_abi::misc::RLIMIT_FSIZE as usize].cur = limit
+    });
+}
+
+fn sigxfsz_pending(h: &Harness, p: &Proc) -> bool {
+    h.kernel.with_state(|st| crate::signal::next_deliverable(st, p.tid) == Some(wasmpod_abi::signal::SIGXFSZ))
+}
+
+#[test]
+fn write_is_cut_at_rlimit_fsize_then_efbig_with_sigxfsz() {
+    let h = Harness::new();
+    let p = h.process(None);
+    let fd = open(&p, "/tmp/f", O_RDWR | O_CREAT, 0o644);
+    set_fsize(&h, &p, 10);
+    assert_eq!(write(&p, fd, b"0123456789abc"), 10);
+    assert!(!sigxfsz_pending(&h, &p));
+    assert_eq!(write(&p, fd, b"x"), errno(EFBIG));
+    assert!(sigxfsz_pending(&h, &p));
+    assert_eq!(fstat(&p, fd).st_size, 10);
+}
+
+#[test]
+fn truncate_beyond_rlimit_fsize_is_efbig() {
+    let h = Harness::new();
+    let p = h.process(None);
+    put(&p, "/tmp/f", b"");
+    set_fsize(&h, &p, 100);
+    assert_eq!(truncate(&p, "/tmp/f", 100), 0);
+    assert_eq!(truncate(&p, "/tmp/f", 101), errno(EFBIG));
+}
