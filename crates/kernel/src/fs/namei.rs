@@ -205,9 +205,8 @@ pub fn sys_linkat(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
     if p.dir.mount != old.mount {
         return_errno!(EXDEV, "link across mounts");
     }
-    if ometa.nlink == 0 {
-        return_errno!(ENOENT, "linkat: file was deleted");
-    }
+    // A file with no links left (deleted, or O_TMPFILE) is the
+    // filesystem's call: only a linkable O_TMPFILE file may be named.
     p.dir.inode.link(ctx, &name, &old.inode)?;
     Ok(0)
 }

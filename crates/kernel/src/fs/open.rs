@@ -1,7 +1,8 @@
 //! open(2): `openat`, and [`do_open`] behind `fs::open_path`.
 //!
-//! Not supported yet: `O_TMPFILE` (`EOPNOTSUPP`, what Linux says for a
-//! filesystem without it), `openat2`'s `RESOLVE_*` flags.
+//! `O_TMPFILE` works on filesystems that implement
+//! `Inode::create_tmpfile` (tmpfs); others say `EOPNOTSUPP`, as Linux does.
+//! Not supported yet: `openat2`'s `RESOLVE_*` flags.
 
 use std::sync::Arc;
 
@@ -114,7 +115,7 @@ fn open_create(ctx: &mut Ctx, mut p: Parent, flags: u32, mode: u32) -> Result<(L
 /// Opens `path` (see `fs::open_path`).
 pub fn do_open(ctx: &mut Ctx, dirfd: i32, path: &[u8], flags: u32, mode: u32) -> Result<Arc<OpenFile>> {
     if flags & __O_TMPFILE != 0 {
-        return_errno!(EOPNOTSUPP, "O_TMPFILE is not supported");
+        return open_tmpfile(ctx, dirfd, path, flags, mode);
     }
     // open(2), O_PATH: "When O_PATH is specified in flags, flag bits other
     // than O_CLOEXEC, O_DIRECTORY, and O_NOFOLLOW are ignored."
@@ -181,6 +182,31 @@ pub fn do_open(ctx: &mut Ctx, dirfd: i32, path: &[u8], flags: u32, mode: u32) ->
         },
     };
     Ok(OpenFile::with_path(ops, flags, path))
+}
+
+/// open(2), O_TMPFILE: "Create an unnamed temporary regular file. The
+/// pathname argument specifies a directory"; it must be opened for
+/// writing (`EINVAL` otherwise). Without `O_EXCL` it may be linked into
+/// the tree later (linkat with `AT_EMPTY_PATH`).
+fn open_tmpfile(ctx: &mut Ctx, dirfd: i32, path: &[u8], flags: u32, mode: u32) -> Result<Arc<OpenFile>> {
+    let acc = flags & O_ACCMODE;
+    if flags & O_TMPFILE != O_TMPFILE || (acc != O_WRONLY && acc != O_RDWR) || flags & O_CREAT != 0 {
+        return_errno!(EINVAL, "O_TMPFILE needs O_DIRECTORY and write access, without O_CREAT");
+    }
+    let dir = vfs::resolve(ctx, dirfd, path, true)?;
+    let dmeta = dir.inode.metadata(ctx)?;
+    if !vfs::is_dir(&dmeta) {
+        return_errno!(ENOTDIR, "O_TMPFILE: not a directory");
+    }
+    may(ctx, &dmeta, MAY_WRITE | MAY_EXEC)?;
+    let (uid, gid) = new_owner(ctx, &dmeta);
+    let mode = mode & !umask(ctx) & 0o7777;
+    let inode = dir.inode.create_tmpfile(ctx, mode, uid, gid, flags & O_EXCL == 0)?;
+    let ino = inode.metadata(ctx)?.ino;
+    let name = format!("#{ino}");
+    let loc = Location { mount: dir.mount, inode, path: join_path(&dir.path, name.as_bytes()) };
+    let path = loc.path.clone();
+    Ok(OpenFile::with_path(InodeFile::new(loc, false), flags & !O_DIRECTORY, path))
 }
 
 /// Installs `file` at the lowest free fd (open(2)), within RLIMIT_NOFILE.

@@ -18,7 +18,7 @@ pub const SYSCALLS: &[Entry] = &[
     partial(SYS_pwritev2, rw::sys_pwritev2, "RWF_* flags are EOPNOTSUPP"),
     sup(SYS_close, rw::sys_close),
     sup(SYS_ioctl, rw::sys_ioctl),
-    partial(SYS_openat, open::sys_openat, "O_TMPFILE is EOPNOTSUPP; FIFOs are ENXIO until fs-fd's open_fifo lands"),
+    partial(SYS_openat, open::sys_openat, "FIFOs are ENXIO until fs-fd's open_fifo lands"),
     partial(SYS_openat2, open::sys_openat2, "no RESOLVE_* flags"),
     sup(SYS_lseek, lseek::sys_lseek),
     sup(SYS_fstat, stat::sys_fstat),

@@ -133,6 +133,8 @@ struct State {
     mtime: Timespec,
     ctime: Timespec,
     body: Body,
+    /// An `O_TMPFILE` file that may still get a name (Linux's I_LINKABLE).
+    linkable: bool,
 }
 
 /// A tmpfs inode.
@@ -159,7 +161,7 @@ impl TmpInode {
             fs: fs.clone(),
             ino,
             me: me.clone(),
-            st: Mutex::new(State { mode, nlink, uid, gid, rdev, atime: t, mtime: t, ctime: t, body }),
+            st: Mutex::new(State { mode, nlink, uid, gid, rdev, atime: t, mtime: t, ctime: t, body, linkable: false }),
         })
     }
 
@@ -409,6 +411,20 @@ impl Inode for TmpInode {
         Ok(self.make(name, kind, mode, uid, gid, t)?)
     }
 
+    fn create_tmpfile(&self, ctx: &mut Ctx, mode: u32, uid: u32, gid: u32, linkable: bool) -> Result<Arc<dyn Inode>> {
+        if !self.is_dir() {
+            return_errno!(ENOTDIR, "not a directory");
+        }
+        let t = now(ctx);
+        let body = Body::File { pages: BTreeMap::new(), size: 0 };
+        let node = TmpInode::new(&self.fs, S_IFREG | (mode & 0o7777), uid, gid, 0, body, t);
+        let mut st = node.st.lock();
+        st.nlink = 0;
+        st.linkable = linkable;
+        drop(st);
+        Ok(node)
+    }
+
     fn symlink(&self, ctx: &mut Ctx, name: &[u8], target: &[u8], uid: u32, gid: u32) -> Result<Arc<dyn Inode>> {
         let t = now(ctx);
         let node = self.make(name, NodeKind::Symlink, 0o777, uid, gid, t)?;
@@ -421,6 +437,12 @@ impl Inode for TmpInode {
         let Some(tgt) = as_tmp(target).filter(|x| Arc::ptr_eq(&x.fs, &self.fs)) else {
             return_errno!(EXDEV, "link across filesystems");
         };
+        {
+            let ts = tgt.st.lock();
+            if ts.nlink == 0 && !ts.linkable {
+                return_errno!(ENOENT, "link: file was deleted");
+            }
+        }
         {
             let mut st = self.st.lock();
             if st.nlink == 0 {
@@ -436,6 +458,7 @@ impl Inode for TmpInode {
         }
         let mut ts = tgt.st.lock();
         ts.nlink = ts.nlink.saturating_add(1);
+        ts.linkable = false;
         ts.ctime = t;
         Ok(())
     }

@@ -299,10 +299,52 @@ fn user_cannot_search_roots_home() {
 }
 
 #[test]
-fn o_tmpfile_is_eopnotsupp() {
+fn o_tmpfile_creates_unnamed_file_that_linkat_can_name() {
     let h = Harness::new();
     let p = h.process(None);
-    assert_eq!(open(&p, "/tmp", O_TMPFILE | O_RDWR, 0o600), errno(EOPNOTSUPP));
+    let fd = open(&p, "/tmp", O_TMPFILE | O_RDWR, 0o600);
+    assert!(fd >= 0, "{fd}");
+    assert_eq!(write(&p, fd, b"anon"), 4);
+    let st = fstat(&p, fd);
+    assert_eq!((st.st_mode, st.st_nlink), (S_IFREG | 0o600, 0));
+    assert_eq!(list(&p, "/tmp", 4096), vec![".", ".."]);
+    let at = AT_FDCWD as u32 as u64;
+    let r = p.sys(SYS_linkat, &[fd as u64, p.cstr(""), at, p.cstr("/tmp/named"), u64::from(AT_EMPTY_PATH)]);
+    assert_eq!(r, 0);
+    assert_eq!(get(&p, "/tmp/named"), b"anon");
+    assert_eq!(fstat(&p, fd).st_nlink, 1);
+}
+
+#[test]
+fn o_tmpfile_with_o_excl_cannot_be_linked() {
+    let h = Harness::new();
+    let p = h.process(None);
+    let fd = open(&p, "/tmp", O_TMPFILE | O_RDWR | O_EXCL, 0o600);
+    let at = AT_FDCWD as u32 as u64;
+    let r = p.sys(SYS_linkat, &[fd as u64, p.cstr(""), at, p.cstr("/tmp/named"), u64::from(AT_EMPTY_PATH)]);
+    assert_eq!(r, errno(ENOENT));
+}
+
+#[test]
+fn o_tmpfile_needs_write_access_and_a_directory() {
+    let h = Harness::new();
+    let p = h.process(None);
+    assert_eq!(open(&p, "/tmp", O_TMPFILE | O_RDONLY, 0o600), errno(EINVAL));
+    put(&p, "/tmp/f", b"");
+    assert_eq!(open(&p, "/tmp/f", O_TMPFILE | O_RDWR, 0o600), errno(ENOTDIR));
+    assert_eq!(open(&p, "/", O_TMPFILE | O_RDWR, 0o600), errno(EACCES));
+}
+
+#[test]
+fn linkat_of_deleted_file_is_enoent() {
+    let h = Harness::new();
+    let p = h.process(None);
+    put(&p, "/tmp/f", b"");
+    let fd = open(&p, "/tmp/f", O_RDONLY, 0);
+    unlink(&p, "/tmp/f");
+    let at = AT_FDCWD as u32 as u64;
+    let r = p.sys(SYS_linkat, &[fd as u64, p.cstr(""), at, p.cstr("/tmp/g"), u64::from(AT_EMPTY_PATH)]);
+    assert_eq!(r, errno(ENOENT));
 }
 
 #[test]
