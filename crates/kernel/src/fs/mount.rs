@@ -36,6 +36,13 @@ pub struct Mount {
     pub options: String,
 }
 
+impl Mount {
+    /// Mounted read-only (`ro` in the options): changes are `EROFS`.
+    pub fn readonly(&self) -> bool {
+        self.options.split(',').any(|o| o == "ro")
+    }
+}
+
 /// What `/proc/mounts` shows for one mount.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MountInfo {

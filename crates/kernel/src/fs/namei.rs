@@ -125,6 +125,7 @@ pub fn sys_unlinkat(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
     }
     let path = ctx.read_path(a.ptr(1))?;
     let p = vfs::lookup_parent(ctx, a.fd(0), &path)?;
+    vfs::check_rw(ctx, p.dir.mount)?;
     let rmdir = flags & AT_REMOVEDIR != 0;
     let name = match p.name.as_deref() {
         None if rmdir => return_errno!(EBUSY, "rmdir of the root"),

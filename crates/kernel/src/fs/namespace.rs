@@ -1,11 +1,12 @@
 //! mount(2) and umount2(2) (Linux's `fs/namespace.c`), for the
 //! filesystems the kernel can make on its own: `tmpfs`, `proc` and
-//! `devpts` (when those subsystems provide a root).
+//! `devpts` (when those subsystems provide a root). `MS_RDONLY` makes the
+//! mount refuse changes (`EROFS`); other flags are recorded for
+//! `/proc/mounts` only.
 //!
 //! Not supported: bind mounts, moves, remounts and propagation changes
 //! (`EINVAL`), block-device filesystems (`ENODEV`; ext2 comes through the
-//! host, not mount(2)), mount flags other than recording them in
-//! `/proc/mounts`, lazy unmounts (`MNT_DETACH` unmounts only when idle,
+//! host, not mount(2)), nosuid/nodev/noexec enforcement, lazy unmounts (`MNT_DETACH` unmounts only when idle,
 //! like a plain umount).
 
 use std::sync::Arc;

@@ -59,6 +59,7 @@ pub fn check_can_create(ctx: &mut Ctx, dir: &Location, name: &[u8]) -> Result<Me
         Err(e) if e == wasmpod_abi::Errno::ENOENT => {}
         Err(e) => return Err(e),
     }
+    vfs::check_rw(ctx, dir.mount)?;
     may(ctx, &dmeta, MAY_WRITE)?;
     Ok(dmeta)
 }
@@ -152,12 +153,15 @@ pub fn do_open(ctx: &mut Ctx, dirfd: i32, path: &[u8], flags: u32, mode: u32) ->
     if is_dir && (want & MAY_WRITE != 0 || flags & O_CREAT != 0) {
         return_errno!(EISDIR, "cannot open a directory for writing");
     }
+    let fmt = meta.mode & S_IFMT;
+    if want & MAY_WRITE != 0 && (fmt == S_IFREG || fmt == S_IFDIR || fmt == S_IFLNK) {
+        vfs::check_rw(ctx, loc.mount)?;
+    }
     // A file this call created is opened with the access asked for,
     // whatever its mode (open(2): the mode "applies to future accesses").
     if !created {
         may(ctx, &meta, want)?;
     }
-    let fmt = meta.mode & S_IFMT;
     if flags & O_TRUNC != 0 && fmt == S_IFREG && !created {
         let t = now(ctx);
         loc.inode.set_attr(ctx, &SetAttr { size: Some(0), mtime: Some(t), ctime: Some(t), ..Default::default() })?;
@@ -198,6 +202,7 @@ fn open_tmpfile(ctx: &mut Ctx, dirfd: i32, path: &[u8], flags: u32, mode: u32) -
     if !vfs::is_dir(&dmeta) {
         return_errno!(ENOTDIR, "O_TMPFILE: not a directory");
     }
+    vfs::check_rw(ctx, dir.mount)?;
     may(ctx, &dmeta, MAY_WRITE | MAY_EXEC)?;
     let (uid, gid) = new_owner(ctx, &dmeta);
     let mode = mode & !umask(ctx) & 0o7777;

@@ -52,6 +52,7 @@ pub fn do_rename(ctx: &mut Ctx, od: i32, op: &[u8], nd: i32, np: &[u8], flags: u
     if po.dir.mount != pn.dir.mount {
         return_errno!(EXDEV, "rename across mounts");
     }
+    vfs::check_rw(ctx, po.dir.mount)?;
     let (old, old_mounted) = vfs::lookup_child(ctx, &po.dir, &on)?;
     let (new, new_mounted) = match vfs::lookup_child(ctx, &pn.dir, &nn) {
         Ok((l, m)) => (Some(l), m),

@@ -428,3 +428,11 @@ pub fn resolve_at(ctx: &mut Ctx, dirfd: i32, path: &[u8], empty_ok: bool, follow
 pub(crate) fn follow_link(ctx: &mut Ctx, dir: &Location, loc: Location, links: &mut u32) -> Result<Location> {
     follow(ctx, dir, loc, links)
 }
+
+/// `EROFS` if mount `id` is read-only (changes to anything on it).
+pub fn check_rw(ctx: &Ctx, id: MountId) -> Result<()> {
+    if ctx.st.fs.mounts.get(id).is_some_and(|m| m.readonly()) {
+        return_errno!(EROFS, "read-only filesystem");
+    }
+    Ok(())
+}

@@ -272,3 +272,25 @@ fn process_cwd_path_of_another_process() {
     let path = h.kernel.with_ctx(q.tid, &mut mem, |ctx| crate::fs::process_cwd_path(ctx, p.pid));
     assert_eq!(path.expect("cwd"), b"/tmp/w");
 }
+
+#[test]
+fn read_only_mount_refuses_changes_with_erofs() {
+    let h = Harness::new();
+    let r = h.process_as(None, Credentials::root());
+    mkdir(&r, "/tmp/m", 0o755);
+    assert_eq!(mount(&r, "tmpfs", "/tmp/m", wasmpod_abi::fs::MS_RDONLY), 0);
+    assert_eq!(open(&r, "/tmp/m/f", O_WRONLY | O_CREAT, 0o644), errno(EROFS));
+    assert_eq!(mkdir(&r, "/tmp/m/d", 0o755), errno(EROFS));
+    assert_eq!(symlink(&r, "x", "/tmp/m/l"), errno(EROFS));
+    assert_eq!(p_chmod(&r, "/tmp/m", 0o700), errno(EROFS));
+    assert_eq!(unlink(&r, "/tmp/m/none"), errno(EROFS));
+    assert_eq!(mkdir(&r, "/tmp/m/.", 0o755), errno(EEXIST));
+    let at = AT_FDCWD as u32 as u64;
+    assert_eq!(r.sys(SYS_faccessat, &[at, r.cstr("/tmp/m"), u64::from(W_OK)]), errno(EROFS));
+    assert_eq!(r.sys(SYS_faccessat, &[at, r.cstr("/tmp/m"), u64::from(R_OK)]), 0);
+    assert!(open(&r, "/tmp/m", O_RDONLY, 0) >= 0);
+}
+
+fn p_chmod(p: &crate::testing::Proc, path: &str, mode: u32) -> i64 {
+    p.sys(SYS_fchmodat, &[AT_FDCWD as u32 as u64, p.cstr(path), u64::from(mode)])
+}
