@@ -404,3 +404,320 @@ mod parse_tests {
         assert!(parse_shebang(b"#!   \n").is_err());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use wasmpod_abi::fcntl::{AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, O_RDONLY};
+    use wasmpod_abi::misc::{rlimit64, RLIMIT_STACK};
+    use wasmpod_abi::signal::{SIGINT, SIGTERM, SIGUSR1, SIG_DFL, SIG_IGN};
+    use wasmpod_abi::syscalls::*;
+    use wasmpod_abi::Errno;
+
+    use crate::kernel::{Action, SyscallReturn};
+    use crate::process::testutil::*;
+    use crate::process::Credentials;
+    use crate::testing::{Harness, HostEvent, Proc};
+
+    const AT: u64 = AT_FDCWD as u32 as u64;
+
+    fn execve(p: &Proc, path: &str, argv: &[&str], envp: &[&str]) -> SyscallReturn {
+        let (a, e) = (p.cstr_array(argv), p.cstr_array(envp));
+        p.call(SYS_execve, &[p.cstr(path), a, e])
+    }
+
+    fn image(r: SyscallReturn) -> crate::ExecImage {
+        match r.action {
+            Action::Exec(img) => img,
+            other => panic!("expected Exec, got {other:?} (value {})", r.value),
+        }
+    }
+
+    #[test]
+    fn wasm_program_becomes_an_exec_image() {
+        let h = Harness::new();
+        let p = h.process(None);
+        make_program(&p, "/tmp/prog");
+        let r = execve(&p, "/tmp/prog", &["prog", "-v"], &["A=1"]);
+        assert_eq!(r.value, 0);
+        let img = image(r);
+        assert_eq!(img.path, "/tmp/prog");
+        assert_eq!(img.module.as_slice(), WASM);
+        assert_eq!(strs(&img.argv), ["prog", "-v"]);
+        assert_eq!(strs(&img.envp), ["A=1"]);
+        assert_eq!(img.cache_key.3, WASM.len() as u64);
+        let (exe, comm, did) = st(&h, |s| {
+            let q = &s.procs.procs[&p.pid];
+            (q.exe.clone(), q.comm.clone(), q.did_exec)
+        });
+        assert_eq!((exe.as_str(), comm.as_slice(), did), ("/tmp/prog", &b"prog"[..], true));
+    }
+
+    #[test]
+    fn relative_path_is_recorded_absolute() {
+        let h = Harness::new();
+        let p = h.process(None);
+        make_program(&p, "/tmp/prog");
+        assert_eq!(p.sys(SYS_chdir, &[p.cstr("/tmp")]), 0);
+        assert_eq!(image(execve(&p, "./prog", &["x"], &[])).path, "/tmp/prog");
+    }
+
+    #[test]
+    fn cache_keys_differ_between_files_and_match_for_the_same_file() {
+        let h = Harness::new();
+        let p = h.process(None);
+        make_program(&p, "/tmp/a");
+        make_program(&p, "/tmp/b");
+        let ka = image(execve(&p, "/tmp/a", &["a"], &[])).cache_key;
+        let kb = image(execve(&p, "/tmp/b", &["b"], &[])).cache_key;
+        let ka2 = image(execve(&p, "/tmp/a", &["a"], &[])).cache_key;
+        assert_ne!(ka, kb);
+        assert_eq!(ka, ka2);
+    }
+
+    #[test]
+    fn missing_file_directory_and_no_x_bit() {
+        let h = Harness::new();
+        let p = h.process(None);
+        assert_eq!(execve(&p, "/tmp/nope", &["x"], &[]).value, e(Errno::ENOENT));
+        assert_eq!(execve(&p, "/tmp", &["x"], &[]).value, e(Errno::EACCES));
+        make_file(&p, "/tmp/data", WASM, 0o644);
+        assert_eq!(execve(&p, "/tmp/data/x", &["x"], &[]).value, e(Errno::ENOTDIR));
+        assert_eq!(execve(&p, "/tmp/data", &["x"], &[]).value, e(Errno::EACCES));
+        assert_eq!(p.call(SYS_execve, &[p.cstr(""), 0, 0]).value, e(Errno::ENOENT));
+        assert_eq!(execve(&p, "/dev/null", &["x"], &[]).value, e(Errno::EACCES), "not a regular file");
+    }
+
+    #[test]
+    fn root_needs_some_execute_bit() {
+        let h = Harness::new();
+        let r = h.process_as(None, Credentials::root());
+        make_file(&r, "/tmp/p", WASM, 0o644);
+        assert_eq!(execve(&r, "/tmp/p", &["x"], &[]).value, e(Errno::EACCES));
+        make_file(&r, "/tmp/q", WASM, 0o700);
+        let u = h.process(None);
+        assert_eq!(execve(&u, "/tmp/q", &["x"], &[]).value, e(Errno::EACCES), "owner-only x bit");
+        assert_eq!(execve(&r, "/tmp/q", &["x"], &[]).value, 0);
+    }
+
+    #[test]
+    fn unknown_format_is_enoexec_and_leaves_the_process_alone() {
+        let h = Harness::new();
+        let p = h.process(None);
+        make_file(&p, "/tmp/elf", b"\x7fELF\x02\x01\x01", 0o755);
+        make_file(&p, "/tmp/empty", b"", 0o755);
+        let r = execve(&p, "/tmp/elf", &["x"], &[]);
+        assert_eq!(r.value, e(Errno::ENOEXEC));
+        assert!(matches!(r.action, Action::Return));
+        assert_eq!(execve(&p, "/tmp/empty", &["x"], &[]).value, e(Errno::ENOEXEC));
+        assert!(!st(&h, |s| s.procs.procs[&p.pid].did_exec));
+    }
+
+    #[test]
+    fn script_runs_its_interpreter_with_one_optional_argument() {
+        let h = Harness::new();
+        let p = h.process(None);
+        make_program(&p, "/tmp/interp");
+        make_file(&p, "/tmp/script", b"#! /tmp/interp  -x  y \necho hi\n", 0o755);
+        let img = image(execve(&p, "/tmp/script", &["script", "a1", "a2"], &["E=2"]));
+        assert_eq!(img.path, "/tmp/interp", "exe is the interpreter");
+        assert_eq!(strs(&img.argv), ["/tmp/interp", "-x  y", "/tmp/script", "a1", "a2"]);
+        assert_eq!(strs(&img.envp), ["E=2"]);
+        assert_eq!(st(&h, |s| s.procs.procs[&p.pid].comm.clone()), b"script", "comm names the script");
+        make_file(&p, "/tmp/plain", b"#!/tmp/interp\n", 0o755);
+        let img = image(execve(&p, "/tmp/plain", &["plain"], &[]));
+        assert_eq!(strs(&img.argv), ["/tmp/interp", "/tmp/plain"]);
+    }
+
+    #[test]
+    fn script_with_missing_interpreter_is_enoent() {
+        let h = Harness::new();
+        let p = h.process(None);
+        make_file(&p, "/tmp/s", b"#!/tmp/missing\n", 0o755);
+        assert_eq!(execve(&p, "/tmp/s", &["s"], &[]).value, e(Errno::ENOENT));
+        make_file(&p, "/tmp/blank", b"#!\n", 0o755);
+        assert_eq!(execve(&p, "/tmp/blank", &["s"], &[]).value, e(Errno::ENOEXEC));
+    }
+
+    #[test]
+    fn five_levels_of_interpreters_work_and_six_are_eloop() {
+        let h = Harness::new();
+        let p = h.process(None);
+        make_program(&p, "/tmp/s0");
+        for i in 1..=6 {
+            make_file(&p, &format!("/tmp/s{i}"), format!("#!/tmp/s{}\n", i - 1).as_bytes(), 0o755);
+        }
+        let img = image(execve(&p, "/tmp/s5", &["s5"], &[]));
+        assert_eq!(strs(&img.argv), ["/tmp/s0", "/tmp/s1", "/tmp/s2", "/tmp/s3", "/tmp/s4", "/tmp/s5"]);
+        assert_eq!(execve(&p, "/tmp/s6", &["s6"], &[]).value, e(Errno::ELOOP));
+    }
+
+    #[test]
+    fn a_string_longer_than_max_arg_strlen_is_e2big() {
+        let h = Harness::new();
+        let p = h.process(None);
+        make_program(&p, "/tmp/prog");
+        let long = "x".repeat(super::MAX_ARG_STRLEN);
+        assert_eq!(execve(&p, "/tmp/prog", &["prog", &long], &[]).value, e(Errno::E2BIG));
+        let fits = "x".repeat(super::MAX_ARG_STRLEN - 1);
+        assert_eq!(execve(&p, "/tmp/prog", &["prog"], &[&fits]).value, 0);
+    }
+
+    #[test]
+    fn total_beyond_a_quarter_of_the_stack_limit_is_e2big() {
+        let h = Harness::new();
+        let p = h.process(None);
+        make_program(&p, "/tmp/prog");
+        // 512 KiB stack → 128 KiB of arguments (Linux's floor).
+        let lim = p.put_struct(&rlimit64 { rlim_cur: 512 << 10, rlim_max: 512 << 10 });
+        assert_eq!(p.sys(SYS_prlimit64, &[0, u64::from(RLIMIT_STACK), u64::from(lim), 0]), 0);
+        let s = "y".repeat(70 << 10);
+        assert_eq!(execve(&p, "/tmp/prog", &["prog", &s], &[&s]).value, e(Errno::E2BIG));
+        assert_eq!(execve(&p, "/tmp/prog", &["prog", &s], &[]).value, 0);
+    }
+
+    #[test]
+    fn null_argv_gives_an_empty_argv0_and_bad_pointers_are_efault() {
+        let h = Harness::new();
+        let p = h.process(None);
+        make_program(&p, "/tmp/prog");
+        let img = image(p.call(SYS_execve, &[p.cstr("/tmp/prog"), 0, 0]));
+        assert_eq!(strs(&img.argv), [""]);
+        assert!(img.envp.is_empty());
+        assert_eq!(p.call(SYS_execve, &[p.cstr("/tmp/prog"), 0xffff_fff0, 0]).value, e(Errno::EFAULT));
+        let bad = p.bytes(&[0xf0, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
+        assert_eq!(p.call(SYS_execve, &[p.cstr("/tmp/prog"), u64::from(bad), 0]).value, e(Errno::EFAULT));
+    }
+
+    #[test]
+    fn close_on_exec_fds_close_and_others_stay() {
+        let h = Harness::new();
+        let p = h.process(None);
+        make_program(&p, "/tmp/prog");
+        let (keep, _) = install_file(&p, false);
+        let (gone, f) = install_file(&p, true);
+        image(execve(&p, "/tmp/prog", &["prog"], &[]));
+        let fds: Vec<i32> = st(&h, |s| s.procs.procs[&p.pid].files.iter().map(|(fd, _)| fd).collect());
+        assert_eq!(fds, vec![keep]);
+        assert_ne!(keep, gone);
+        assert_eq!(std::sync::Arc::strong_count(&f), 1);
+    }
+
+    #[test]
+    fn handlers_reset_but_ignored_signals_mask_and_pending_stay() {
+        let h = Harness::new();
+        let p = h.process(None);
+        make_program(&p, "/tmp/prog");
+        set_action(&h, p.pid, SIGUSR1, 0x1234, wasmpod_abi::signal::SA_RESTART);
+        set_action(&h, p.pid, SIGINT, SIG_IGN, 0);
+        st(&h, |s| {
+            s.procs.threads.get_mut(&p.tid).unwrap().signals.mask = 1 << (SIGTERM - 1);
+            s.procs.threads.get_mut(&p.tid).unwrap().signals.altstack = (0x1000, 0x2000, 0);
+            crate::signal::send_to_process(s, p.pid, crate::signal::SigInfo::kernel(SIGTERM));
+        });
+        image(execve(&p, "/tmp/prog", &["prog"], &[]));
+        st(&h, |s| {
+            let q = &s.procs.procs[&p.pid];
+            assert_eq!(q.signals.actions[SIGUSR1 as usize].handler, SIG_DFL);
+            assert_eq!(q.signals.actions[SIGUSR1 as usize].flags, 0);
+            assert_eq!(q.signals.actions[SIGINT as usize].handler, SIG_IGN);
+            let t = &s.procs.threads[&p.tid];
+            assert_eq!(t.signals.mask, 1 << (SIGTERM - 1));
+            assert_eq!(t.signals.altstack.0, 0);
+            assert!(q.signals.pending.queue.iter().any(|i| i.signo == SIGTERM));
+        });
+    }
+
+    #[test]
+    fn exec_ends_the_other_threads() {
+        let h = Harness::new();
+        let p = h.process(None);
+        make_program(&p, "/tmp/prog");
+        let flags = (wasmpod_abi::sched::CLONE_VM
+            | wasmpod_abi::sched::CLONE_FS
+            | wasmpod_abi::sched::CLONE_FILES
+            | wasmpod_abi::sched::CLONE_SIGHAND
+            | wasmpod_abi::sched::CLONE_THREAD) as u64;
+        let tid = p.sys(SYS_clone, &[flags, 0x9000, 0, 0, 0]) as i32;
+        h.platform.take_events();
+        image(execve(&p, "/tmp/prog", &["prog"], &[]));
+        assert!(h.platform.take_events().iter().any(|e| matches!(e, HostEvent::KillThread(t) if *t == tid)));
+        assert_eq!(st(&h, |s| s.procs.procs[&p.pid].threads.clone()), vec![p.pid]);
+        assert!(exits(&p.as_thread(tid).call(SYS_getpid, &[])));
+    }
+
+    #[test]
+    fn vfork_child_exec_starts_it_elsewhere_and_returns_its_pid() {
+        let h = Harness::new();
+        let init = h.process(None);
+        let parent = h.process(Some(&init));
+        make_program(&parent, "/tmp/prog");
+        assert_eq!(parent.sys(SYS_vfork, &[]), 0);
+        let child = parent.sys(SYS_getpid, &[]) as i32;
+        h.platform.take_events();
+        let r = execve(&parent, "/tmp/prog", &["prog", "1"], &[]);
+        assert!(matches!(r.action, Action::Return));
+        assert_eq!(r.value, i64::from(child));
+        let s = started(&h);
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].0, child);
+        assert_eq!(strs(&s[0].1.argv), ["prog", "1"]);
+        assert_eq!(parent.sys(SYS_getpid, &[]), i64::from(parent.pid), "the thread is the parent's again");
+        assert_eq!(parent.sys(SYS_setpgid, &[child as u64, 0]), e(Errno::EACCES), "the child has exec'd");
+    }
+
+    #[test]
+    fn failed_exec_in_a_vfork_child_keeps_the_lending() {
+        let h = Harness::new();
+        let parent = h.process(None);
+        parent.sys(SYS_vfork, &[]);
+        let child = parent.sys(SYS_getpid, &[]);
+        assert_eq!(execve(&parent, "/tmp/none", &["x"], &[]).value, e(Errno::ENOENT));
+        assert_eq!(parent.sys(SYS_getpid, &[]), child);
+        assert_eq!(parent.call(SYS_exit_group, &[127]).value, child);
+    }
+
+    #[test]
+    fn set_user_id_bit_changes_euid_unless_no_new_privs() {
+        let h = Harness::new();
+        let root = h.process_as(None, Credentials::root());
+        make_file(&root, "/tmp/su", WASM, 0o4755);
+        let u = h.process(None);
+        image(execve(&u, "/tmp/su", &["su"], &[]));
+        let b = u.alloc(12);
+        u.sys(SYS_getresuid, &[u64::from(b), u64::from(b + 4), u64::from(b + 8)]);
+        assert_eq!((u.read_u32(b), u.read_u32(b + 4), u.read_u32(b + 8)), (1000, 0, 0));
+        let v = h.process(None);
+        v.sys(SYS_prctl, &[u64::from(wasmpod_abi::misc::PR_SET_NO_NEW_PRIVS), 1, 0, 0, 0]);
+        image(execve(&v, "/tmp/su", &["su"], &[]));
+        assert_eq!(v.sys(SYS_geteuid, &[]), 1000);
+    }
+
+    #[test]
+    fn execveat_empty_path_runs_the_fds_file() {
+        let h = Harness::new();
+        let p = h.process(None);
+        make_program(&p, "/tmp/prog");
+        let fd = p.sys(SYS_openat, &[AT, p.cstr("/tmp/prog"), u64::from(O_RDONLY), 0]);
+        assert!(fd >= 0);
+        let argv = p.cstr_array(&["fexec"]);
+        let r = p.call(SYS_execveat, &[fd as u64, p.cstr(""), argv, 0, u64::from(AT_EMPTY_PATH)]);
+        assert_eq!(image(r).path, "/tmp/prog");
+        let r = p.call(SYS_execveat, &[fd as u64, p.cstr(""), argv, 0, 0]);
+        assert_eq!(r.value, e(Errno::ENOENT), "empty path needs AT_EMPTY_PATH");
+        let r = p.call(SYS_execveat, &[fd as u64, p.cstr(""), argv, 0, 0x8000]);
+        assert_eq!(r.value, e(Errno::EINVAL), "unknown flag");
+    }
+
+    #[test]
+    fn execveat_nofollow_on_a_symlink_is_eloop() {
+        let h = Harness::new();
+        let p = h.process(None);
+        make_program(&p, "/tmp/prog");
+        assert_eq!(p.sys(SYS_symlinkat, &[p.cstr("/tmp/prog"), AT, p.cstr("/tmp/link")]), 0);
+        let argv = p.cstr_array(&["l"]);
+        let nofollow = u64::from(AT_SYMLINK_NOFOLLOW);
+        assert_eq!(p.call(SYS_execveat, &[AT, p.cstr("/tmp/link"), argv, 0, nofollow]).value, e(Errno::ELOOP));
+        let img = image(p.call(SYS_execveat, &[AT, p.cstr("/tmp/link"), argv, 0, 0]));
+        assert_eq!(img.path, "/tmp/prog", "exe is the resolved path");
+    }
+}
