@@ -98,6 +98,8 @@ impl Kernel {
             if !st.procs.procs.is_empty() {
                 return_errno!(EEXIST, "create_init: processes exist already");
             }
+            // The table is empty: start the ids over so init is pid 1.
+            st.procs.last_id = 0;
             let pid = new_process(st, None, creds, now)?;
             if let Some(p) = st.procs.procs.get_mut(&pid) {
                 p.misc.autoreap_children = true;
@@ -222,4 +224,132 @@ fn setup_initial(
     }
     let prepared = prepare(ctx, AT_FDCWD, path.as_bytes(), Args::Given { argv, envp }, 0)?;
     Ok(commit(ctx, prepared))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use wasmpod_abi::signal::{SIGILL, SIGSEGV};
+    use wasmpod_abi::syscalls::*;
+    use wasmpod_abi::wait::{w_exitcode, w_termsig};
+    use wasmpod_abi::Errno;
+
+    use super::{exit_code, InitialProgram};
+    use crate::fs::OpenFile;
+    use crate::process::testutil::*;
+    use crate::process::Credentials;
+    use crate::testing::Harness;
+
+    fn prog<'a>(path: &'a str, cwd: Option<&'a str>, fds: Vec<(i32, Arc<OpenFile>)>) -> InitialProgram<'a> {
+        InitialProgram {
+            path,
+            argv: vec![b"prog".to_vec()],
+            envp: vec![b"HOME=/home/user".to_vec()],
+            cwd,
+            creds: Credentials::user(),
+            fds,
+        }
+    }
+
+    /// A harness with /bin/prog (created by a throwaway root process that
+    /// is then reaped, so the process table is empty again).
+    fn with_program() -> Harness {
+        let h = Harness::new();
+        let r = h.process_as(None, Credentials::root());
+        make_program(&r, "/tmp/prog");
+        r.call(SYS_exit_group, &[0]);
+        assert_eq!(h.kernel.reap(r.pid), Some(0));
+        h
+    }
+
+    #[test]
+    fn first_program_without_init_is_pid_1() {
+        let h = with_program();
+        let (pid, tid, img) = h.kernel.spawn_initial(prog("/tmp/prog", None, vec![])).unwrap();
+        assert_eq!(tid, pid);
+        assert_eq!(img.path, "/tmp/prog");
+        assert_eq!(strs(&img.envp), ["HOME=/home/user"]);
+        assert_eq!(ppid(&h, pid), 0);
+        assert_eq!(st(&h, |s| s.procs.procs[&pid].sid), pid);
+    }
+
+    #[test]
+    fn with_a_kernel_init_the_program_is_its_child_in_a_new_session() {
+        let h = with_program();
+        let init = h.kernel.create_init(Credentials::root()).unwrap();
+        assert_eq!(h.kernel.create_init(Credentials::root()).err().map(|e| e.errno()), Some(Errno::EEXIST));
+        let f = OpenFile::new(Arc::new(NullFile), wasmpod_abi::fcntl::O_RDWR);
+        let fds = vec![(0, f.clone()), (1, f.clone()), (2, f)];
+        let (pid, _, _) = h.kernel.spawn_initial(prog("/tmp/prog", Some("/home/user"), fds)).unwrap();
+        assert_eq!(ppid(&h, pid), init);
+        let (sid, pgid, nfds, uid) = st(&h, |s| {
+            let p = &s.procs.procs[&pid];
+            (p.sid, p.pgid, p.files.count(), p.creds.uid)
+        });
+        assert_eq!((sid, pgid, nfds, uid), (pid, pid, 3, 1000));
+        let p = h.process(None).as_thread(pid);
+        let buf = p.alloc(64);
+        let n = p.sys(SYS_getcwd, &[u64::from(buf), 64]);
+        assert!(n > 0);
+        assert_eq!(&p.read(buf, 10), b"/home/user");
+    }
+
+    #[test]
+    fn a_program_that_cannot_start_leaves_nothing() {
+        let h = with_program();
+        let err = h.kernel.spawn_initial(prog("/tmp/missing", None, vec![])).err().unwrap();
+        assert_eq!(err.errno(), Errno::ENOENT);
+        assert_eq!(st(&h, |s| s.procs.procs.len()), 0);
+        let err = h.kernel.spawn_initial(prog("/tmp/prog", Some("/nope"), vec![])).err().unwrap();
+        assert_eq!(err.errno(), Errno::ENOENT);
+        assert_eq!(st(&h, |s| (s.procs.procs.len(), s.procs.host_watched.len())), (0, 0));
+    }
+
+    #[test]
+    fn exit_status_is_available_after_the_kernel_init_reaps() {
+        let h = with_program();
+        h.kernel.create_init(Credentials::root()).unwrap();
+        let (pid, tid, _) = h.kernel.spawn_initial(prog("/tmp/prog", None, vec![])).unwrap();
+        assert_eq!(h.kernel.process_status(pid), None);
+        let p = h.process(None).as_thread(tid);
+        p.call(SYS_exit_group, &[42]);
+        assert!(!exists(&h, pid), "reaped by the kernel's init");
+        assert_eq!(h.kernel.process_status(pid), Some(w_exitcode(42)));
+        assert_eq!(exit_code(w_exitcode(42)), 42);
+    }
+
+    #[test]
+    fn a_trap_kills_the_process_with_the_signal() {
+        let h = with_program();
+        let (pid, tid, _) = h.kernel.spawn_initial(prog("/tmp/prog", None, vec![])).unwrap();
+        h.kernel.thread_trapped(tid, SIGSEGV);
+        assert_eq!(h.kernel.process_status(pid), Some(w_termsig(SIGSEGV, false)));
+        assert_eq!(exit_code(w_termsig(SIGSEGV, false)), 139);
+        assert_eq!(h.kernel.reap(pid), Some(w_termsig(SIGSEGV, false)));
+        assert!(!exists(&h, pid));
+        h.kernel.thread_trapped(tid, SIGILL); // a late report changes nothing
+        assert_eq!(h.kernel.process_status(pid), Some(w_termsig(SIGSEGV, false)));
+    }
+
+    #[test]
+    fn a_vanished_thread_of_a_running_process_kills_it() {
+        let h = with_program();
+        let (pid, tid, _) = h.kernel.spawn_initial(prog("/tmp/prog", None, vec![])).unwrap();
+        h.kernel.thread_exited(tid);
+        assert_eq!(h.kernel.process_status(pid), Some(w_termsig(9, false)));
+        assert_eq!(exit_code(w_termsig(9, false)), 137);
+    }
+
+    #[test]
+    fn reap_only_takes_zombies_of_the_host() {
+        let h = Harness::new();
+        let a = h.process(None);
+        let b = h.process(Some(&a));
+        b.call(SYS_exit_group, &[0]);
+        assert_eq!(h.kernel.reap(b.pid), None, "b belongs to a");
+        assert_eq!(h.kernel.reap(a.pid), None, "a still runs");
+        a.call(SYS_exit_group, &[1]);
+        assert_eq!(h.kernel.reap(a.pid), Some(w_exitcode(1)));
+    }
 }

@@ -239,3 +239,221 @@ pub fn sys_spawn(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use wasmpod_abi::fcntl::{O_CREAT, O_WRONLY};
+    use wasmpod_abi::signal::{SIGINT, SIGUSR1, SIGUSR2, SIG_DFL, SIG_IGN};
+    use wasmpod_abi::spawn::*;
+    use wasmpod_abi::syscalls::*;
+    use wasmpod_abi::Errno;
+
+    use crate::process::testutil::*;
+    use crate::testing::{Harness, Proc};
+
+    fn actions(p: &Proc, list: &[spawn_file_action]) -> u64 {
+        let bytes: Vec<u8> = list.iter().flat_map(|a| wasmpod_abi::AbiStruct::to_vec(a).to_vec()).collect();
+        let arr = p.bytes(&bytes);
+        u64::from(p.put_struct(&spawn_file_actions { count: list.len() as u32, actions: arr }))
+    }
+
+    fn act(kind: u32, fd: i32, arg: u32, path: u64) -> spawn_file_action {
+        spawn_file_action { kind, fd, arg, mode: 0o644, path: path as u32 }
+    }
+
+    /// Spawns and returns (result, pid written).
+    fn spawn_call(p: &Proc, path: &str, fa: u64, attr: Option<spawn_attr>, argv: &[&str]) -> (i64, i32) {
+        let pid_out = p.alloc(4);
+        let attr = attr.map_or(0, |a| u64::from(p.put_struct(&a)));
+        let r = p.sys(SYS_spawn, &[u64::from(pid_out), p.cstr(path), fa, attr, p.cstr_array(argv), p.cstr_array(&[])]);
+        (r, p.read_i32(pid_out))
+    }
+
+    fn children(h: &Harness, pid: i32) -> Vec<i32> {
+        st(h, |s| s.procs.procs[&pid].children.clone())
+    }
+
+    fn fds(h: &Harness, pid: i32) -> Vec<i32> {
+        st(h, |s| s.procs.procs[&pid].files.iter().map(|(fd, _)| fd).collect())
+    }
+
+    #[test]
+    fn spawn_starts_a_child_and_reports_its_pid() {
+        let h = Harness::new();
+        let p = h.process(None);
+        make_program(&p, "/tmp/prog");
+        h.platform.take_events();
+        let (r, pid) = spawn_call(&p, "/tmp/prog", 0, None, &["prog", "x"]);
+        assert_eq!(r, 0);
+        assert_eq!(children(&h, p.pid), vec![pid]);
+        let s = started(&h);
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].0, pid);
+        assert_eq!(strs(&s[0].1.argv), ["prog", "x"]);
+        assert_eq!(ppid(&h, pid), p.pid);
+        assert!(st(&h, |s| s.procs.procs[&pid].did_exec));
+    }
+
+    #[test]
+    fn file_actions_run_in_order_on_the_childs_table() {
+        let h = Harness::new();
+        let p = h.process(None);
+        make_program(&p, "/tmp/prog");
+        let (fd0, _) = install_file(&p, false);
+        let out = p.cstr("/tmp/out");
+        let fa = actions(
+            &p,
+            &[
+                act(FDOP_OPEN, 5, O_CREAT | O_WRONLY, out),
+                act(FDOP_DUP2, 5, 1, 0),
+                act(FDOP_CLOSE, 5, 0, 0),
+                act(FDOP_CLOSE, fd0, 0, 0),
+                act(FDOP_CLOSE, 9, 0, 0), // not open: fine
+            ],
+        );
+        let (r, pid) = spawn_call(&p, "/tmp/prog", fa, None, &["prog"]);
+        assert_eq!(r, 0);
+        assert_eq!(fds(&h, pid), vec![1]);
+        assert_eq!(fds(&h, p.pid), vec![fd0], "the parent's table is untouched");
+        let path = st(&h, |s| s.procs.procs[&pid].files.get(1).unwrap().path.clone());
+        assert_eq!(path, b"/tmp/out");
+    }
+
+    #[test]
+    fn dup2_onto_itself_clears_close_on_exec() {
+        let h = Harness::new();
+        let p = h.process(None);
+        make_program(&p, "/tmp/prog");
+        let (fd, _) = install_file(&p, true);
+        let fa = actions(&p, &[act(FDOP_DUP2, fd, fd as u32, 0)]);
+        let (r, pid) = spawn_call(&p, "/tmp/prog", fa, None, &["prog"]);
+        assert_eq!(r, 0);
+        assert_eq!(fds(&h, pid), vec![fd], "survived the exec");
+    }
+
+    #[test]
+    fn a_failing_action_leaves_no_child() {
+        let h = Harness::new();
+        let p = h.process(None);
+        make_program(&p, "/tmp/prog");
+        let (fd, f) = install_file(&p, false);
+        let fa = actions(&p, &[act(FDOP_CLOSE, fd, 0, 0), act(FDOP_DUP2, 7, 1, 0)]);
+        h.platform.take_events();
+        let (r, pid) = spawn_call(&p, "/tmp/prog", fa, None, &["prog"]);
+        assert_eq!(r, e(Errno::EBADF));
+        assert_eq!(pid, 0);
+        assert!(children(&h, p.pid).is_empty());
+        assert!(started(&h).is_empty());
+        assert_eq!(std::sync::Arc::strong_count(&f), 2, "only the parent's fd and ours hold it");
+        assert_eq!(p.sys(SYS_wait4, &[u32::MAX as u64, 0, 1, 0]), e(Errno::ECHILD));
+    }
+
+    #[test]
+    fn a_missing_program_leaves_no_child() {
+        let h = Harness::new();
+        let p = h.process(None);
+        let before = st(&h, |s| s.procs.procs.len());
+        assert_eq!(spawn_call(&p, "/tmp/nothing", 0, None, &["x"]).0, e(Errno::ENOENT));
+        make_file(&p, "/tmp/text", b"hello", 0o755);
+        assert_eq!(spawn_call(&p, "/tmp/text", 0, None, &["x"]).0, e(Errno::ENOEXEC));
+        assert_eq!(st(&h, |s| s.procs.procs.len()), before);
+        assert!(pending(&h, p.pid, wasmpod_abi::signal::SIGCHLD).is_none(), "no SIGCHLD for a child that never was");
+    }
+
+    #[test]
+    fn chdir_action_applies_to_the_program_path() {
+        let h = Harness::new();
+        let p = h.process(None);
+        make_program(&p, "/tmp/prog");
+        let fa = actions(&p, &[act(FDOP_CHDIR, 0, 0, p.cstr("/tmp"))]);
+        let (r, _) = spawn_call(&p, "./prog", fa, None, &["prog"]);
+        assert_eq!(r, 0);
+        assert_eq!(spawn_call(&p, "./prog", 0, None, &["prog"]).0, e(Errno::ENOENT), "the parent's cwd is /");
+    }
+
+    #[test]
+    fn setpgroup_and_setsid_attributes() {
+        let h = Harness::new();
+        let init = h.process(None);
+        let p = h.process(Some(&init));
+        make_program(&p, "/tmp/prog");
+        let attr = spawn_attr { flags: POSIX_SPAWN_SETPGROUP, pgroup: 0, ..Default::default() };
+        let (r, a) = spawn_call(&p, "/tmp/prog", 0, Some(attr), &["a"]);
+        assert_eq!(r, 0);
+        assert_eq!(p.sys(SYS_getpgid, &[a as u64]), i64::from(a));
+        let attr = spawn_attr { flags: POSIX_SPAWN_SETPGROUP, pgroup: a, ..Default::default() };
+        let (_, b) = spawn_call(&p, "/tmp/prog", 0, Some(attr), &["b"]);
+        assert_eq!(p.sys(SYS_getpgid, &[b as u64]), i64::from(a));
+        let attr = spawn_attr { flags: POSIX_SPAWN_SETSID, ..Default::default() };
+        let (_, c) = spawn_call(&p, "/tmp/prog", 0, Some(attr), &["c"]);
+        assert_eq!(p.sys(SYS_getsid, &[c as u64]), i64::from(c));
+        let attr = spawn_attr { flags: POSIX_SPAWN_SETPGROUP, pgroup: 4242, ..Default::default() };
+        assert_eq!(spawn_call(&p, "/tmp/prog", 0, Some(attr), &["d"]).0, e(Errno::EPERM));
+    }
+
+    #[test]
+    fn sigmask_and_sigdefault_attributes() {
+        let h = Harness::new();
+        let p = h.process(None);
+        make_program(&p, "/tmp/prog");
+        set_action(&h, p.pid, SIGINT, SIG_IGN, 0);
+        set_action(&h, p.pid, SIGUSR2, SIG_IGN, 0);
+        st(&h, |s| s.procs.threads.get_mut(&p.tid).unwrap().signals.mask = 0xf0);
+        let (_, inherit) = spawn_call(&p, "/tmp/prog", 0, None, &["x"]);
+        let attr = spawn_attr {
+            flags: POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF,
+            sigmask: 1 << (SIGUSR1 - 1),
+            sigdefault: 1 << (SIGINT - 1),
+            ..Default::default()
+        };
+        let (_, set) = spawn_call(&p, "/tmp/prog", 0, Some(attr), &["x"]);
+        st(&h, |s| {
+            assert_eq!(s.procs.threads[&inherit].signals.mask, 0xf0);
+            assert_eq!(s.procs.threads[&set].signals.mask, 1 << (SIGUSR1 - 1));
+            let a = &s.procs.procs[&set].signals.actions;
+            assert_eq!(a[SIGINT as usize].handler, SIG_DFL);
+            assert_eq!(a[SIGUSR2 as usize].handler, SIG_IGN, "not in sigdefault");
+            assert_eq!(s.procs.procs[&inherit].signals.actions[SIGINT as usize].handler, SIG_IGN);
+        });
+    }
+
+    #[test]
+    fn resetids_makes_effective_ids_real() {
+        let h = Harness::new();
+        let r = h.process_as(None, crate::process::Credentials::root());
+        make_program(&r, "/tmp/prog");
+        r.sys(SYS_setresuid, &[1000, 0, 0]);
+        let attr = spawn_attr { flags: POSIX_SPAWN_RESETIDS, ..Default::default() };
+        let (_, c) = spawn_call(&r, "/tmp/prog", 0, Some(attr), &["x"]);
+        assert_eq!(st(&h, |s| s.procs.procs[&c].creds.euid), 1000);
+    }
+
+    #[test]
+    fn unknown_or_unsupported_attribute_flags() {
+        let h = Harness::new();
+        let p = h.process(None);
+        make_program(&p, "/tmp/prog");
+        let attr = spawn_attr { flags: 0x1000, ..Default::default() };
+        assert_eq!(spawn_call(&p, "/tmp/prog", 0, Some(attr), &["x"]).0, e(Errno::EINVAL));
+        let attr = spawn_attr { flags: POSIX_SPAWN_SETSCHEDULER, ..Default::default() };
+        assert_eq!(spawn_call(&p, "/tmp/prog", 0, Some(attr), &["x"]).0, e(Errno::ENOSYS));
+        let attr = spawn_attr { flags: POSIX_SPAWN_USEVFORK, ..Default::default() };
+        assert_eq!(spawn_call(&p, "/tmp/prog", 0, Some(attr), &["x"]).0, 0);
+        let fa = actions(&p, &[act(99, 0, 0, 0)]);
+        assert_eq!(spawn_call(&p, "/tmp/prog", fa, None, &["x"]).0, e(Errno::EINVAL));
+    }
+
+    #[test]
+    fn spawned_child_can_be_waited_for() {
+        let h = Harness::new();
+        let p = h.process(None);
+        make_program(&p, "/tmp/prog");
+        let (_, pid) = spawn_call(&p, "/tmp/prog", 0, None, &["x"]);
+        // The child's main thread (its own memory doesn't matter here).
+        let child = p.as_thread(pid);
+        child.call(SYS_exit_group, &[3]);
+        let status = p.alloc(4);
+        assert_eq!(p.sys(SYS_wait4, &[pid as u64, u64::from(status), 0, 0]), i64::from(pid));
+        assert_eq!(p.read_i32(status), 3 << 8);
+    }
+}
