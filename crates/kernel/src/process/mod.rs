@@ -198,6 +198,8 @@ pub struct Thread {
     pub sleeping: bool,
     /// The thread has exited.
     pub exited: bool,
+    /// set_robust_list(2): `(head, len)` as given (recorded only).
+    pub robust_list: (u32, u32),
 }
 
 /// All processes and threads.
@@ -427,6 +429,7 @@ pub fn new_process(st: &mut State, parent: Option<Pid>, creds: Credentials, now:
             vfork_child: None,
             sleeping: false,
             exited: false,
+            robust_list: (0, 0),
         },
     );
     Ok(pid)
