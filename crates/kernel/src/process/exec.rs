@@ -720,4 +720,27 @@ mod tests {
         let img = image(p.call(SYS_execveat, &[AT, p.cstr("/tmp/link"), argv, 0, 0]));
         assert_eq!(img.path, "/tmp/prog", "exe is the resolved path");
     }
+
+    #[test]
+    fn exec_from_a_second_thread_then_exit_ends_the_process() {
+        let h = Harness::new();
+        let init = h.process(None);
+        let p = h.process(Some(&init));
+        make_program(&p, "/tmp/prog");
+        let flags = (wasmpod_abi::sched::CLONE_VM
+            | wasmpod_abi::sched::CLONE_FS
+            | wasmpod_abi::sched::CLONE_FILES
+            | wasmpod_abi::sched::CLONE_SIGHAND
+            | wasmpod_abi::sched::CLONE_THREAD) as u64;
+        let tid = p.sys(SYS_clone, &[flags, 0x9000, 0, 0, 0]) as i32;
+        let t = p.as_thread(tid);
+        install_file(&p, false);
+        image(execve(&t, "/tmp/prog", &["prog"], &[]));
+        assert_eq!(t.sys(SYS_getpid, &[]), i64::from(p.pid));
+        assert!(exits(&p.call(SYS_getpid, &[])), "the old main thread is gone");
+        assert!(exits(&t.call(SYS_exit_group, &[4])));
+        assert_eq!(zombie(&h, p.pid), Some(4 << 8));
+        assert_eq!(init.sys(SYS_wait4, &[p.pid as u64, 0, 0, 0]), i64::from(p.pid));
+        assert!(!st(&h, |s| s.procs.threads.contains_key(&tid)));
+    }
 }

@@ -146,8 +146,9 @@ pub fn exit_process(ctx: &mut Ctx, pid: Pid, status: i32) {
     // child's code; it is turned away at its first call as the parent.
     let caller_host = ctx.tid;
     for t in &threads {
-        let lent = ctx.st.procs.threads.get(t).is_some_and(|th| th.vfork_child.is_some());
-        if *t != caller_host && !lent {
+        let (lent, gone) =
+            ctx.st.procs.threads.get(t).map_or((false, true), |th| (th.vfork_child.is_some(), th.exited));
+        if *t != caller_host && !lent && !gone {
             ctx.platform().kill_thread(*t);
         }
     }
@@ -158,8 +159,10 @@ pub fn exit_process(ctx: &mut Ctx, pid: Pid, status: i32) {
         }
     }
 
-    // Close every fd (fcntl(2): closing releases the process's record locks).
-    as_thread(ctx, pid, |ctx| {
+    // Close every fd (fcntl(2): closing releases the process's record
+    // locks), with the context acting as a thread of the dying process.
+    let hook_tid = threads.iter().copied().find(|t| ctx.st.procs.threads.contains_key(t)).unwrap_or(pid);
+    as_thread(ctx, hook_tid, |ctx| {
         for fd in fds {
             let entry = ctx.st.procs.procs.get_mut(&pid).and_then(|p| p.files.remove(fd).ok());
             if let Some(entry) = entry {

@@ -169,4 +169,32 @@ mod tests {
         parent.call(SYS_exit_group, &[0]);
         assert_eq!(parent.sys(SYS_getpgid, &[0]), i64::from(init.pid));
     }
+
+    #[test]
+    fn parent_killed_during_vfork_ends_its_thread_when_the_child_exits() {
+        let h = Harness::new();
+        let init = h.process(None);
+        let parent = h.process(Some(&init));
+        parent.sys(SYS_vfork, &[]);
+        let child = parent.sys(SYS_getpid, &[]) as i32;
+        h.platform.take_events();
+        with_ctx(&init, |ctx| crate::process::exit::exit_process(ctx, parent.pid, 9));
+        assert!(h.platform.take_events().is_empty(), "the lent thread is not stopped under the child");
+        assert_eq!(parent.sys(SYS_getpid, &[]), i64::from(child), "the child runs on");
+        assert_eq!(ppid(&h, child), init.pid);
+        let r = parent.call(SYS_exit_group, &[0]);
+        assert!(exits(&r), "back on the dead parent's thread");
+    }
+
+    #[test]
+    fn vfork_child_of_a_parent_ignoring_sigchld_is_reaped_at_exit() {
+        let h = Harness::new();
+        let parent = h.process(None);
+        set_action(&h, parent.pid, wasmpod_abi::signal::SIGCHLD, wasmpod_abi::signal::SIG_IGN, 0);
+        parent.sys(SYS_vfork, &[]);
+        let child = parent.sys(SYS_getpid, &[]);
+        assert_eq!(parent.call(SYS_exit_group, &[0]).value, child);
+        assert!(!exists(&h, child as i32));
+        assert_eq!(parent.sys(SYS_wait4, &[u32::MAX as u64, 0, 0, 0]), e(Errno::ECHILD));
+    }
 }
