@@ -361,6 +361,9 @@ fn do_execve(ctx: &mut Ctx, dirfd: i32, path: &[u8], argv: u32, envp: u32, flags
         Some(_) => {
             let (pid, tid) = (ctx.pid(), ctx.tid);
             let lender = super::vfork::end_lending(&mut ctx.st, tid);
+            if let Some(l) = lender {
+                super::exit::forget_orphan_lender(&mut ctx.st, l);
+            }
             ctx.platform().start_process(pid, tid, image);
             if let Some(l) = lender {
                 ctx.tid = l;
