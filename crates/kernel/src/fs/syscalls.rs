@@ -3,7 +3,7 @@
 use wasmpod_abi::syscalls::*;
 
 use super::{
-    attr, cwd, dir, dup, epoll, eventfd, fcntl, lock, lseek, namei, open, pipe, poll, rename, rw, select, sendfile,
+    attr, cwd, dir, dup, epoll, eventfd, fcntl, lock, lseek, namei, namespace, open, pipe, poll, rename, rw, select, sendfile,
     stat, statfs, sync,
 };
 use crate::syscall::{nosys, partial, sup, Entry};
@@ -21,7 +21,7 @@ pub const SYSCALLS: &[Entry] = &[
     partial(SYS_pwritev2, rw::sys_pwritev2, "RWF_* flags are EOPNOTSUPP"),
     sup(SYS_close, rw::sys_close),
     sup(SYS_ioctl, rw::sys_ioctl),
-    partial(SYS_openat, open::sys_openat, "O_TMPFILE is EOPNOTSUPP"),
+    sup(SYS_openat, open::sys_openat),
     partial(SYS_openat2, open::sys_openat2, "no RESOLVE_* flags"),
     sup(SYS_lseek, lseek::sys_lseek),
     sup(SYS_fstat, stat::sys_fstat),
@@ -58,6 +58,8 @@ pub const SYSCALLS: &[Entry] = &[
     sup(SYS_fdatasync, sync::sys_fdatasync),
     sup(SYS_sync, sync::sys_sync),
     sup(SYS_syncfs, sync::sys_syncfs),
+    partial(SYS_mount, namespace::sys_mount, "tmpfs, proc and devpts only; no bind/move/remount"),
+    partial(SYS_umount2, namespace::sys_umount2, "MNT_DETACH and MNT_FORCE act like a plain umount"),
     // fs-fd
     sup(SYS_pipe2, pipe::sys_pipe2),
     sup(SYS_dup, dup::sys_dup),
