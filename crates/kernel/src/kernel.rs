@@ -40,6 +40,15 @@ pub struct State {
     notify_pending: bool,
 }
 
+impl State {
+    /// Asks for every sleeper to be woken when the lock is next released
+    /// (the `State`-level twin of [`Ctx::notify`], for code that has only
+    /// the state, e.g. signal generation).
+    pub fn request_notify(&mut self) {
+        self.notify_pending = true;
+    }
+}
+
 /// Knobs a host sets when it creates the kernel.
 #[derive(Clone, Debug)]
 pub struct KernelConfig {
