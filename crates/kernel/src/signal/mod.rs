@@ -29,7 +29,7 @@ pub mod sigprocmask;
 pub mod sigreturn;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use std::collections::VecDeque;
 
