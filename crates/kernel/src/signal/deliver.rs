@@ -79,6 +79,11 @@ pub fn deliver(ctx: &mut Ctx, sp: u32) -> Delivery {
         if kill_pending(&ctx.st, ctx.tid) {
             // SIGKILL goes first, stopped or not.
             let pid = ctx.pid();
+            let tid = ctx.tid;
+            if let Some(t) = ctx.st.procs.threads.get_mut(&tid) {
+                t.signals.pending.discard(sigbit(sig::SIGKILL));
+            }
+            ctx.process_mut().signals.pending.discard(sigbit(sig::SIGKILL));
             crate::process::exit::exit_process(ctx, pid, w_termsig(sig::SIGKILL, false));
             return Delivery::ExitThread;
         }

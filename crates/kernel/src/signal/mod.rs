@@ -405,6 +405,39 @@ pub fn children_auto_reap(st: &State, pid: Pid) -> bool {
     })
 }
 
+/// Whether `signo` would not reach thread `tid` now: blocked by it, or
+/// ignored by its process (SIG_IGN, or SIG_DFL with a default action of
+/// "ignore"). The tty code uses this for SIGTTIN/SIGTTOU: a background
+/// write with SIGTTOU blocked or ignored proceeds, a background read with
+/// SIGTTIN blocked or ignored fails with EIO (termios(3), tty job control).
+pub fn is_blocked_or_ignored(st: &State, tid: Tid, signo: u32) -> bool {
+    let Some(t) = st.procs.threads.get(&tid) else { return true };
+    let Some(p) = st.procs.procs.get(&t.pid) else { return true };
+    t.signals.mask & sigbit(signo) != 0
+        || p.signals.actions.get(signo as usize).is_none_or(|a| is_ignored_action(signo, a))
+}
+
+/// What execve does to signal state (signal(7), execve(2)): handled
+/// signals go back to SIG_DFL, ignored ones stay ignored; the mask and
+/// pending signals are kept; the alternate stack is cleared. Flags and
+/// masks of reset actions are cleared too. Called by the exec code for
+/// the process `pid` and its (only remaining) thread `tid`.
+pub fn on_exec(st: &mut State, pid: Pid, tid: Tid) {
+    if let Some(p) = st.procs.procs.get_mut(&pid) {
+        for a in p.signals.actions.iter_mut() {
+            if a.is_handler() {
+                *a = SigAction::default();
+            }
+        }
+    }
+    if let Some(t) = st.procs.threads.get_mut(&tid) {
+        t.signals.altstack = AltStack::default();
+        t.signals.on_altstack = false;
+        t.signals.saved_mask = None;
+        t.signals.restart_deadline = None;
+    }
+}
+
 /// What the host does to deliver a signal.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Delivery {

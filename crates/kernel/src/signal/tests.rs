@@ -1388,3 +1388,62 @@ fn default_action_stop_restarts_calls() {
     let r = h.kernel.with_ctx(child.tid, &mut mem, |ctx| super::should_restart(ctx, Restart::IfNoHandler));
     assert!(r, "no handler runs for a stop");
 }
+
+#[test]
+fn stopped_and_continued_blocking_read_restarts_and_completes() {
+    let h = Harness::new();
+    let (parent, child) = job_pair(&h);
+    let fd = child.sys(SYS_timerfd_create, &[wasmpod_abi::time::CLOCK_MONOTONIC.into(), 0]);
+    let v = child.put_struct(&wasmpod_abi::time::itimerspec { it_value_sec: 10, ..Default::default() });
+    assert_eq!(child.sys(SYS_timerfd_settime, &[fd as u64, 0, v.into(), 0]), 0);
+    let c = child.clone();
+    let rx = spawn(move || {
+        let buf = c.alloc(8);
+        let r = host_call(&c, SYS_read, &[fd as u64, buf.into(), 8], stack(&c));
+        (r, c.read_u64(buf))
+    });
+    h.wait_sleeping(child.tid);
+    kill(&parent, child.pid, SIGSTOP);
+    while !job(&h, child.pid).stopped {
+        std::thread::yield_now();
+    }
+    kill(&parent, child.pid, SIGCONT);
+    h.advance_ns(10_000_000_000);
+    let ((v, frames), count) = recv(rx);
+    assert_eq!((v, count), (8, 1), "the read was restarted, not failed with EINTR");
+    assert!(frames.is_empty());
+}
+
+#[test]
+fn exec_resets_handled_signals_and_keeps_ignored_ones_and_the_mask() {
+    let h = Harness::new();
+    let p = h.process(None);
+    sigaction(&p, SIGUSR1, HANDLER, SA_RESTART, 0);
+    sigaction(&p, SIGUSR2, SIG_IGN, 0, 0);
+    procmask(&p, SIG_BLOCK, bit(SIGINT));
+    let base = p.alloc(SIGSTKSZ as usize);
+    let ss = p.put_struct(&stack_t { ss_sp: base, ss_flags: 0, ss_size: SIGSTKSZ });
+    p.sys(SYS_sigaltstack, &[ss.into(), 0]);
+    h.kernel.with_state(|st| super::on_exec(st, p.pid, p.tid));
+    assert_eq!(get_action(&p, SIGUSR1), k_sigaction::default());
+    assert_eq!(get_action(&p, SIGUSR2).handler, SIG_IGN);
+    assert_eq!(mask(&p), bit(SIGINT));
+    let old = p.alloc(12);
+    p.sys(SYS_sigaltstack, &[0, old.into()]);
+    assert_eq!(p.read_struct::<stack_t>(old).ss_flags, SS_DISABLE as i32);
+}
+
+#[test]
+fn blocked_or_ignored_reports_what_the_tty_needs() {
+    let h = Harness::new();
+    let p = h.process(None);
+    let check = |s| h.kernel.with_state(|st| super::is_blocked_or_ignored(st, p.tid, s));
+    assert!(!check(SIGTTOU));
+    sigaction(&p, SIGTTOU, SIG_IGN, 0, 0);
+    assert!(check(SIGTTOU));
+    assert!(!check(SIGTTIN));
+    procmask(&p, SIG_BLOCK, bit(SIGTTIN));
+    assert!(check(SIGTTIN));
+    sigaction(&p, SIGTTOU, HANDLER, 0, 0);
+    assert!(!check(SIGTTOU));
+}

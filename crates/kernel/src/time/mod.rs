@@ -88,6 +88,16 @@ impl TimeGlobal {
     }
 }
 
+/// Drops the interval timers of process `pid` (called when it exits;
+/// execve keeps them, as Linux does).
+pub fn on_exit(st: &mut crate::kernel::State, pid: Pid) {
+    if let Some(it) = st.time.itimers.remove(&pid) {
+        if let Some(k) = it.real.key {
+            st.time.cancel_timer(k);
+        }
+    }
+}
+
 /// The next expiry of a periodic timer that was due at `due`: the first
 /// `due + k * interval` after `now`, and the number of expirations
 /// (`k`) that passed. `interval` must be non-zero.

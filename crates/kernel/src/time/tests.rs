@@ -808,3 +808,27 @@ fn posix_timers_are_enosys() {
     let p = h.process(None);
     assert_eq!(p.sys(SYS_timer_create, &[0, 0, 0]), err(Errno::ENOSYS));
 }
+
+#[test]
+fn exit_hook_drops_the_process_timers() {
+    let h = Harness::new();
+    let p = h.process(None);
+    setitimer(&p, ITIMER_REAL, 5_000_000, 0);
+    h.kernel.with_state(|st| super::on_exit(st, p.pid));
+    assert_eq!(h.kernel.with_state(|st| st.time.queued()), 0);
+    assert_eq!(getitimer(&p, ITIMER_REAL), itimerval::default());
+}
+
+#[test]
+fn timer_of_an_exited_process_sends_nothing() {
+    let h = Harness::new();
+    let p = h.process(None);
+    let q = h.process(None);
+    setitimer(&p, ITIMER_REAL, 1_000_000, 1_000_000);
+    kill(&q, p.pid, SIGKILL);
+    deliver(&p, stack(&p));
+    h.advance_ns(SEC);
+    q.sys(SYS_getpid, &[]);
+    assert_eq!(pending(&h, &p), (0, 0));
+    assert_eq!(h.kernel.with_state(|st| st.time.queued()), 0, "the periodic timer is not re-armed");
+}
