@@ -83,7 +83,9 @@ pub fn deliver(ctx: &mut Ctx, sp: u32) -> Delivery {
             if let Some(t) = ctx.st.procs.threads.get_mut(&tid) {
                 t.signals.pending.discard(sigbit(sig::SIGKILL));
             }
-            ctx.process_mut().signals.pending.discard(sigbit(sig::SIGKILL));
+            let p = ctx.process_mut();
+            p.signals.pending.discard(sigbit(sig::SIGKILL));
+            p.job.stopped = false;
             crate::process::exit::exit_process(ctx, pid, w_termsig(sig::SIGKILL, false));
             return Delivery::ExitThread;
         }
@@ -98,7 +100,13 @@ pub fn deliver(ctx: &mut Ctx, sp: u32) -> Delivery {
             });
             continue;
         }
-        let Some(info) = dequeue(ctx) else { return Delivery::None };
+        let Some(info) = dequeue(ctx) else {
+            // No handler runs: a temporary mask (sigsuspend, ppoll, ...)
+            // ends here (Linux's `restore_saved_sigmask`); a restarted call
+            // sets it again.
+            super::restore_temporary_mask(ctx);
+            return Delivery::None;
+        };
         let signo = info.signo;
         let pid = ctx.pid();
         let act = ctx.process().signals.actions[signo as usize];

@@ -1447,3 +1447,28 @@ fn blocked_or_ignored_reports_what_the_tty_needs() {
     sigaction(&p, SIGTTOU, HANDLER, 0, 0);
     assert!(!check(SIGTTOU));
 }
+
+#[test]
+fn temporary_mask_ends_when_no_handler_runs() {
+    let h = Harness::new();
+    let p = h.process(None);
+    procmask(&p, SIG_SETMASK, bit(SIGUSR1));
+    let mut mem = p.mem.clone();
+    h.kernel.with_ctx(p.tid, &mut mem, |ctx| super::set_temporary_mask(ctx, bit(SIGHUP)));
+    assert_eq!(mask(&p), bit(SIGHUP));
+    assert_eq!(deliver(&p, stack(&p)), Delivery::None);
+    assert_eq!(mask(&p), bit(SIGUSR1));
+}
+
+#[test]
+fn sigkill_clears_the_stopped_state() {
+    let h = Harness::new();
+    let (parent, child) = job_pair(&h);
+    kill(&parent, child.pid, SIGSTOP);
+    let c = child.clone();
+    let rx = spawn(move || deliver(&c, stack(&c)));
+    h.wait_sleeping(child.tid);
+    kill(&parent, child.pid, SIGKILL);
+    assert_eq!(recv(rx), Delivery::ExitThread);
+    assert!(!job(&h, child.pid).stopped);
+}
