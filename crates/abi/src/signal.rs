@@ -191,6 +191,34 @@ abi_struct! {
     }
 }
 
+/// signalfd4 flags.
+pub const SFD_CLOEXEC: u32 = crate::fcntl::O_CLOEXEC;
+pub const SFD_NONBLOCK: u32 = crate::fcntl::O_NONBLOCK;
+
+abi_struct! {
+    /// `struct signalfd_siginfo` (128 bytes, the same on every
+    /// architecture): what a read from a signalfd returns per signal.
+    pub struct signalfd_siginfo, size 128 {
+        pub ssi_signo: u32 => 0,
+        pub ssi_errno: i32 => 4,
+        pub ssi_code: i32 => 8,
+        pub ssi_pid: u32 => 12,
+        pub ssi_uid: u32 => 16,
+        pub ssi_fd: i32 => 20,
+        pub ssi_tid: u32 => 24,
+        pub ssi_band: u32 => 28,
+        pub ssi_overrun: u32 => 32,
+        pub ssi_trapno: u32 => 36,
+        pub ssi_status: i32 => 40,
+        pub ssi_int: i32 => 44,
+        pub ssi_ptr: u64 => 48,
+        pub ssi_utime: u64 => 56,
+        pub ssi_stime: u64 => 64,
+        pub ssi_addr: u64 => 72,
+        pub ssi_addr_lsb: u16 => 80,
+    }
+}
+
 impl siginfo_t {
     /// `si_value` of `rt`/`timer` signals shares the slot of `si_status`.
     pub fn si_value(&self) -> i32 {
@@ -218,6 +246,7 @@ mod tests {
         crate::layout::assert_no_overlap(k_sigaction::FIELDS);
         crate::layout::assert_no_overlap(siginfo_t::FIELDS);
         crate::layout::assert_no_overlap(ucontext::FIELDS);
+        crate::layout::assert_no_overlap(signalfd_siginfo::FIELDS);
         crate::layout::assert_no_overlap(stack_t::FIELDS);
         // uc_stack is a stack_t at offset 8.
         let offs: [usize; 3] = core::array::from_fn(|i| stack_t::FIELDS[i].1 + 8);

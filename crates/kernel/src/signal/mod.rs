@@ -14,9 +14,12 @@
 //! Submodules, one per syscall family: `sigaction` (rt_sigaction),
 //! `sigprocmask` (rt_sigprocmask, rt_sigpending, rt_sigsuspend,
 //! rt_sigtimedwait, sigaltstack), `kill` (kill, tkill, tgkill,
-//! rt_sigqueueinfo, rt_tgsigqueueinfo), `deliver`, `sigreturn`.
+//! rt_sigqueueinfo, rt_tgsigqueueinfo), `deliver`, `sigreturn`,
+//! `signalfd` (signalfd4).
 //!
-//! Not done yet: signalfd, pidfd_send_signal, the "init ignores
+//! `signalfd` gives signals through a file descriptor.
+//!
+//! Not done yet: pidfd_send_signal, the "init ignores
 //! default-action signals" rule (pid 1 is killable like any process),
 //! stopping the *other* threads of a stopped process while they run guest
 //! code (they stop at their next kernel exit), and preferring synchronous
@@ -25,6 +28,7 @@
 pub mod deliver;
 pub mod kill;
 pub mod sigaction;
+pub mod signalfd;
 pub mod sigprocmask;
 pub mod sigreturn;
 
@@ -480,4 +484,5 @@ pub const SYSCALLS: &[Entry] = &[
     sup(SYS_tgkill, kill::sys_tgkill),
     sup(SYS_rt_sigqueueinfo, kill::sys_rt_sigqueueinfo),
     sup(SYS_rt_tgsigqueueinfo, kill::sys_rt_tgsigqueueinfo),
+    sup(SYS_signalfd4, signalfd::sys_signalfd4),
 ];

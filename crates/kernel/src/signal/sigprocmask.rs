@@ -76,7 +76,7 @@ pub fn sys_rt_sigsuspend(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
 
 /// Removes the lowest pending signal of `set` for the calling thread
 /// (thread-directed first).
-fn dequeue_from(ctx: &mut Ctx, set: sigset_t) -> Option<SigInfo> {
+pub(crate) fn dequeue_from(ctx: &mut Ctx, set: sigset_t) -> Option<SigInfo> {
     let tid = ctx.tid;
     let t = ctx.st.procs.threads.get_mut(&tid)?;
     if let Some(s) = t.signals.pending.lowest_in(set) {

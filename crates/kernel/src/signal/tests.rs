@@ -1472,3 +1472,108 @@ fn sigkill_clears_the_stopped_state() {
     assert_eq!(recv(rx), Delivery::ExitThread);
     assert!(!job(&h, child.pid).stopped);
 }
+
+// ---- signalfd ------------------------------------------------------------------------
+
+fn signalfd(p: &Proc, fd: i32, set: u64, flags: u32) -> i64 {
+    let m = p.bytes(&set.to_le_bytes());
+    p.sys(SYS_signalfd4, &[fd as u32 as u64, m.into(), 8, flags.into()])
+}
+
+#[test]
+fn signalfd_reads_a_blocked_pending_signal() {
+    let h = Harness::new();
+    let p = h.process(None);
+    let q = h.process(None);
+    procmask(&p, SIG_BLOCK, bit(SIGUSR1));
+    let fd = signalfd(&p, -1, bit(SIGUSR1), SFD_NONBLOCK);
+    assert!(fd >= 0);
+    kill(&q, p.pid, SIGUSR1);
+    let buf = p.alloc(128);
+    assert_eq!(p.sys(SYS_read, &[fd as u64, buf.into(), 128]), 128);
+    let r: signalfd_siginfo = p.read_struct(buf);
+    assert_eq!((r.ssi_signo, r.ssi_code, r.ssi_pid, r.ssi_uid), (SIGUSR1, SI_USER, q.pid as u32, 1000));
+    assert_eq!(pending(&h, &p), (0, 0), "consumed");
+    assert_eq!(p.sys(SYS_read, &[fd as u64, buf.into(), 128]), err(Errno::EAGAIN));
+}
+
+#[test]
+fn signalfd_read_returns_as_many_records_as_fit() {
+    let h = Harness::new();
+    let p = h.process(None);
+    let rt = SIGRTMIN + 4;
+    procmask(&p, SIG_BLOCK, bit(rt) | bit(SIGUSR2));
+    let fd = signalfd(&p, -1, bit(rt) | bit(SIGUSR2), 0);
+    queue(&p, p.pid, rt, SI_QUEUE, 7);
+    queue(&p, p.pid, rt, SI_QUEUE, 8);
+    kill(&p, p.pid, SIGUSR2);
+    let buf = p.alloc(3 * 128 + 50);
+    assert_eq!(p.sys(SYS_read, &[fd as u64, buf.into(), 3 * 128 + 50]), 3 * 128);
+    let recs: Vec<signalfd_siginfo> = (0..3).map(|i| p.read_struct(buf + 128 * i)).collect();
+    assert_eq!(recs[0].ssi_signo, SIGUSR2);
+    assert_eq!((recs[1].ssi_signo, recs[1].ssi_int), (rt, 7));
+    assert_eq!((recs[2].ssi_signo, recs[2].ssi_int), (rt, 8));
+}
+
+#[test]
+fn signalfd_blocking_read_waits_for_a_signal() {
+    let h = Harness::new();
+    let p = h.process(None);
+    procmask(&p, SIG_BLOCK, bit(SIGTERM));
+    let fd = signalfd(&p, -1, bit(SIGTERM), 0);
+    let t = p.clone();
+    let rx = spawn(move || {
+        let buf = t.alloc(128);
+        (t.sys(SYS_read, &[fd as u64, buf.into(), 128]), t.read_u32(buf))
+    });
+    h.wait_sleeping(p.tid);
+    kill(&h.process(None), p.pid, SIGTERM);
+    assert_eq!(recv(rx), (128, SIGTERM));
+    assert_eq!(exit_status(&h, p.pid), None, "read, not delivered");
+}
+
+#[test]
+fn signalfd_rejects_bad_size_flags_and_small_reads() {
+    let h = Harness::new();
+    let p = h.process(None);
+    let m = p.bytes(&bit(SIGUSR1).to_le_bytes());
+    assert_eq!(p.sys(SYS_signalfd4, &[u64::from(u32::MAX), m.into(), 4, 0]), err(Errno::EINVAL));
+    assert_eq!(signalfd(&p, -1, bit(SIGUSR1), 1), err(Errno::EINVAL));
+    let fd = signalfd(&p, -1, bit(SIGUSR1), SFD_NONBLOCK);
+    let buf = p.alloc(128);
+    assert_eq!(p.sys(SYS_read, &[fd as u64, buf.into(), 64]), err(Errno::EINVAL));
+    assert_eq!(signalfd(&p, 55, bit(SIGUSR1), 0), err(Errno::EBADF));
+}
+
+#[test]
+fn signalfd_mask_can_be_replaced_through_the_fd() {
+    let h = Harness::new();
+    let p = h.process(None);
+    procmask(&p, SIG_BLOCK, bit(SIGUSR1) | bit(SIGUSR2));
+    let fd = signalfd(&p, -1, bit(SIGUSR1), SFD_NONBLOCK);
+    kill(&p, p.pid, SIGUSR2);
+    let buf = p.alloc(128);
+    assert_eq!(p.sys(SYS_read, &[fd as u64, buf.into(), 128]), err(Errno::EAGAIN));
+    assert_eq!(signalfd(&p, fd as i32, bit(SIGUSR2), 0), fd);
+    assert_eq!(p.sys(SYS_read, &[fd as u64, buf.into(), 128]), 128);
+    assert_eq!(p.read_u32(buf), SIGUSR2);
+}
+
+#[test]
+fn signalfd_polls_readable_while_a_signal_is_pending() {
+    let h = Harness::new();
+    let p = h.process(None);
+    procmask(&p, SIG_BLOCK, bit(SIGUSR1));
+    let fd = signalfd(&p, -1, bit(SIGUSR1), SFD_NONBLOCK | SFD_CLOEXEC) as i32;
+    let poll = || {
+        let mut mem = p.mem.clone();
+        h.kernel.with_ctx(p.tid, &mut mem, |ctx| {
+            let f = ctx.file(fd).unwrap();
+            f.ops.poll(ctx, &f)
+        })
+    };
+    assert_eq!(poll(), 0);
+    kill(&p, p.pid, SIGUSR1);
+    assert_eq!(poll(), wasmpod_abi::poll::POLLIN);
+    assert!(h.kernel.with_state(|st| st.procs.procs[&p.pid].files.entry(fd).unwrap().cloexec));
+}
