@@ -1577,3 +1577,35 @@ fn signalfd_polls_readable_while_a_signal_is_pending() {
     assert_eq!(poll(), wasmpod_abi::poll::POLLIN);
     assert!(h.kernel.with_state(|st| st.procs.procs[&p.pid].files.entry(fd).unwrap().cloexec));
 }
+
+#[test]
+fn wait_sees_a_signal_stop_and_continue() {
+    use wasmpod_abi::wait::{w_stopcode, WCONTINUED, WNOHANG, WUNTRACED, W_CONTINUED};
+    let h = Harness::new();
+    let (parent, child) = job_pair(&h);
+    let status = parent.alloc(4);
+    let wait = |opts: u32| parent.sys(SYS_wait4, &[child.pid as u64, status.into(), opts.into(), 0]);
+    assert_eq!(wait(WNOHANG | WUNTRACED), 0);
+    kill(&parent, child.pid, SIGTSTP);
+    let c = child.clone();
+    let rx = spawn(move || deliver(&c, stack(&c)));
+    h.wait_sleeping(child.tid);
+    assert_eq!(wait(WUNTRACED), i64::from(child.pid));
+    assert_eq!(parent.read_i32(status), w_stopcode(SIGTSTP));
+    kill(&parent, child.pid, SIGCONT);
+    assert_eq!(recv(rx), Delivery::None);
+    assert_eq!(wait(WCONTINUED), i64::from(child.pid));
+    assert_eq!(parent.read_i32(status), W_CONTINUED);
+}
+
+#[test]
+fn fatal_signal_shows_in_the_parents_wait_status() {
+    let h = Harness::new();
+    let parent = h.process(None);
+    let child = h.process(Some(&parent));
+    kill(&parent, child.pid, SIGSEGV);
+    assert_eq!(deliver(&child, stack(&child)), Delivery::ExitThread);
+    let status = parent.alloc(4);
+    assert_eq!(parent.sys(SYS_wait4, &[child.pid as u64, status.into(), 0, 0]), i64::from(child.pid));
+    assert_eq!(parent.read_i32(status), w_termsig(SIGSEGV, true));
+}
