@@ -191,6 +191,24 @@ abi_struct! {
     }
 }
 
+/// `sigev_notify` values.
+pub const SIGEV_SIGNAL: i32 = 0;
+pub const SIGEV_NONE: i32 = 1;
+pub const SIGEV_THREAD: i32 = 2;
+pub const SIGEV_THREAD_ID: i32 = 4;
+
+abi_struct! {
+    /// `struct sigevent` (64 bytes, musl's layout on ILP32): `sigev_value`
+    /// is the `union sigval` (an int or a pointer, both 4 bytes);
+    /// `sigev_notify_thread_id` is the first member of the trailing union.
+    pub struct sigevent, size 64 {
+        pub sigev_value: i32 => 0,
+        pub sigev_signo: i32 => 4,
+        pub sigev_notify: i32 => 8,
+        pub sigev_notify_thread_id: i32 => 12,
+    }
+}
+
 /// signalfd4 flags.
 pub const SFD_CLOEXEC: u32 = crate::fcntl::O_CLOEXEC;
 pub const SFD_NONBLOCK: u32 = crate::fcntl::O_NONBLOCK;
@@ -247,6 +265,7 @@ mod tests {
         crate::layout::assert_no_overlap(siginfo_t::FIELDS);
         crate::layout::assert_no_overlap(ucontext::FIELDS);
         crate::layout::assert_no_overlap(signalfd_siginfo::FIELDS);
+        crate::layout::assert_no_overlap(sigevent::FIELDS);
         crate::layout::assert_no_overlap(stack_t::FIELDS);
         // uc_stack is a stack_t at offset 8.
         let offs: [usize; 3] = core::array::from_fn(|i| stack_t::FIELDS[i].1 + 8);

@@ -11,8 +11,9 @@
 //! by [`TimeGlobal::next_deadline`], so a timer fires on time even when
 //! no thread enters the kernel.
 //!
-//! Not done: POSIX per-process timers (timer_create & co. are ENOSYS),
-//! CPU-time accounting (ITIMER_VIRTUAL/ITIMER_PROF are stored but never
+//! POSIX timers (timer_create & co.) are in `posix_timer.rs`.
+//!
+//! Not done: CPU-time accounting (ITIMER_VIRTUAL/ITIMER_PROF are stored but never
 //! fire; the CPU-time clocks report time since the process started),
 //! `TFD_TIMER_CANCEL_ON_SET` (accepted, never cancels), clocks of other
 //! processes (negative clock ids are EINVAL), adjtimex.
@@ -20,6 +21,7 @@
 pub mod clock;
 pub mod itimer;
 pub mod nanosleep;
+pub mod posix_timer;
 pub mod timerfd;
 
 #[cfg(test)]
@@ -32,7 +34,7 @@ use wasmpod_abi::syscalls::*;
 
 use crate::kernel::Ctx;
 use crate::process::Pid;
-use crate::syscall::{nosys, partial, sup, Entry};
+use crate::syscall::{partial, sup, Entry};
 
 /// A key in the timer queue: `(deadline, sequence number)`.
 pub type TimerKey = (u64, u64);
@@ -44,6 +46,8 @@ pub enum TimerEvent {
     ItimerReal(Pid),
     /// A timerfd: count expirations, wake readers and pollers.
     TimerFd(Weak<timerfd::TimerFdShared>),
+    /// POSIX timer `(pid, timer id)`.
+    Posix(Pid, i32),
 }
 
 /// Kernel-wide time state.
@@ -55,13 +59,22 @@ pub struct TimeGlobal {
     pub realtime_offset: i64,
     /// Interval timers per process.
     pub itimers: BTreeMap<Pid, itimer::ProcessItimers>,
+    /// POSIX timers by `(pid, timer id)`.
+    pub posix_timers: BTreeMap<(Pid, i32), posix_timer::PosixTimer>,
     timers: BTreeMap<TimerKey, TimerEvent>,
     seq: u64,
 }
 
 impl TimeGlobal {
     pub fn new(boot: u64) -> Self {
-        TimeGlobal { boot, realtime_offset: 0, itimers: BTreeMap::new(), timers: BTreeMap::new(), seq: 0 }
+        TimeGlobal {
+            boot,
+            realtime_offset: 0,
+            itimers: BTreeMap::new(),
+            posix_timers: BTreeMap::new(),
+            timers: BTreeMap::new(),
+            seq: 0,
+        }
     }
 
     /// The earliest pending timer deadline (monotonic ns).
@@ -88,9 +101,11 @@ impl TimeGlobal {
     }
 }
 
-/// Drops the interval timers of process `pid` (called when it exits;
-/// execve keeps them, as Linux does).
+/// Drops the interval and POSIX timers of process `pid` (called when it
+/// exits; execve keeps interval timers, as Linux does, and should call
+/// [`posix_timer::remove_all`], as Linux deletes POSIX timers at exec).
 pub fn on_exit(st: &mut crate::kernel::State, pid: Pid) {
+    posix_timer::remove_all(st, pid);
     if let Some(it) = st.time.itimers.remove(&pid) {
         if let Some(k) = it.real.key {
             st.time.cancel_timer(k);
@@ -116,6 +131,7 @@ pub fn run_expired_timers(ctx: &mut Ctx) {
         let Some(ev) = ctx.st.time.timers.remove(&key) else { break };
         match ev {
             TimerEvent::ItimerReal(pid) => itimer::fire_real(&mut ctx.st, pid, key, now),
+            TimerEvent::Posix(pid, id) => posix_timer::fire(&mut ctx.st, pid, id, key, now),
             TimerEvent::TimerFd(weak) => {
                 if let Some(tf) = weak.upgrade() {
                     tf.fire(&mut ctx.st, key, now);
@@ -139,9 +155,9 @@ pub const SYSCALLS: &[Entry] = &[
     partial(SYS_timerfd_create, timerfd::sys_timerfd_create, "alarm clocks need root"),
     partial(SYS_timerfd_settime, timerfd::sys_timerfd_settime, "TFD_TIMER_CANCEL_ON_SET never cancels"),
     sup(SYS_timerfd_gettime, timerfd::sys_timerfd_gettime),
-    nosys(SYS_timer_create, "POSIX per-process timers not implemented; use timerfd or setitimer"),
-    nosys(SYS_timer_settime, "POSIX per-process timers not implemented"),
-    nosys(SYS_timer_gettime, "POSIX per-process timers not implemented"),
-    nosys(SYS_timer_getoverrun, "POSIX per-process timers not implemented"),
-    nosys(SYS_timer_delete, "POSIX per-process timers not implemented"),
+    partial(SYS_timer_create, posix_timer::sys_timer_create, "no CPU-time clocks; SIGEV_THREAD is libc's"),
+    sup(SYS_timer_settime, posix_timer::sys_timer_settime),
+    sup(SYS_timer_gettime, posix_timer::sys_timer_gettime),
+    sup(SYS_timer_getoverrun, posix_timer::sys_timer_getoverrun),
+    sup(SYS_timer_delete, posix_timer::sys_timer_delete),
 ];

@@ -803,13 +803,6 @@ fn timerfd_fstat_reports_an_anonymous_inode() {
 }
 
 #[test]
-fn posix_timers_are_enosys() {
-    let h = Harness::new();
-    let p = h.process(None);
-    assert_eq!(p.sys(SYS_timer_create, &[0, 0, 0]), err(Errno::ENOSYS));
-}
-
-#[test]
 fn exit_hook_drops_the_process_timers() {
     let h = Harness::new();
     let p = h.process(None);
@@ -831,4 +824,189 @@ fn timer_of_an_exited_process_sends_nothing() {
     q.sys(SYS_getpid, &[]);
     assert_eq!(pending(&h, &p), (0, 0));
     assert_eq!(h.kernel.with_state(|st| st.time.queued()), 0, "the periodic timer is not re-armed");
+}
+
+// ---- POSIX timers ------------------------------------------------------------------
+
+fn timer_create(p: &Proc, clk: u32, ev: Option<sigevent>) -> i64 {
+    let sevp = ev.map_or(0, |e| p.put_struct(&e));
+    let idp = p.alloc(4);
+    let r = p.sys(SYS_timer_create, &[clk.into(), sevp.into(), idp.into()]);
+    if r < 0 {
+        r
+    } else {
+        i64::from(p.read_i32(idp))
+    }
+}
+
+fn timer_set(p: &Proc, id: i64, flags: u32, value: u64, interval: u64) -> itimerspec {
+    let (v, i) = (timespec::from_nanos(value), timespec::from_nanos(interval));
+    let new = p.put_struct(&itimerspec {
+        it_interval_sec: i.tv_sec,
+        it_interval_nsec: i.tv_nsec,
+        it_value_sec: v.tv_sec,
+        it_value_nsec: v.tv_nsec,
+    });
+    let old = p.alloc(32);
+    assert_eq!(p.sys(SYS_timer_settime, &[id as u64, flags.into(), new.into(), old.into()]), 0);
+    p.read_struct(old)
+}
+
+fn sig_ev(notify: i32, signo: u32, value: i32, tid: i32) -> sigevent {
+    sigevent { sigev_value: value, sigev_signo: signo as i32, sigev_notify: notify, sigev_notify_thread_id: tid }
+}
+
+#[test]
+fn timer_create_default_sends_sigalrm_with_the_timer_id() {
+    let h = Harness::new();
+    let p = h.process(None);
+    assert_eq!(timer_create(&p, CLOCK_MONOTONIC, None), 0);
+    assert_eq!(timer_create(&p, CLOCK_MONOTONIC, None), 1);
+    sigaction(&p, SIGALRM, HANDLER, SA_SIGINFO, 0);
+    timer_set(&p, 1, 0, SEC, 0);
+    h.advance_ns(SEC);
+    assert!(p.call(SYS_getpid, &[]).signal_pending);
+    let Delivery::Handler(f) = deliver(&p, stack(&p)) else { panic!("no handler frame") };
+    let si: siginfo_t = p.read_struct(f.siginfo);
+    assert_eq!((si.si_signo, si.si_code, si.si_pid, si.si_value()), (SIGALRM as i32, SI_TIMER, 1, 1));
+}
+
+#[test]
+fn timer_with_sigev_signal_uses_its_signal_and_value() {
+    let h = Harness::new();
+    let p = h.process(None);
+    let id = timer_create(&p, CLOCK_REALTIME, Some(sig_ev(SIGEV_SIGNAL, SIGRTMIN + 1, 99, 0)));
+    procmask(&p, SIG_BLOCK, bit_of(SIGRTMIN + 1));
+    timer_set(&p, id, 0, 10 * MS, 0);
+    h.advance_ns(10 * MS);
+    let info = p.alloc(128);
+    let s = p.bytes(&bit_of(SIGRTMIN + 1).to_le_bytes());
+    let z = ts(&p, 0);
+    assert_eq!(p.sys(SYS_rt_sigtimedwait, &[s.into(), info.into(), z, 8]), i64::from(SIGRTMIN + 1));
+    assert_eq!(p.read_struct::<siginfo_t>(info).si_value(), 99);
+}
+
+fn bit_of(s: u32) -> u64 {
+    sigbit(s)
+}
+
+#[test]
+fn timer_with_sigev_none_only_counts_down() {
+    let h = Harness::new();
+    let p = h.process(None);
+    let id = timer_create(&p, CLOCK_MONOTONIC, Some(sig_ev(SIGEV_NONE, 0, 0, 0)));
+    timer_set(&p, id, 0, 3 * SEC, SEC);
+    h.advance_ns(4 * SEC + 500 * MS);
+    assert!(!p.call(SYS_getpid, &[]).signal_pending);
+    let cur = p.alloc(32);
+    assert_eq!(p.sys(SYS_timer_gettime, &[id as u64, cur.into()]), 0);
+    let v: itimerspec = p.read_struct(cur);
+    assert_eq!((v.it_value_sec, v.it_value_nsec, v.it_interval_sec), (0, 500_000_000, 1));
+}
+
+#[test]
+fn timer_with_sigev_thread_id_signals_that_thread() {
+    let h = Harness::new();
+    let p = h.process(None);
+    let t2 = add_thread(&h, &p);
+    sigaction(&p, SIGUSR1, HANDLER, 0, 0);
+    let id = timer_create(&p, CLOCK_MONOTONIC, Some(sig_ev(SIGEV_THREAD_ID, SIGUSR1, 0, t2.tid)));
+    timer_set(&p, id, 0, SEC, 0);
+    h.advance_ns(SEC);
+    assert!(!p.call(SYS_getpid, &[]).signal_pending);
+    assert!(matches!(deliver(&t2, stack(&t2)), Delivery::Handler(_)));
+    let other = h.process(None);
+    assert_eq!(
+        timer_create(&p, CLOCK_MONOTONIC, Some(sig_ev(SIGEV_THREAD_ID, SIGUSR1, 0, other.tid))),
+        err(Errno::EINVAL)
+    );
+}
+
+#[test]
+fn timer_create_rejects_bad_clock_signal_and_notify() {
+    let h = Harness::new();
+    let p = h.process(None);
+    assert_eq!(timer_create(&p, CLOCK_PROCESS_CPUTIME_ID, None), err(Errno::EINVAL));
+    assert_eq!(timer_create(&p, 42, None), err(Errno::EINVAL));
+    assert_eq!(timer_create(&p, CLOCK_REALTIME_ALARM, None), err(Errno::EPERM));
+    assert_eq!(timer_create(&p, CLOCK_MONOTONIC, Some(sig_ev(SIGEV_SIGNAL, 65, 0, 0))), err(Errno::EINVAL));
+    assert_eq!(timer_create(&p, CLOCK_MONOTONIC, Some(sig_ev(SIGEV_SIGNAL, 0, 0, 0))), err(Errno::EINVAL));
+    assert_eq!(timer_create(&p, CLOCK_MONOTONIC, Some(sig_ev(SIGEV_THREAD, SIGUSR1, 0, 0))), err(Errno::EINVAL));
+}
+
+#[test]
+fn periodic_timer_counts_overruns_while_its_signal_is_pending() {
+    let h = Harness::new();
+    let p = h.process(None);
+    procmask(&p, SIG_BLOCK, bit_of(SIGALRM));
+    let id = timer_create(&p, CLOCK_MONOTONIC, None);
+    timer_set(&p, id, 0, SEC, SEC);
+    h.advance_ns(SEC);
+    p.sys(SYS_getpid, &[]);
+    h.advance_ns(3 * SEC);
+    p.sys(SYS_getpid, &[]);
+    // One queued signal; three more expirations counted as overruns.
+    let (shared, _) = pending(&h, &p);
+    assert_eq!(shared, bit_of(SIGALRM));
+    let info = p.alloc(128);
+    let s = p.bytes(&bit_of(SIGALRM).to_le_bytes());
+    let z = ts(&p, 0);
+    assert_eq!(p.sys(SYS_rt_sigtimedwait, &[s.into(), info.into(), z, 8]), i64::from(SIGALRM));
+    assert_eq!(p.sys(SYS_rt_sigtimedwait, &[s.into(), info.into(), z, 8]), err(Errno::EAGAIN));
+    h.advance_ns(SEC);
+    p.sys(SYS_getpid, &[]);
+    assert_eq!(p.sys(SYS_timer_getoverrun, &[id as u64]), 3);
+    let si: siginfo_t = p.read_struct(info);
+    assert_eq!(si.si_code, SI_TIMER);
+}
+
+#[test]
+fn timer_abstime_and_old_value() {
+    let h = Harness::new();
+    let p = h.process(None);
+    let id = timer_create(&p, CLOCK_REALTIME, Some(sig_ev(SIGEV_NONE, 0, 0, 0)));
+    let at = gettime(&p, CLOCK_REALTIME) + 5 * SEC;
+    assert_eq!(timer_set(&p, id, TIMER_ABSTIME, at, 0), itimerspec::default());
+    h.advance_ns(2 * SEC);
+    let old = timer_set(&p, id, 0, 0, 0);
+    assert_eq!((old.it_value_sec, old.it_value_nsec), (3, 0));
+}
+
+#[test]
+fn deleted_timer_sends_nothing_and_its_id_is_invalid() {
+    let h = Harness::new();
+    let p = h.process(None);
+    let id = timer_create(&p, CLOCK_MONOTONIC, None);
+    timer_set(&p, id, 0, SEC, 0);
+    assert_eq!(p.sys(SYS_timer_delete, &[id as u64]), 0);
+    h.advance_ns(2 * SEC);
+    assert!(!p.call(SYS_getpid, &[]).signal_pending);
+    let cur = p.alloc(32);
+    assert_eq!(p.sys(SYS_timer_gettime, &[id as u64, cur.into()]), err(Errno::EINVAL));
+    assert_eq!(p.sys(SYS_timer_delete, &[id as u64]), err(Errno::EINVAL));
+    assert_eq!(p.sys(SYS_timer_getoverrun, &[7]), err(Errno::EINVAL));
+    assert_eq!(timer_create(&p, CLOCK_MONOTONIC, None), 0, "ids are reused");
+}
+
+#[test]
+fn timer_settime_rejects_null_and_invalid_values() {
+    let h = Harness::new();
+    let p = h.process(None);
+    let id = timer_create(&p, CLOCK_MONOTONIC, None);
+    assert_eq!(p.sys(SYS_timer_settime, &[id as u64, 0, 0, 0]), err(Errno::EINVAL));
+    let bad = p.put_struct(&itimerspec { it_value_nsec: -1, ..Default::default() });
+    assert_eq!(p.sys(SYS_timer_settime, &[id as u64, 0, bad.into(), 0]), err(Errno::EINVAL));
+}
+
+#[test]
+fn posix_timers_belong_to_their_process() {
+    let h = Harness::new();
+    let p = h.process(None);
+    let id = timer_create(&p, CLOCK_MONOTONIC, None);
+    timer_set(&p, id, 0, SEC, SEC);
+    let c = h.process(Some(&p));
+    let cur = c.alloc(32);
+    assert_eq!(c.sys(SYS_timer_gettime, &[id as u64, cur.into()]), err(Errno::EINVAL));
+    h.kernel.with_state(|st| super::on_exit(st, p.pid));
+    assert_eq!(h.kernel.with_state(|st| (st.time.queued(), st.time.posix_timers.len())), (0, 0));
 }
