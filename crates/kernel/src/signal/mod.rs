@@ -22,8 +22,7 @@
 //! Not done yet: pidfd_send_signal, the "init ignores
 //! default-action signals" rule (pid 1 is killable like any process),
 //! stopping the *other* threads of a stopped process while they run guest
-//! code (they stop at their next kernel exit), and preferring synchronous
-//! signals (SIGSEGV, ...) over lower-numbered asynchronous ones.
+//! code (they stop at their next kernel exit).
 
 pub mod deliver;
 pub mod kill;
@@ -53,6 +52,14 @@ pub const UNBLOCKABLE: sigset_t = sigbit(sig::SIGKILL) | sigbit(sig::SIGSTOP);
 /// The stop signals (default action "Stop").
 pub const STOP_SIGNALS: sigset_t =
     sigbit(sig::SIGSTOP) | sigbit(sig::SIGTSTP) | sigbit(sig::SIGTTIN) | sigbit(sig::SIGTTOU);
+
+/// Signals raised by faults of the running code, delivered before others.
+pub const SYNCHRONOUS: sigset_t = sigbit(sig::SIGSEGV)
+    | sigbit(sig::SIGBUS)
+    | sigbit(sig::SIGILL)
+    | sigbit(sig::SIGTRAP)
+    | sigbit(sig::SIGFPE)
+    | sigbit(sig::SIGSYS);
 
 /// Every valid signal (1..=64).
 pub const ALL_SIGNALS: sigset_t = u64::MAX;
@@ -204,6 +211,12 @@ impl PendingSet {
         let ready = self.bits & set;
         (ready != 0).then(|| ready.trailing_zeros() + 1)
     }
+
+    /// The signal of `set` delivery takes next: synchronous ones (faults)
+    /// first, then the lowest-numbered (Linux's `next_signal`).
+    pub fn next_in(&self, set: sigset_t) -> Option<u32> {
+        self.lowest_in(set & SYNCHRONOUS).or_else(|| self.lowest_in(set))
+    }
 }
 
 /// What threads of a process share (Linux's `sighand_struct` + the shared
@@ -296,7 +309,7 @@ pub fn next_deliverable(st: &State, tid: Tid) -> Option<u32> {
     let t = st.procs.threads.get(&tid)?;
     let p = st.procs.procs.get(&t.pid)?;
     let unblocked = !t.signals.mask;
-    t.signals.pending.lowest_in(unblocked).or_else(|| p.signals.pending.lowest_in(unblocked))
+    t.signals.pending.next_in(unblocked).or_else(|| p.signals.pending.next_in(unblocked))
 }
 
 /// Whether the thread's process is stopped by a stop signal.
@@ -340,13 +353,15 @@ fn first_acted_on(st: &State, tid: Tid) -> Option<SigAction> {
     let p = st.procs.procs.get(&t.pid)?;
     let unblocked = !t.signals.mask;
     for set in [t.signals.pending.bits & unblocked, p.signals.pending.bits & unblocked] {
-        let mut bits = set;
-        while bits != 0 {
-            let signo = bits.trailing_zeros() + 1;
-            bits &= bits - 1;
-            let act = p.signals.actions[signo as usize];
-            if !is_ignored_action(signo, &act) {
-                return Some(act);
+        // Delivery order: synchronous signals, then by number.
+        for mut bits in [set & SYNCHRONOUS, set & !SYNCHRONOUS] {
+            while bits != 0 {
+                let signo = bits.trailing_zeros() + 1;
+                bits &= bits - 1;
+                let act = p.signals.actions[signo as usize];
+                if !is_ignored_action(signo, &act) {
+                    return Some(act);
+                }
             }
         }
     }

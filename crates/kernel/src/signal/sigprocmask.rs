@@ -79,12 +79,12 @@ pub fn sys_rt_sigsuspend(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
 pub(crate) fn dequeue_from(ctx: &mut Ctx, set: sigset_t) -> Option<SigInfo> {
     let tid = ctx.tid;
     let t = ctx.st.procs.threads.get_mut(&tid)?;
-    if let Some(s) = t.signals.pending.lowest_in(set) {
+    if let Some(s) = t.signals.pending.next_in(set) {
         return t.signals.pending.take(s);
     }
     let pid = t.pid;
     let p = ctx.st.procs.procs.get_mut(&pid)?;
-    let s = p.signals.pending.lowest_in(set)?;
+    let s = p.signals.pending.next_in(set)?;
     p.signals.pending.take(s)
 }
 

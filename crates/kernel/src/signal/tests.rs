@@ -1609,3 +1609,18 @@ fn fatal_signal_shows_in_the_parents_wait_status() {
     assert_eq!(parent.sys(SYS_wait4, &[child.pid as u64, status.into(), 0, 0]), i64::from(child.pid));
     assert_eq!(parent.read_i32(status), w_termsig(SIGSEGV, true));
 }
+
+#[test]
+fn synchronous_signals_are_delivered_before_lower_numbered_ones() {
+    let h = Harness::new();
+    let p = h.process(None);
+    for s in [SIGHUP, SIGSEGV] {
+        sigaction(&p, s, HANDLER, SA_NODEFER, 0);
+    }
+    procmask(&p, SIG_BLOCK, u64::MAX);
+    tgkill(&p, p.pid, p.tid, SIGHUP);
+    tgkill(&p, p.pid, p.tid, SIGSEGV);
+    procmask(&p, SIG_SETMASK, 0);
+    assert_eq!(handler_frame(deliver(&p, stack(&p))).sig, SIGSEGV);
+    assert_eq!(handler_frame(deliver(&p, stack(&p))).sig, SIGHUP);
+}
