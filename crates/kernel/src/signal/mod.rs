@@ -405,6 +405,26 @@ pub fn send_to_process(st: &mut State, pid: Pid, info: SigInfo) {
     let _ = kill::generate(st, kill::Target::Process(pid), info);
 }
 
+/// Raises a synchronous signal for a fault of thread `tid` (the host's
+/// wasm trap: SIGSEGV for an out-of-bounds access, SIGILL for
+/// `unreachable`, SIGFPE for an integer division by zero). As Linux's
+/// `force_sig_info`: if the thread blocks or ignores it, the action is
+/// reset to SIG_DFL and the signal unblocked, so the fault can't be
+/// skipped. The host then calls `deliver_signal`.
+pub fn force_signal(st: &mut State, tid: Tid, info: SigInfo) {
+    let b = sigbit(info.signo);
+    let pid = st.procs.pid_of(tid);
+    let Some(t) = st.procs.threads.get_mut(&tid) else { return };
+    let blocked = t.signals.mask & b != 0;
+    t.signals.mask &= !b;
+    if let Some(a) = st.procs.procs.get_mut(&pid).and_then(|p| p.signals.actions.get_mut(info.signo as usize)) {
+        if blocked || a.handler == sig::SIG_IGN {
+            *a = SigAction::default();
+        }
+    }
+    send_to_thread(st, tid, info);
+}
+
 /// Sends to every process of a process group; returns how many got it.
 pub fn send_to_pgrp(st: &mut State, pgid: Pid, info: SigInfo) -> usize {
     let pids: Vec<Pid> = st.procs.procs.values().filter(|p| p.pgid == pgid).map(|p| p.pid).collect();

@@ -1624,3 +1624,29 @@ fn synchronous_signals_are_delivered_before_lower_numbered_ones() {
     assert_eq!(handler_frame(deliver(&p, stack(&p))).sig, SIGSEGV);
     assert_eq!(handler_frame(deliver(&p, stack(&p))).sig, SIGHUP);
 }
+
+#[test]
+fn forced_fault_signal_cannot_be_blocked_or_ignored() {
+    let h = Harness::new();
+    let p = h.process(None);
+    sigaction(&p, SIGSEGV, SIG_IGN, 0, 0);
+    let info = super::SigInfo { signo: SIGSEGV, code: SEGV_MAPERR, ..Default::default() };
+    h.kernel.with_state(|st| super::force_signal(st, p.tid, info));
+    assert_eq!(deliver(&p, stack(&p)), Delivery::ExitThread);
+    assert_eq!(exit_status(&h, p.pid), Some(w_termsig(SIGSEGV, true)));
+    // A handler that is not blocked still runs.
+    let q = h.process(None);
+    sigaction(&q, SIGFPE, HANDLER, SA_SIGINFO, 0);
+    let info = super::SigInfo { signo: SIGFPE, code: 1, ..Default::default() };
+    h.kernel.with_state(|st| super::force_signal(st, q.tid, info));
+    let f = handler_frame(deliver(&q, stack(&q)));
+    assert_eq!(q.read_struct::<siginfo_t>(f.siginfo).si_code, 1);
+    // Blocked: unblocked and reset to the default action.
+    let r = h.process(None);
+    sigaction(&r, SIGILL, HANDLER, 0, 0);
+    procmask(&r, SIG_BLOCK, bit(SIGILL));
+    let info = super::SigInfo { signo: SIGILL, code: ILL_ILLOPC, ..Default::default() };
+    h.kernel.with_state(|st| super::force_signal(st, r.tid, info));
+    assert_eq!(deliver(&r, stack(&r)), Delivery::ExitThread);
+    assert_eq!(exit_status(&h, r.pid), Some(w_termsig(SIGILL, true)));
+}
