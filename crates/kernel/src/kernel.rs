@@ -189,6 +189,8 @@ impl Kernel {
         let mut ctx = Ctx { kernel: self, st, tid, mem, action: None };
         ctx.tid = crate::process::effective_tid(&ctx.st, tid);
         let d = crate::signal::deliver(&mut ctx, sp);
+        // A fatal signal closes fds outside any syscall.
+        crate::tty::run_deferred(&mut ctx);
         ctx.flush_notify();
         d
     }

@@ -1575,3 +1575,70 @@ fn console_is_enxio_until_the_host_attaches_one() {
     console.close(&h.kernel);
     assert_eq!(open_dev(&p, CONSOLE, O_RDWR), ENXIO);
 }
+
+// ---- through the VFS and the process calls -----------------------------------------
+
+fn open_path(p: &Proc, path: &str, flags: u32) -> i64 {
+    p.sys(SYS_openat, &[wasmpod_abi::fcntl::AT_FDCWD as u32 as u64, p.cstr(path), u64::from(flags), 0])
+}
+
+#[test]
+fn openpty_through_dev_ptmx_and_dev_pts() {
+    let h = Harness::new();
+    let p = h.process(None);
+    let m = open_path(&p, "/dev/ptmx", O_RDWR | O_NOCTTY);
+    assert!(m >= 0, "{m}");
+    let n = ioctl_get(&p, m, TIOCGPTN).unwrap();
+    assert_eq!(open_path(&p, &format!("/dev/pts/{n}"), O_RDWR | O_NOCTTY), EIO);
+    assert_eq!(ioctl_int(&p, m, TIOCSPTLCK, 0), 0);
+    let s = open_path(&p, &format!("/dev/pts/{n}"), O_RDWR | O_NOCTTY);
+    assert!(s >= 0, "{s}");
+    write(&p, m, b"typed\n");
+    assert_eq!(read(&p, s, 64), Ok(b"typed\n".to_vec()));
+    let st = p.alloc(wasmpod_abi::fs::stat::SIZE);
+    assert_eq!(p.sys(SYS_fstat, &[s as u64, u64::from(st)]), 0);
+    let st: wasmpod_abi::fs::stat = p.read_struct(st);
+    assert_eq!(st.st_rdev, makedev(136, n as u32));
+}
+
+#[test]
+fn getdents_of_dev_pts_lists_open_ptys() {
+    let h = Harness::new();
+    let p = h.process(None);
+    let _m = open_path(&p, "/dev/ptmx", O_RDWR | O_NOCTTY);
+    let d = open_path(&p, "/dev/pts", O_RDONLY | wasmpod_abi::fcntl::O_DIRECTORY);
+    assert!(d >= 0, "{d}");
+    let buf = p.alloc(1024);
+    let n = p.sys(SYS_getdents64, &[d as u64, u64::from(buf), 1024]);
+    assert!(n > 0, "{n}");
+    let raw = p.read(buf, n as usize);
+    let text = String::from_utf8_lossy(&raw);
+    assert!(text.contains("ptmx") && text.contains('0'), "{text:?}");
+}
+
+#[test]
+fn setsid_then_opening_a_pts_acquires_it() {
+    let h = Harness::new();
+    let parent = h.process(None);
+    let p = h.process(Some(&parent));
+    assert_eq!(p.sys(SYS_setsid, &[]), i64::from(p.pid));
+    let m = open_path(&p, "/dev/ptmx", O_RDWR);
+    assert_eq!(ioctl_get(&p, m, TIOCGSID), Err(ENOTTY), "ptmx is never acquired");
+    ioctl_int(&p, m, TIOCSPTLCK, 0);
+    let n = ioctl_get(&p, m, TIOCGPTN).unwrap();
+    let s = open_path(&p, &format!("/dev/pts/{n}"), O_RDWR);
+    assert_eq!(ioctl_get(&p, s, TIOCGSID), Ok(p.pid));
+    let t = open_path(&p, "/dev/tty", O_RDWR);
+    assert!(t >= 0, "{t}");
+}
+
+#[test]
+fn exit_of_session_leader_sends_sighup_to_foreground_job() {
+    let h = Harness::new();
+    let (p, _m, s, _) = session(&h);
+    let job = background_child(&h, &p);
+    assert_eq!(ioctl_int(&p, s, TIOCSPGRP, job.pid), 0);
+    p.call(SYS_exit_group, &[0]);
+    assert!(has_sig(&h, job.pid, SIGHUP));
+    assert_eq!(open_dev(&job, DEV_TTY, O_RDWR), ENXIO);
+}
