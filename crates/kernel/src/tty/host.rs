@@ -131,7 +131,11 @@ impl HostPty {
         let mut mem = NoMemory;
         k.host_wait(&mut mem, |ctx| {
             done += self.tty.input(ctx, &data[done..]);
-            (done == data.len()).then_some(())
+            if done == data.len() {
+                return Some(());
+            }
+            ctx.st.tty.host_waits += 1;
+            None
         });
         Ok(done)
     }
@@ -157,7 +161,13 @@ impl HostPty {
             return with_host(k, |ctx| step(ctx, buf)).unwrap_or(Err(errno!(EAGAIN, "no terminal output")));
         }
         let mut mem = NoMemory;
-        k.host_wait(&mut mem, |ctx| step(ctx, buf))
+        k.host_wait(&mut mem, |ctx| {
+            let r = step(ctx, buf);
+            if r.is_none() {
+                ctx.st.tty.host_waits += 1;
+            }
+            r
+        })
     }
 
     /// Sets the window size; the foreground group gets SIGWINCH if it

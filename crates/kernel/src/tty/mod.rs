@@ -59,6 +59,9 @@ pub struct TtyGlobal {
     /// Set when a tty end closed (from `Drop`, without the kernel state):
     /// [`run_deferred`] does the hangup work.
     pub(crate) dirty: Arc<AtomicBool>,
+    /// How many times a host thread went to sleep in [`HostPty`] calls
+    /// (tests wait for this event instead of sleeping).
+    pub host_waits: u64,
 }
 
 impl TtyGlobal {

@@ -1500,6 +1500,7 @@ fn host_read_output_blocks_on_a_host_thread_until_output() {
         let n = h2.read_output(&k2, &mut buf, true).unwrap();
         buf[..n].to_vec()
     });
+    wait_for(&h, |st| st.tty.host_waits > 0);
     assert_eq!(write(&p, s, b"prompt$ "), 8);
     assert_eq!(t.join().unwrap(), b"prompt$ ");
 }
@@ -1550,6 +1551,7 @@ fn host_write_input_blocks_until_the_program_reads() {
     raw(&p, s, 1, 0);
     let (k2, h2) = (h.kernel.clone(), host.clone());
     let t = std::thread::spawn(move || h2.write_input(&k2, &vec![b'k'; 5000], true).unwrap());
+    wait_for(&h, |st| st.tty.host_waits > 0);
     let mut got = 0;
     while got < 5000 {
         got += read(&p, s, 1000).unwrap().len();
@@ -1641,4 +1643,82 @@ fn exit_of_session_leader_sends_sighup_to_foreground_job() {
     p.call(SYS_exit_group, &[0]);
     assert!(has_sig(&h, job.pid, SIGHUP));
     assert_eq!(open_dev(&job, DEV_TTY, O_RDWR), ENXIO);
+}
+
+#[test]
+fn reopening_the_slave_clears_master_eio() {
+    let h = Harness::new();
+    let p = h.process(None);
+    let (m, s, n) = pair(&p);
+    close(&p, s);
+    assert_eq!(read(&p, m, 4), Err(EIO));
+    let s2 = open_dev(&p, pts(n), O_RDWR | O_NOCTTY);
+    assert!(s2 >= 0);
+    write(&p, s2, b"back");
+    assert_eq!(read(&p, m, 4), Ok(b"back".to_vec()));
+}
+
+#[test]
+fn tiocsctty_through_a_write_only_fd_is_eperm_for_non_root() {
+    let h = Harness::new();
+    let p = h.process(None);
+    let (m, n) = ptmx(&p);
+    ioctl_int(&p, m, TIOCSPTLCK, 0);
+    let w = open_dev(&p, pts(n), O_WRONLY | O_NOCTTY);
+    assert_eq!(ioctl(&p, w, TIOCSCTTY, 0), EPERM);
+}
+
+#[test]
+fn tiocgptpeer_without_o_noctty_acquires_for_a_session_leader() {
+    let h = Harness::new();
+    let p = h.process(None);
+    let (m, _) = ptmx(&p);
+    ioctl_int(&p, m, TIOCSPTLCK, 0);
+    let s = ioctl(&p, m, TIOCGPTPEER, u64::from(O_RDWR));
+    assert_eq!(ioctl_get(&p, s, TIOCGSID), Ok(p.pid));
+}
+
+#[test]
+fn hung_up_slave_ioctls_fail_like_linux() {
+    let h = Harness::new();
+    let p = h.process(None);
+    let (m, s, _) = pair(&p);
+    close(&p, m);
+    assert_eq!(ioctl_int(&p, s, TIOCSPGRP, p.pid), ENOTTY);
+    assert_eq!(ioctl(&p, s, TCGETS, u64::from(p.alloc(64))), EIO);
+}
+
+#[test]
+fn werase_echo_reaches_the_master() {
+    let h = Harness::new();
+    let p = h.process(None);
+    let (m, s, _) = pair(&p);
+    write(&p, m, b"ab cd\x17\n");
+    assert_eq!(read(&p, m, 100), Ok(b"ab cd\x08 \x08\x08 \x08\r\n".to_vec()));
+    assert_eq!(read(&p, s, 100), Ok(b"ab \n".to_vec()));
+}
+
+#[test]
+fn kill_echo_reaches_the_master() {
+    let h = Harness::new();
+    let p = h.process(None);
+    let (m, s, _) = pair(&p);
+    write(&p, m, b"xy\x15z\n");
+    assert_eq!(read(&p, m, 100), Ok(b"xy\x08 \x08\x08 \x08z\r\n".to_vec()));
+    assert_eq!(read(&p, s, 100), Ok(b"z\n".to_vec()));
+}
+
+#[test]
+fn slave_fstat_reports_the_pts_node() {
+    let h = Harness::new();
+    let p = h.process(None);
+    let (m, s, n) = pair(&p);
+    let st = p.alloc(wasmpod_abi::fs::stat::SIZE);
+    assert_eq!(p.sys(SYS_fstat, &[s as u64, u64::from(st)]), 0);
+    let st: wasmpod_abi::fs::stat = p.read_struct(st);
+    assert_eq!(st.st_rdev, makedev(136, n));
+    assert_eq!(st.st_uid, 1000);
+    let mt = p.alloc(wasmpod_abi::fs::stat::SIZE);
+    assert_eq!(p.sys(SYS_fstat, &[m as u64, u64::from(mt)]), 0);
+    assert_eq!(p.read_struct::<wasmpod_abi::fs::stat>(mt).st_rdev, makedev(5, 2));
 }
