@@ -105,6 +105,19 @@ pub fn session_leader_exited(ctx: &mut Ctx, sid: Pid) {
     job::session_leader_exited(ctx, sid);
 }
 
+/// The `tty_nr` and `tpgid` fields of `/proc/<pid>/stat` (proc(5)): the
+/// controlling terminal's device number in the kernel's 32-bit encoding
+/// (0 without one) and its foreground process group (-1 without one).
+pub fn proc_stat_tty(st: &crate::kernel::State, pid: Pid) -> (u32, i32) {
+    match job::ctty_of(st, pid) {
+        Some(t) => {
+            let pgrp = t.lock().pgrp;
+            (t.rdev() as u32, if pgrp > 0 { pgrp } else { -1 })
+        }
+        None => (0, -1),
+    }
+}
+
 /// Finishes work left by closes that happened without the kernel state
 /// (the last reference of an open file dropped): a closed master hangs up
 /// its slave side, a pair with both ends closed frees its index. The

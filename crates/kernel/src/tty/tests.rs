@@ -1722,3 +1722,12 @@ fn slave_fstat_reports_the_pts_node() {
     assert_eq!(p.sys(SYS_fstat, &[m as u64, u64::from(mt)]), 0);
     assert_eq!(p.read_struct::<wasmpod_abi::fs::stat>(mt).st_rdev, makedev(5, 2));
 }
+
+#[test]
+fn proc_stat_fields_name_the_ctty_and_foreground_group() {
+    let h = Harness::new();
+    let (p, _m, _s, n) = session(&h);
+    let stranger = h.process(None);
+    assert_eq!(state(&h, |st| proc_stat_tty(st, p.pid)), (makedev(136, n) as u32, p.pid));
+    assert_eq!(state(&h, |st| proc_stat_tty(st, stranger.pid)), (0, -1));
+}
