@@ -4,9 +4,9 @@
 //! requests (TIOCGPTN, TIOCSPTLCK, TIOCGPTLCK, TIOCGPTPEER, TIOCPKT) are
 //! master-only.
 //!
-//! TIOCOUTQ on a slave counts output the master has not read; on a master
-//! it is 0 (Linux's pty reports 0 for both). TCSETSW and TCSBRK return at
-//! once: a pty "transmits" immediately.
+//! A pty "transmits" at once, as on Linux: TIOCOUTQ is 0, TCOFLUSH finds
+//! nothing to drop, TCSETSW and TCSBRK return at once. FIONREAD on a master
+//! counts the slave output it has not read.
 
 use std::sync::Arc;
 
@@ -50,20 +50,22 @@ fn check_change(ctx: &mut Ctx, tty: &Arc<Tty>) -> Result<()> {
 }
 
 fn flush(tty: &Tty, is_master: bool, queue: u32) -> Result<()> {
-    let (input, output) = match queue {
-        TCIFLUSH => (true, false),
-        TCOFLUSH => (false, true),
-        TCIOFLUSH => (true, true),
+    let input = match queue {
+        TCIFLUSH | TCIOFLUSH => true,
+        TCOFLUSH => false,
         _ => return_errno!(EINVAL, "TCFLSH: bad queue selector"),
     };
-    // The master's input is the slave's output and vice versa.
-    let (input, output) = if is_master { (output, input) } else { (input, output) };
-    let mut g = tty.lock();
+    // The input of the slave is what it has not read; the input of the
+    // master is the slave's output it has not read. Output "flushes" find
+    // nothing: a pty hands output to the other side at once (Linux keeps
+    // data already queued for the reader).
     if input {
-        g.ld.flush_input();
-    }
-    if output {
-        g.ld.flush_output();
+        let mut g = tty.lock();
+        if is_master {
+            g.ld.flush_output();
+        } else {
+            g.ld.flush_input();
+        }
     }
     Ok(())
 }
@@ -113,8 +115,8 @@ pub fn tty_ioctl(ctx: &mut Ctx, tty: &Arc<Tty>, is_master: bool, file: &OpenFile
             Ok(0)
         }
         TIOCOUTQ => {
-            let n = if is_master { 0 } else { tty.lock().ld.output_len() };
-            ctx.write_u32(arg, n as u32)?;
+            // Linux's ptys report 0: output goes to the other side at once.
+            ctx.write_u32(arg, 0)?;
             Ok(0)
         }
         TCFLSH => {

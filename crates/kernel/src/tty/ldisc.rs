@@ -219,17 +219,21 @@ impl Ldisc {
     /// input buffer is full.
     pub fn receive(&mut self, data: &[u8]) -> Received {
         let mut r = Received::default();
+        // Echoes of this batch not yet "sent": an ISIG flush discards them
+        // (Linux clears its echo buffer; output the master could already
+        // read stays).
+        let echo_mark = self.out.len();
         for &c0 in data {
             if self.cooked.len() >= INPUT_MAX {
                 break;
             }
             r.consumed += 1;
-            self.receive_char(c0, &mut r.signals);
+            self.receive_char(c0, echo_mark, &mut r.signals);
         }
         r
     }
 
-    fn receive_char(&mut self, c0: u8, signals: &mut Vec<u32>) {
+    fn receive_char(&mut self, c0: u8, echo_mark: usize, signals: &mut Vec<u32>) {
         let mut c = if self.iflag(ISTRIP) { c0 & 0x7f } else { c0 };
         if self.lnext {
             self.lnext = false;
@@ -273,10 +277,10 @@ impl Ldisc {
             if let Some(sig) = sig {
                 signals.push(sig);
                 if !self.lflag(NOFLSH) {
-                    // Linux's isig(): flush the input and the output not yet
-                    // read by the master, then echo the character.
+                    // Linux's isig(): flush the input and pending echoes,
+                    // then echo the character.
                     self.flush_input();
-                    self.flush_output();
+                    self.out.truncate(echo_mark);
                 }
                 if self.iflag(IXON) {
                     self.stopped = false;
@@ -289,7 +293,14 @@ impl Ldisc {
         }
         if !self.canonical() {
             if self.lflag(ECHO) {
-                self.echo_char(c);
+                if c == b'\n' && c0 == b'\r' {
+                    // A CR mapped by ICRNL takes Linux's special-character
+                    // path, which echoes the newline raw; a typed NL is
+                    // echoed as "^J" with ECHOCTL.
+                    self.echo_raw(c);
+                } else {
+                    self.echo_char(c);
+                }
             }
             self.cooked.push_back(c);
             return;
@@ -838,9 +849,17 @@ mod tests {
     fn raw_mode_echoes_control_chars_as_caret_notation() {
         let mut l = ld();
         l.set_termios(termios { c_lflag: ECHO | ECHOCTL, ..termios::linux_default() });
-        l.receive(b"a\x01\r");
+        l.receive(b"a\x01\n");
         assert_eq!(out(&mut l), b"a^A^J");
         assert_eq!(read(&mut l), Some(b"a\x01\n".to_vec()));
+    }
+
+    #[test]
+    fn raw_mode_echoes_cr_mapped_by_icrnl_as_a_real_newline() {
+        let mut l = ld();
+        l.set_termios(termios { c_lflag: ECHO | ECHOCTL, ..termios::linux_default() });
+        l.receive(b"a\r");
+        assert_eq!(out(&mut l), b"a\r\n");
     }
 
     #[test]
@@ -850,7 +869,7 @@ mod tests {
         let r = l.receive(b"abc\x03");
         assert_eq!(r.signals, vec![SIGINT]);
         assert_eq!(read(&mut l), None, "input flushed");
-        assert_eq!(out(&mut l), b"^C");
+        assert_eq!(out(&mut l), b"done\r\n^C", "earlier output stays, this batch's echoes go");
     }
 
     #[test]

@@ -569,13 +569,13 @@ fn fionread_on_slave_counts_only_complete_lines() {
 }
 
 #[test]
-fn fionread_on_master_and_tiocoutq_on_slave_count_unread_output() {
+fn fionread_on_master_counts_unread_output_and_tiocoutq_is_zero() {
     let h = Harness::new();
     let p = h.process(None);
     let (m, s, _) = pair(&p);
     write(&p, s, b"12345");
     assert_eq!(ioctl_get(&p, m, FIONREAD), Ok(5));
-    assert_eq!(ioctl_get(&p, s, TIOCOUTQ), Ok(5));
+    assert_eq!(ioctl_get(&p, s, TIOCOUTQ), Ok(0), "Linux: a pty transmits at once");
     assert_eq!(ioctl_get(&p, m, TIOCOUTQ), Ok(0));
 }
 
@@ -867,7 +867,9 @@ fn tcflsh_flushes_the_selected_queue() {
     assert_eq!(ioctl_get(&p, s, FIONREAD), Ok(0));
     assert_eq!(ioctl_get(&p, m, FIONREAD), Ok(3));
     assert_eq!(ioctl(&p, s, TCFLSH, u64::from(TCOFLUSH)), 0);
-    assert_eq!(ioctl_get(&p, m, FIONREAD), Ok(0));
+    assert_eq!(ioctl_get(&p, m, FIONREAD), Ok(3), "output already handed to the master stays");
+    assert_eq!(ioctl(&p, m, TCFLSH, u64::from(TCIFLUSH)), 0);
+    assert_eq!(ioctl_get(&p, m, FIONREAD), Ok(0), "the master's input is the slave's output");
     assert_eq!(ioctl(&p, s, TCFLSH, 7), EINVAL);
 }
 
@@ -1730,4 +1732,14 @@ fn proc_stat_fields_name_the_ctty_and_foreground_group() {
     let stranger = h.process(None);
     assert_eq!(state(&h, |st| proc_stat_tty(st, p.pid)), (makedev(136, n) as u32, p.pid));
     assert_eq!(state(&h, |st| proc_stat_tty(st, stranger.pid)), (0, -1));
+}
+
+#[test]
+fn ctrl_c_keeps_output_already_queued_for_the_master() {
+    let h = Harness::new();
+    let p = h.process(None);
+    let (m, s, _) = pair(&p);
+    write(&p, s, b"OUT");
+    write(&p, m, b"abc\x03");
+    assert_eq!(read(&p, m, 100), Ok(b"OUT^C".to_vec()), "echo of abc in the same batch is dropped");
 }
