@@ -4,10 +4,10 @@
 //! leader's exit.
 //!
 //! The controlling terminal is per session: a process's terminal is the
-//! tty whose `session` is the process's session id, unless the process
-//! gave it up with TIOCNOTTY (kept in `TtyGlobal::notty`). Children of such
-//! a process get the terminal back (Linux keeps `signal->tty` per process
-//! and a child inherits the parent's absence); documented gap.
+//! tty whose `session` is the process's session id, unless the process (or
+//! the ancestor it was forked from, after that ancestor did so) gave it up
+//! with TIOCNOTTY (kept in `TtyGlobal::notty`). This gives Linux's per
+//! process `signal->tty` inheritance without a hook in fork.
 //!
 //! Orphaned process groups follow POSIX without Linux's exception for
 //! children of init: in a pod, pid 1 is often the user's shell, and its
@@ -25,10 +25,51 @@ use crate::process::{Pid, ProcState};
 use crate::return_errno;
 use crate::signal::{send_to_pgrp, send_to_process, SigInfo};
 
+/// A process that gave up its controlling terminal (TIOCNOTTY as a
+/// non-leader). Children it forks later have none either; children that
+/// existed then keep theirs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NoTty {
+    /// The process's start time and session then (a reused pid or a new
+    /// session invalidates the entry).
+    pub start_time: u64,
+    pub sid: Pid,
+    /// Children at the time of TIOCNOTTY.
+    pub kept_children: Vec<Pid>,
+}
+
+fn gave_up(st: &State, pid: Pid) -> Option<&NoTty> {
+    let p = st.procs.procs.get(&pid)?;
+    st.tty.notty.get(&pid).filter(|n| n.start_time == p.start_time && n.sid == p.sid)
+}
+
+/// Whether `pid` lost its terminal through TIOCNOTTY, its own or an
+/// ancestor's (in the same session) before the fork that made the path.
+fn lost_ctty(st: &State, pid: Pid) -> bool {
+    if gave_up(st, pid).is_some() {
+        return true;
+    }
+    let mut child = pid;
+    // Bounded by the process count: ppid chains have no cycles, but be safe.
+    for _ in 0..st.procs.procs.len() {
+        let Some(c) = st.procs.procs.get(&child) else {
+            return false;
+        };
+        let Some(parent) = st.procs.procs.get(&c.ppid).filter(|pp| pp.sid == c.sid) else {
+            return false;
+        };
+        if gave_up(st, parent.pid).is_some_and(|n| !n.kept_children.contains(&child)) {
+            return true;
+        }
+        child = parent.pid;
+    }
+    false
+}
+
 /// The controlling terminal of process `pid`, if any.
 pub fn ctty_of(st: &State, pid: Pid) -> Option<Arc<Tty>> {
     let p = st.procs.procs.get(&pid)?;
-    if st.tty.notty.get(&pid) == Some(&p.start_time) {
+    if !st.tty.notty.is_empty() && lost_ctty(st, pid) {
         return None;
     }
     ctty_of_session(st, p.sid)
@@ -150,8 +191,8 @@ pub fn give_up(ctx: &mut Ctx, tty: &Tty) -> Result<()> {
         }
         ctx.notify();
     } else {
-        let start = p.start_time;
-        ctx.st.tty.notty.insert(pid, start);
+        let entry = NoTty { start_time: p.start_time, sid: p.sid, kept_children: p.children.clone() };
+        ctx.st.tty.notty.insert(pid, entry);
     }
     Ok(())
 }

@@ -49,9 +49,8 @@ pub struct TtyGlobal {
     /// The console attached by the host ([`crate::Kernel::attach_console`]).
     pub(crate) console: Option<Arc<Tty>>,
     /// Processes that gave up their controlling terminal with TIOCNOTTY
-    /// without being session leaders, with their start time (so a reused
-    /// pid is not mistaken for them).
-    pub(crate) notty: BTreeMap<Pid, u64>,
+    /// without being session leaders (see [`job::NoTty`]).
+    pub(crate) notty: BTreeMap<Pid, job::NoTty>,
     /// Foreground process group of a session whose terminal hung up: the
     /// session leader's exit sends it SIGHUP and SIGCONT (Linux's
     /// `tty_old_pgrp`).

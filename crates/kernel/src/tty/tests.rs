@@ -1743,3 +1743,31 @@ fn ctrl_c_keeps_output_already_queued_for_the_master() {
     write(&p, m, b"abc\x03");
     assert_eq!(read(&p, m, 100), Ok(b"OUT^C".to_vec()), "echo of abc in the same batch is dropped");
 }
+
+#[test]
+fn children_forked_after_tiocnotty_have_no_ctty_but_earlier_ones_keep_it() {
+    let h = Harness::new();
+    let (p, _m, _s, _) = session(&h);
+    let mid = h.process(Some(&p));
+    let early = h.process(Some(&mid));
+    let t = open_dev(&mid, DEV_TTY, O_RDWR);
+    assert_eq!(ioctl(&mid, t, TIOCNOTTY, 0), 0);
+    let late = h.process(Some(&mid));
+    let late_child = h.process(Some(&late));
+    assert_eq!(open_dev(&late, DEV_TTY, O_RDWR), ENXIO);
+    assert_eq!(open_dev(&late_child, DEV_TTY, O_RDWR), ENXIO);
+    assert!(open_dev(&early, DEV_TTY, O_RDWR) >= 0);
+}
+
+#[test]
+fn setsid_after_tiocnotty_lets_the_process_acquire_a_terminal_again() {
+    let h = Harness::new();
+    let (p, _m, _s, _) = session(&h);
+    let c = h.process(Some(&p));
+    let t = open_dev(&c, DEV_TTY, O_RDWR);
+    assert_eq!(ioctl(&c, t, TIOCNOTTY, 0), 0);
+    assert_eq!(c.sys(SYS_setsid, &[]), i64::from(c.pid));
+    let (_m2, s2, _) = pair(&c);
+    assert_eq!(ioctl(&c, s2, TIOCSCTTY, 0), 0);
+    assert_eq!(ioctl_get(&c, s2, TIOCGSID), Ok(c.pid));
+}
