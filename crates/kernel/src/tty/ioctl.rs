@@ -59,13 +59,17 @@ fn flush(tty: &Tty, is_master: bool, queue: u32) -> Result<()> {
     // master is the slave's output it has not read. Output "flushes" find
     // nothing: a pty hands output to the other side at once (Linux keeps
     // data already queued for the reader).
+    let mut g = tty.lock();
     if input {
-        let mut g = tty.lock();
         if is_master {
             g.ld.flush_output();
         } else {
             g.ld.flush_input();
+            g.ld.pktstatus |= super::ldisc::TIOCPKT_FLUSHREAD;
         }
+    }
+    if queue != TCIFLUSH && !is_master {
+        g.ld.pktstatus |= super::ldisc::TIOCPKT_FLUSHWRITE;
     }
     Ok(())
 }
@@ -91,6 +95,7 @@ pub fn tty_ioctl(ctx: &mut Ctx, tty: &Arc<Tty>, is_master: bool, file: &OpenFile
             let mut g = tty.lock();
             if cmd == TCSETSF {
                 g.ld.flush_input();
+                g.ld.pktstatus |= super::ldisc::TIOCPKT_FLUSHREAD;
             }
             g.ld.set_termios(t);
             drop(g);
@@ -128,8 +133,8 @@ pub fn tty_ioctl(ctx: &mut Ctx, tty: &Arc<Tty>, is_master: bool, file: &OpenFile
         TCXONC => {
             check_change(ctx, tty)?;
             match arg {
-                TCOOFF => tty.lock().ld.stopped = true,
-                TCOON => tty.lock().ld.stopped = false,
+                TCOOFF => tty.lock().ld.set_stopped(true),
+                TCOON => tty.lock().ld.set_stopped(false),
                 TCIOFF | TCION => {}
                 _ => return_errno!(EINVAL, "TCXONC: bad action"),
             }
@@ -261,7 +266,11 @@ fn pty_ioctl(ctx: &mut Ctx, tty: &Arc<Tty>, cmd: u32, arg: u32) -> Result<i64> {
         }
         TIOCPKT => {
             let v = ctx.read_u32(arg)?;
-            tty.lock().packet = v != 0;
+            let mut g = tty.lock();
+            if v != 0 && !g.packet {
+                g.ld.pktstatus = 0;
+            }
+            g.packet = v != 0;
             Ok(0)
         }
         TIOCGPKT => {

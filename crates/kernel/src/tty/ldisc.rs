@@ -72,9 +72,18 @@ pub struct Ldisc {
     canon_column: usize,
     /// The previous character was VLNEXT: take the next one literally.
     lnext: bool,
-    /// Output stopped by VSTOP (IXON) or TCOOFF.
+    /// Output stopped by VSTOP (IXON) or TCOOFF: change it with
+    /// [`Ldisc::set_stopped`].
     pub stopped: bool,
+    /// Packet-mode status (`TIOCPKT_*` bits) not yet read by the master.
+    pub pktstatus: u8,
 }
+
+/// Packet-mode status bits (tty_ioctl(4), TIOCPKT).
+pub const TIOCPKT_FLUSHREAD: u8 = 1;
+pub const TIOCPKT_FLUSHWRITE: u8 = 2;
+pub const TIOCPKT_STOP: u8 = 4;
+pub const TIOCPKT_START: u8 = 8;
 
 /// What [`Ldisc::receive`] did.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -103,6 +112,7 @@ impl Ldisc {
             canon_column: 0,
             lnext: false,
             stopped: false,
+            pktstatus: 0,
         }
     }
 
@@ -253,15 +263,15 @@ impl Ldisc {
         }
         if self.iflag(IXON) {
             if self.is_cc(VSTOP, c) {
-                self.stopped = true;
+                self.set_stopped(true);
                 return;
             }
             if self.is_cc(VSTART, c) {
-                self.stopped = false;
+                self.set_stopped(false);
                 return;
             }
             if self.stopped && self.iflag(IXANY) {
-                self.stopped = false;
+                self.set_stopped(false);
             }
         }
         if self.lflag(ISIG) {
@@ -281,9 +291,10 @@ impl Ldisc {
                     // then echo the character.
                     self.flush_input();
                     self.out.truncate(echo_mark);
+                    self.pktstatus |= TIOCPKT_FLUSHREAD;
                 }
-                if self.iflag(IXON) {
-                    self.stopped = false;
+                if self.iflag(IXON) && self.stopped {
+                    self.set_stopped(false);
                 }
                 if self.lflag(ECHO) {
                     self.echo_char(c);
@@ -578,6 +589,19 @@ impl Ldisc {
             buf[i] = b;
         }
         n
+    }
+
+    /// Stops or restarts output (Linux's `stop_tty`/`start_tty`).
+    pub fn set_stopped(&mut self, stop: bool) {
+        if self.stopped == stop {
+            return;
+        }
+        self.stopped = stop;
+        if stop {
+            self.pktstatus = (self.pktstatus & !TIOCPKT_START) | TIOCPKT_STOP;
+        } else {
+            self.pktstatus = (self.pktstatus & !TIOCPKT_STOP) | TIOCPKT_START;
+        }
     }
 
     /// Discards unread input, the line being edited included.

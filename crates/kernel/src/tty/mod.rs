@@ -15,8 +15,8 @@
 //! [`job`] helpers that lock every tty.
 //!
 //! Not here: serial lines, virtual consoles, TIOCSTI for non-root (Linux
-//! 6.2+ default `dev.tty.legacy_tiocsti=0`), packet-mode status bytes other
-//! than `TIOCPKT_DATA`, vhangup(2).
+//! 6.2+ default `dev.tty.legacy_tiocsti=0`), TIOCPKT_DOSTOP/NOSTOP and
+//! EXTPROC, vhangup(2), SIGIO for O_ASYNC terminals.
 
 pub mod devpts;
 pub mod host;

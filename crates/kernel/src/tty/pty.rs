@@ -178,6 +178,11 @@ impl Tty {
     /// Takes slave output for the master: `Ok(None)` when there is none yet.
     pub(crate) fn master_try_read(&self, buf: &mut [u8]) -> Result<Option<usize>> {
         let mut g = self.lock();
+        if g.packet && g.ld.pktstatus != 0 {
+            // A status byte alone (TIOCPKT_FLUSHREAD, _STOP, ...).
+            buf[0] = std::mem::take(&mut g.ld.pktstatus);
+            return Ok(Some(1));
+        }
         let n = if g.packet && g.ld.output_len() > 0 && buf.len() > 1 {
             buf[0] = 0; // TIOCPKT_DATA
             1 + g.ld.take_output(&mut buf[1..])
@@ -251,6 +256,9 @@ impl Tty {
         let mut m = 0;
         if g.ld.output_len() > 0 {
             m |= POLLIN | POLLRDNORM;
+        }
+        if g.packet && g.ld.pktstatus != 0 {
+            m |= POLLPRI | POLLIN | POLLRDNORM;
         }
         if g.ld.input_room() {
             m |= POLLOUT | POLLWRNORM;

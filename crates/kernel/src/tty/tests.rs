@@ -1771,3 +1771,20 @@ fn setsid_after_tiocnotty_lets_the_process_acquire_a_terminal_again() {
     assert_eq!(ioctl(&c, s2, TIOCSCTTY, 0), 0);
     assert_eq!(ioctl_get(&c, s2, TIOCGSID), Ok(c.pid));
 }
+
+#[test]
+fn packet_mode_reports_flush_and_flow_control_status() {
+    let h = Harness::new();
+    let p = h.process(None);
+    let (m, s, _) = pair(&p);
+    assert_eq!(ioctl_int(&p, m, TIOCPKT, 1), 0);
+    assert_eq!(ioctl(&p, s, TCFLSH, u64::from(TCIFLUSH)), 0);
+    assert_ne!(poll(&p, m) & wasmpod_abi::poll::POLLPRI, 0);
+    assert_eq!(read(&p, m, 10), Ok(vec![ldisc::TIOCPKT_FLUSHREAD]));
+    write(&p, m, b"\x13");
+    assert_eq!(read(&p, m, 10), Ok(vec![ldisc::TIOCPKT_STOP]));
+    write(&p, m, b"\x11");
+    assert_eq!(read(&p, m, 10), Ok(vec![ldisc::TIOCPKT_START]));
+    nonblock(&p, m);
+    assert_eq!(read(&p, m, 10), Err(EAGAIN));
+}
