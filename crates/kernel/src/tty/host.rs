@@ -8,6 +8,18 @@
 //! exists only while the host holds it: opening /dev/console without one
 //! is `ENXIO`.
 //!
+//! A host runs a program on a terminal like this:
+//! 1. `let (pty, n) = kernel.host_pty()?;`
+//! 2. create the process, and for fds 0, 1, 2 install
+//!    `pty.open_slave(&kernel, O_RDWR)?` in its fd table;
+//! 3. `pty.set_controlling(&kernel, pid)?` (the process must be a session
+//!    leader for job control to make sense: a new process without a parent
+//!    is one);
+//! 4. pump: one host thread loops on `pty.read_output(&kernel, buf, true)`
+//!    until `EIO` (the program closed every slave fd), another feeds
+//!    keystrokes with `write_input` and window changes with `resize`;
+//! 5. `pty.close(&kernel)` when the user closes the terminal.
+//!
 //! The handle counts as an open master: dropping it (or [`HostPty::close`])
 //! hangs the terminal up like closing a master fd. Calls take the kernel
 //! lock; [`HostPty::read_output`] and [`HostPty::write_input`] in blocking

@@ -1788,3 +1788,29 @@ fn packet_mode_reports_flush_and_flow_control_status() {
     nonblock(&p, m);
     assert_eq!(read(&p, m, 10), Err(EAGAIN));
 }
+
+#[test]
+fn host_runs_a_session_on_a_pty_until_the_program_exits() {
+    let h = Harness::new();
+    let (pty, _n) = h.kernel.host_pty().unwrap();
+    let p = h.process(None);
+    for fd in 0..3 {
+        let file = pty.open_slave(&h.kernel, O_RDWR).unwrap();
+        state(&h, |st| st.procs.procs.get_mut(&p.pid).unwrap().files.install(fd, file, false));
+    }
+    pty.set_controlling(&h.kernel, p.pid).unwrap();
+    let prog = p.clone();
+    let t = std::thread::spawn(move || {
+        let line = read(&prog, 0, 100).unwrap();
+        write(&prog, 1, b"out\n");
+        line
+    });
+    h.wait_sleeping(p.tid);
+    pty.write_input(&h.kernel, b"ls\r", true).unwrap();
+    assert_eq!(t.join().unwrap(), b"ls\n");
+    let mut buf = [0u8; 64];
+    let n = pty.read_output(&h.kernel, &mut buf, true).unwrap();
+    assert_eq!(&buf[..n], b"ls\r\nout\r\n");
+    p.call(SYS_exit_group, &[0]);
+    assert_eq!(pty.read_output(&h.kernel, &mut buf, true).err().map(|e| e.errno()), Some(Errno::EIO));
+}
