@@ -199,6 +199,8 @@ impl Kernel {
             Some(h) => h(&mut ctx, &args),
             None => Err(Error::new(Errno::ENOSYS, "syscall not implemented")),
         };
+        // Hangups of ttys whose last fd closed during the call.
+        crate::tty::run_deferred(&mut ctx);
         if self.config.trace {
             crate::syscall::trace::log_call(&mut ctx, nr, &args, &result);
         }
@@ -217,8 +219,28 @@ impl Kernel {
         let mut ctx = Ctx { kernel: self, st, tid, mem, action: None };
         ctx.tid = crate::process::effective_tid(&ctx.st, tid);
         let d = crate::signal::deliver(&mut ctx, sp);
+        // A fatal signal closes fds outside any syscall.
+        crate::tty::run_deferred(&mut ctx);
         ctx.flush_notify();
         d
+    }
+
+    /// Blocks a host thread that is not a guest thread (a terminal pump
+    /// reading a pty master, see `tty::host`) until `ready` returns `Some`.
+    /// `ready` runs with the lock held, with a context whose `tid` is 0 and
+    /// whose memory is `mem`; it re-runs after every `notify`. No signals,
+    /// no deadline: the caller's condition must cover shutdown.
+    pub fn host_wait<R>(&self, mem: &mut dyn UserMemory, mut ready: impl FnMut(&mut Ctx) -> Option<R>) -> R {
+        let st = self.state.lock();
+        let mut ctx = Ctx { kernel: self, st, tid: 0, mem, action: None };
+        loop {
+            let r = ready(&mut ctx);
+            ctx.flush_notify();
+            if let Some(r) = r {
+                return r;
+            }
+            self.cond.wait(&mut ctx.st);
+        }
     }
 
     /// Wakes every sleeper so that it re-reads the clock. The fake platform
