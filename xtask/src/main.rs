@@ -1,1 +1,77 @@
-fn main() {}
+//! `cargo xtask <command>`: wasmpod's build and test driver.
+//!
+//! - `setup`: installs what a fresh Debian machine lacks (apt packages,
+//!   rustup targets). Idempotent and quiet when everything is present.
+//! - `test`: setup, format and lint checks, the whole test suite, the
+//!   kernel's wasm32 build check. What `.ci/run` runs.
+//! - `docs`: regenerates generated docs (`docs/syscalls.md`).
+//! - `bench [NAME]`: benchmarks (`ext2`), results as ratios against native
+//!   Linux tools measured in the same run.
+
+mod bench;
+mod setup;
+mod util;
+
+use std::process::ExitCode;
+
+use util::{cargo, repo_root, run, step};
+
+fn usage() -> ExitCode {
+    eprintln!(
+        "usage: cargo xtask <command>\n\n\
+         commands:\n  \
+         setup          install system packages and rustup targets\n  \
+         test           run every check and test (what CI runs)\n  \
+         docs           regenerate docs/syscalls.md\n  \
+         bench [NAME]   run benchmarks (ext2)"
+    );
+    ExitCode::from(2)
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("setup") => setup::setup(),
+        Some("test") => test(),
+        Some("docs") => docs(),
+        Some("bench") => bench::bench(&args[1..]),
+        _ => return usage(),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Everything CI checks, in order of speed so that cheap failures come first.
+fn test() -> Result<(), String> {
+    setup::setup()?;
+    let root = repo_root();
+    step("format check");
+    run(cargo().args(["fmt", "--all", "--", "--check"]).current_dir(&root))?;
+    step("clippy");
+    run(cargo()
+        .args(["clippy", "--workspace", "--all-targets", "--quiet", "--", "-D", "warnings"])
+        .current_dir(&root))?;
+    step("tests");
+    run(cargo().args(["test", "--workspace"]).current_dir(&root))?;
+    step("kernel builds for the browser (wasm32-wasip1-threads)");
+    run(cargo()
+        .args(["build", "--quiet", "-p", "wasmpod-kernel", "--target", "wasm32-wasip1-threads"])
+        .current_dir(&root))?;
+    step("all checks passed");
+    Ok(())
+}
+
+fn docs() -> Result<(), String> {
+    let root = repo_root();
+    run(cargo()
+        .args(["test", "--quiet", "-p", "wasmpod-kernel", "--lib", "docs_syscalls_md_is_current"])
+        .env("WASMPOD_BLESS", "1")
+        .current_dir(&root))?;
+    println!("docs/syscalls.md regenerated");
+    Ok(())
+}

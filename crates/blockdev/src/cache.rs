@@ -60,16 +60,9 @@ impl<D: BlockDevice> CacheDevice<D> {
     /// A cache holding at most `capacity_blocks` blocks (at least 1).
     pub fn new(inner: D, capacity_blocks: usize) -> Result<Self> {
         if capacity_blocks == 0 {
-            return Err(BlockError::Invalid(
-                "cache capacity must be at least one block".into(),
-            ));
+            return Err(BlockError::Invalid("cache capacity must be at least one block".into()));
         }
-        Ok(Self {
-            inner,
-            lru: Lru::new(capacity_blocks),
-            capacity: capacity_blocks,
-            stats: CacheStats::default(),
-        })
+        Ok(Self { inner, lru: Lru::new(capacity_blocks), capacity: capacity_blocks, stats: CacheStats::default() })
     }
 
     /// Counters since creation or the last [`reset_stats`](Self::reset_stats).
@@ -93,11 +86,7 @@ impl<D: BlockDevice> CacheDevice<D> {
 
     /// Cached blocks not yet written below.
     pub fn dirty_blocks(&self) -> usize {
-        self.lru
-            .keys()
-            .into_iter()
-            .filter(|&k| self.lru.peek(k).is_some_and(|e| e.dirty))
-            .count()
+        self.lru.keys().into_iter().filter(|&k| self.lru.peek(k).is_some_and(|e| e.dirty)).count()
     }
 
     /// The device below. Reading it directly bypasses dirty cached data.
@@ -110,10 +99,7 @@ impl<D: BlockDevice> CacheDevice<D> {
     pub fn into_inner(mut self) -> core::result::Result<D, IntoInnerError<D>> {
         match self.flush() {
             Ok(()) => Ok(self.inner),
-            Err(error) => Err(IntoInnerError {
-                cache: Box::new(self),
-                error,
-            }),
+            Err(error) => Err(IntoInnerError { cache: Box::new(self), error }),
         }
     }
 
@@ -218,12 +204,8 @@ impl<D: BlockDevice> BlockDevice for CacheDevice<D> {
     }
 
     fn flush(&mut self) -> Result<()> {
-        let mut dirty: Vec<u64> = self
-            .lru
-            .keys()
-            .into_iter()
-            .filter(|&k| self.lru.peek(k).is_some_and(|e| e.dirty))
-            .collect();
+        let mut dirty: Vec<u64> =
+            self.lru.keys().into_iter().filter(|&k| self.lru.peek(k).is_some_and(|e| e.dirty)).collect();
         dirty.sort_unstable();
         let bs = self.block_size() as usize;
         let mut run = Vec::new();
@@ -304,10 +286,7 @@ mod tests {
             c.write_blocks(b, &[b as u8; 512]).unwrap();
         }
         c.flush().unwrap();
-        assert_eq!(
-            c.inner().ops(),
-            vec![Op::Write(3, 3), Op::Write(7, 1), Op::Write(9, 1), Op::Flush],
-        );
+        assert_eq!(c.inner().ops(), vec![Op::Write(3, 3), Op::Write(7, 1), Op::Write(9, 1), Op::Flush],);
         assert_eq!(c.stats().writebacks, 5);
         // A second flush has nothing to write but still flushes below.
         c.flush().unwrap();
@@ -342,15 +321,7 @@ mod tests {
         c.inner_mut_for_test().clear_ops();
         c.read_blocks(0, &mut b).unwrap(); // 0 miss, 1 hit, 2-3 miss
         assert_eq!(c.inner().ops(), vec![Op::Read(0, 1), Op::Read(2, 2)]);
-        assert_eq!(
-            c.stats(),
-            CacheStats {
-                hits: 1,
-                misses: 4,
-                writebacks: 0,
-                evictions: 0
-            }
-        );
+        assert_eq!(c.stats(), CacheStats { hits: 1, misses: 4, writebacks: 0, evictions: 0 });
         c.read_blocks(0, &mut b).unwrap();
         assert_eq!(c.stats().hits, 5);
     }
@@ -358,8 +329,7 @@ mod tests {
     #[test]
     fn reads_bigger_than_the_cache_are_correct() {
         let data: Vec<u8> = (0..512 * 10).map(|i| (i / 512) as u8).collect();
-        let mut c =
-            CacheDevice::new(MemoryDevice::from_vec(data.clone(), 512).unwrap(), 3).unwrap();
+        let mut c = CacheDevice::new(MemoryDevice::from_vec(data.clone(), 512).unwrap(), 3).unwrap();
         c.write_blocks(4, &[0xAA; 512]).unwrap();
         let mut b = vec![0; data.len()];
         c.read_blocks(0, &mut b).unwrap();
@@ -389,14 +359,8 @@ mod tests {
     #[test]
     fn errors_and_read_only() {
         let mut c = CacheDevice::new(dev(4), 4).unwrap();
-        assert!(matches!(
-            c.read_blocks(4, &mut [0; 512]),
-            Err(BlockError::OutOfRange { .. })
-        ));
-        assert!(matches!(
-            c.write_blocks(0, &[0; 5]),
-            Err(BlockError::Misaligned { .. })
-        ));
+        assert!(matches!(c.read_blocks(4, &mut [0; 512]), Err(BlockError::OutOfRange { .. })));
+        assert!(matches!(c.write_blocks(0, &[0; 5]), Err(BlockError::Misaligned { .. })));
         assert!(CacheDevice::new(dev(4), 0).is_err());
         let ro = MemoryDevice::new(512, 4).unwrap().into_read_only();
         let mut c = CacheDevice::new(ro, 4).unwrap();

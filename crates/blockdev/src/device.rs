@@ -41,8 +41,7 @@ pub trait BlockDevice: Send {
     }
     /// Total size in bytes.
     fn size_bytes(&self) -> u64 {
-        self.num_blocks()
-            .saturating_mul(u64::from(self.block_size()))
+        self.num_blocks().saturating_mul(u64::from(self.block_size()))
     }
     /// A stable name for the content this device serves, if it has one that
     /// outlives the process (an HTTP image's URL + ETag + size). Overlays
@@ -132,11 +131,7 @@ pub fn check_request(block_size: u32, num_blocks: u64, start: u64, len: usize) -
     let count = (len / bs) as u64;
     match start.checked_add(count) {
         Some(end) if end <= num_blocks => Ok(count),
-        _ => Err(BlockError::OutOfRange {
-            block: start,
-            count,
-            device_blocks: num_blocks,
-        }),
+        _ => Err(BlockError::OutOfRange { block: start, count, device_blocks: num_blocks }),
     }
 }
 
@@ -247,16 +242,7 @@ mod tests {
     fn write_at_reads_only_the_partial_end_blocks() {
         let mut d = Recorder::new(MemoryDevice::new(512, 8).unwrap());
         write_at(&mut d, 100, &[1; 2000]).unwrap(); // 100..2100: blocks 0..=4
-        assert_eq!(
-            d.ops(),
-            vec![
-                Op::Read(0, 1),
-                Op::Write(0, 1),
-                Op::Write(1, 3),
-                Op::Read(4, 1),
-                Op::Write(4, 1)
-            ]
-        );
+        assert_eq!(d.ops(), vec![Op::Read(0, 1), Op::Write(0, 1), Op::Write(1, 3), Op::Read(4, 1), Op::Write(4, 1)]);
         d.clear_ops();
         write_at(&mut d, 1024, &[2; 1024]).unwrap();
         assert_eq!(d.ops(), vec![Op::Write(2, 2)]);

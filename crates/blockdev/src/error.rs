@@ -9,11 +9,7 @@ use core::fmt;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BlockError {
     /// A request reached past the end of the device.
-    OutOfRange {
-        block: u64,
-        count: u64,
-        device_blocks: u64,
-    },
+    OutOfRange { block: u64, count: u64, device_blocks: u64 },
     /// The buffer length is not a whole number of blocks.
     Misaligned { len: usize, block_size: u32 },
     /// The device is read-only.
@@ -28,20 +24,13 @@ pub enum BlockError {
 impl fmt::Display for BlockError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            BlockError::OutOfRange {
-                block,
-                count,
-                device_blocks,
-            } => write!(
+            BlockError::OutOfRange { block, count, device_blocks } => write!(
                 f,
                 "blocks {block}..{} past the end of a {device_blocks}-block device",
                 block.saturating_add(*count)
             ),
             BlockError::Misaligned { len, block_size } => {
-                write!(
-                    f,
-                    "buffer of {len} bytes is not a multiple of the {block_size}-byte block"
-                )
+                write!(f, "buffer of {len} bytes is not a multiple of the {block_size}-byte block")
             }
             BlockError::ReadOnly => write!(f, "device is read-only"),
             BlockError::Io(m) => write!(f, "I/O error: {m}"),

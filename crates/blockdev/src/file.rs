@@ -32,11 +32,8 @@ impl FileDevice {
 
     /// Opens an existing image for reading and writing.
     pub fn open_read_write(path: impl AsRef<Path>, block_size: u32) -> Result<Self> {
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(path.as_ref())
-            .map_err(|e| io_err(path.as_ref(), e))?;
+        let file =
+            OpenOptions::new().read(true).write(true).open(path.as_ref()).map_err(|e| io_err(path.as_ref(), e))?;
         Self::from_file(file, block_size, false)
     }
 
@@ -45,9 +42,7 @@ impl FileDevice {
         validate_block_size(block_size)?;
         let len = num_blocks
             .checked_mul(u64::from(block_size))
-            .ok_or_else(|| {
-                BlockError::Invalid(format!("{num_blocks} blocks overflow a file size"))
-            })?;
+            .ok_or_else(|| BlockError::Invalid(format!("{num_blocks} blocks overflow a file size")))?;
         let file = OpenOptions::new()
             .read(true)
             .write(true)
@@ -66,17 +61,9 @@ impl FileDevice {
         validate_block_size(block_size)?;
         let len = file.metadata()?.len();
         if len % u64::from(block_size) != 0 {
-            return Err(BlockError::Misaligned {
-                len: usize::try_from(len).unwrap_or(usize::MAX),
-                block_size,
-            });
+            return Err(BlockError::Misaligned { len: usize::try_from(len).unwrap_or(usize::MAX), block_size });
         }
-        Ok(Self {
-            file,
-            block_size,
-            num_blocks: len / u64::from(block_size),
-            read_only,
-        })
+        Ok(Self { file, block_size, num_blocks: len / u64::from(block_size), read_only })
     }
 
     /// Gives the file back.
@@ -163,26 +150,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("d.img");
         let mut d = FileDevice::create(&path, 512, 4).unwrap();
-        assert!(matches!(
-            d.read_blocks(4, &mut [0; 512]),
-            Err(BlockError::OutOfRange { .. })
-        ));
-        assert!(matches!(
-            d.write_blocks(3, &[0; 1024]),
-            Err(BlockError::OutOfRange { .. })
-        ));
-        assert!(matches!(
-            d.read_blocks(0, &mut [0; 10]),
-            Err(BlockError::Misaligned { .. })
-        ));
+        assert!(matches!(d.read_blocks(4, &mut [0; 512]), Err(BlockError::OutOfRange { .. })));
+        assert!(matches!(d.write_blocks(3, &[0; 1024]), Err(BlockError::OutOfRange { .. })));
+        assert!(matches!(d.read_blocks(0, &mut [0; 10]), Err(BlockError::Misaligned { .. })));
         std::fs::write(dir.path().join("odd.img"), vec![0u8; 1000]).unwrap();
         assert!(matches!(
             FileDevice::open_read_only(dir.path().join("odd.img"), 512),
             Err(BlockError::Misaligned { .. })
         ));
-        assert!(matches!(
-            FileDevice::open_read_only(dir.path().join("missing"), 512),
-            Err(BlockError::Io(_))
-        ));
+        assert!(matches!(FileDevice::open_read_only(dir.path().join("missing"), 512), Err(BlockError::Io(_))));
     }
 }

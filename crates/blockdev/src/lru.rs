@@ -31,14 +31,7 @@ pub(crate) struct Lru<V> {
 impl<V> Lru<V> {
     /// `capacity` is at least 1 (callers validate).
     pub(crate) fn new(capacity: usize) -> Self {
-        Self {
-            map: HashMap::new(),
-            slots: Vec::new(),
-            free: Vec::new(),
-            head: NIL,
-            tail: NIL,
-            capacity,
-        }
+        Self { map: HashMap::new(), slots: Vec::new(), free: Vec::new(), head: NIL, tail: NIL, capacity }
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -92,17 +85,8 @@ impl<V> Lru<V> {
             *v = val;
             return None;
         }
-        let evicted = if self.is_full() {
-            self.lru_key().and_then(|k| self.remove(k).map(|v| (k, v)))
-        } else {
-            None
-        };
-        let slot = Slot {
-            key,
-            val: Some(val),
-            prev: NIL,
-            next: NIL,
-        };
+        let evicted = if self.is_full() { self.lru_key().and_then(|k| self.remove(k).map(|v| (k, v))) } else { None };
+        let slot = Slot { key, val: Some(val), prev: NIL, next: NIL };
         let i = match self.free.pop() {
             Some(i) => {
                 self.slots[i] = slot;

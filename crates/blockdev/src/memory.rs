@@ -21,14 +21,8 @@ impl MemoryDevice {
         let len = num_blocks
             .checked_mul(u64::from(block_size))
             .and_then(|n| usize::try_from(n).ok())
-            .ok_or_else(|| {
-                BlockError::Invalid(format!("{num_blocks} blocks do not fit in memory"))
-            })?;
-        Ok(Self {
-            data: vec![0; len],
-            block_size,
-            read_only: false,
-        })
+            .ok_or_else(|| BlockError::Invalid(format!("{num_blocks} blocks do not fit in memory")))?;
+        Ok(Self { data: vec![0; len], block_size, read_only: false })
     }
 
     /// A device whose content is `data`; its length must be a whole number of
@@ -36,16 +30,9 @@ impl MemoryDevice {
     pub fn from_vec(data: Vec<u8>, block_size: u32) -> Result<Self> {
         validate_block_size(block_size)?;
         if !data.len().is_multiple_of(block_size as usize) {
-            return Err(BlockError::Misaligned {
-                len: data.len(),
-                block_size,
-            });
+            return Err(BlockError::Misaligned { len: data.len(), block_size });
         }
-        Ok(Self {
-            data,
-            block_size,
-            read_only: false,
-        })
+        Ok(Self { data, block_size, read_only: false })
     }
 
     /// Makes the device refuse writes (`ReadOnly`), e.g. to stand in for a
@@ -131,55 +118,21 @@ mod tests {
         assert_eq!(d.num_blocks(), 4);
         assert_eq!(d.size_bytes(), 4096);
         assert_eq!(d.into_inner(), pattern(4096));
-        assert!(matches!(
-            MemoryDevice::from_vec(vec![0; 1000], 512),
-            Err(BlockError::Misaligned { .. })
-        ));
-        assert!(matches!(
-            MemoryDevice::from_vec(vec![0; 3000], 1000),
-            Err(BlockError::Invalid(_))
-        ));
-        assert!(matches!(
-            MemoryDevice::new(256, 1),
-            Err(BlockError::Invalid(_))
-        ));
+        assert!(matches!(MemoryDevice::from_vec(vec![0; 1000], 512), Err(BlockError::Misaligned { .. })));
+        assert!(matches!(MemoryDevice::from_vec(vec![0; 3000], 1000), Err(BlockError::Invalid(_))));
+        assert!(matches!(MemoryDevice::new(256, 1), Err(BlockError::Invalid(_))));
     }
 
     #[test]
     fn out_of_range_and_misaligned_are_errors_not_panics() {
         let mut d = MemoryDevice::new(512, 4).unwrap();
         let mut b = vec![0; 512];
-        assert_eq!(
-            d.read_blocks(4, &mut b),
-            Err(BlockError::OutOfRange {
-                block: 4,
-                count: 1,
-                device_blocks: 4
-            })
-        );
-        assert!(matches!(
-            d.read_blocks(3, &mut [0; 1024]),
-            Err(BlockError::OutOfRange { .. })
-        ));
-        assert!(matches!(
-            d.read_blocks(u64::MAX, &mut b),
-            Err(BlockError::OutOfRange { .. })
-        ));
-        assert!(matches!(
-            d.write_blocks(u64::MAX - 1, &[0; 1024]),
-            Err(BlockError::OutOfRange { .. })
-        ));
-        assert_eq!(
-            d.read_blocks(0, &mut [0; 100]),
-            Err(BlockError::Misaligned {
-                len: 100,
-                block_size: 512
-            })
-        );
-        assert!(matches!(
-            d.write_blocks(0, &[0; 513]),
-            Err(BlockError::Misaligned { .. })
-        ));
+        assert_eq!(d.read_blocks(4, &mut b), Err(BlockError::OutOfRange { block: 4, count: 1, device_blocks: 4 }));
+        assert!(matches!(d.read_blocks(3, &mut [0; 1024]), Err(BlockError::OutOfRange { .. })));
+        assert!(matches!(d.read_blocks(u64::MAX, &mut b), Err(BlockError::OutOfRange { .. })));
+        assert!(matches!(d.write_blocks(u64::MAX - 1, &[0; 1024]), Err(BlockError::OutOfRange { .. })));
+        assert_eq!(d.read_blocks(0, &mut [0; 100]), Err(BlockError::Misaligned { len: 100, block_size: 512 }));
+        assert!(matches!(d.write_blocks(0, &[0; 513]), Err(BlockError::Misaligned { .. })));
         // An empty request at the end is fine.
         d.read_blocks(4, &mut []).unwrap();
     }
@@ -198,18 +151,8 @@ mod tests {
         let mut model = pattern(8 * 512);
         let mut d = MemoryDevice::from_vec(model.clone(), 512).unwrap();
         // (offset, len) pairs: inside one block, straddling, whole-aligned, tail only.
-        for &(off, len) in &[
-            (3usize, 10usize),
-            (500, 30),
-            (512, 1024),
-            (700, 2000),
-            (4090, 6),
-            (0, 4096),
-            (1, 0),
-        ] {
-            let data: Vec<u8> = (0..len)
-                .map(|i| (i as u8).wrapping_mul(13).wrapping_add(off as u8))
-                .collect();
+        for &(off, len) in &[(3usize, 10usize), (500, 30), (512, 1024), (700, 2000), (4090, 6), (0, 4096), (1, 0)] {
+            let data: Vec<u8> = (0..len).map(|i| (i as u8).wrapping_mul(13).wrapping_add(off as u8)).collect();
             write_at(&mut d, off as u64, &data).unwrap();
             model[off..off + len].copy_from_slice(&data);
             let mut out = vec![0; len];
@@ -226,14 +169,8 @@ mod tests {
     fn unaligned_byte_io_past_the_end_is_out_of_range() {
         let mut d = MemoryDevice::new(512, 2).unwrap();
         let mut b = [0u8; 10];
-        assert!(matches!(
-            read_at(&mut d, 1020, &mut b),
-            Err(BlockError::OutOfRange { .. })
-        ));
-        assert!(matches!(
-            write_at(&mut d, u64::MAX - 2, &b),
-            Err(BlockError::OutOfRange { .. })
-        ));
+        assert!(matches!(read_at(&mut d, 1020, &mut b), Err(BlockError::OutOfRange { .. })));
+        assert!(matches!(write_at(&mut d, u64::MAX - 2, &b), Err(BlockError::OutOfRange { .. })));
         read_at(&mut d, 1014, &mut b).unwrap();
         write_at(&mut d, 1024, &[]).unwrap();
         assert!(d.as_slice().iter().all(|&b| b == 0));

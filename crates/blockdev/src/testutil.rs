@@ -23,11 +23,7 @@ pub(crate) struct Recorder<D> {
 
 impl<D: BlockDevice> Recorder<D> {
     pub(crate) fn new(inner: D) -> Self {
-        Self {
-            inner,
-            log: Arc::default(),
-            fail_writes: false,
-        }
+        Self { inner, log: Arc::default(), fail_writes: false }
     }
     pub(crate) fn ops(&self) -> Vec<Op> {
         self.log.lock().unwrap().clone()
@@ -48,20 +44,14 @@ impl<D: BlockDevice> BlockDevice for Recorder<D> {
         self.inner.num_blocks()
     }
     fn read_blocks(&mut self, start: u64, buf: &mut [u8]) -> Result<()> {
-        self.log.lock().unwrap().push(Op::Read(
-            start,
-            (buf.len() / self.block_size() as usize) as u64,
-        ));
+        self.log.lock().unwrap().push(Op::Read(start, (buf.len() / self.block_size() as usize) as u64));
         self.inner.read_blocks(start, buf)
     }
     fn write_blocks(&mut self, start: u64, buf: &[u8]) -> Result<()> {
         if self.fail_writes {
             return Err(BlockError::Io("injected write failure".into()));
         }
-        self.log.lock().unwrap().push(Op::Write(
-            start,
-            (buf.len() / self.block_size() as usize) as u64,
-        ));
+        self.log.lock().unwrap().push(Op::Write(start, (buf.len() / self.block_size() as usize) as u64));
         self.inner.write_blocks(start, buf)
     }
     fn flush(&mut self) -> Result<()> {

@@ -3,8 +3,7 @@
 
 use proptest::prelude::*;
 use wasmpod_blockdev::{
-    read_at, write_at, BlockDevice, BlockError, CacheDevice, FileDevice, MemoryDelta, MemoryDevice,
-    OverlayDevice,
+    read_at, write_at, BlockDevice, BlockError, CacheDevice, FileDevice, MemoryDelta, MemoryDevice, OverlayDevice,
 };
 
 const BS: usize = 512;
@@ -32,9 +31,7 @@ fn op() -> impl Strategy<Value = Op> {
 }
 
 fn fill(len: usize, seed: u8) -> Vec<u8> {
-    (0..len)
-        .map(|i| seed.wrapping_add((i * 31 % 253) as u8))
-        .collect()
+    (0..len).map(|i| seed.wrapping_add((i * 31 % 253) as u8)).collect()
 }
 
 fn base() -> Vec<u8> {

@@ -30,6 +30,8 @@ pub mod time;
 pub mod tty;
 
 #[cfg(any(test, feature = "testing"))]
+pub mod fuzz;
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
 pub use error::{Error, Restart, Result};

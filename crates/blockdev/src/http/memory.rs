@@ -20,17 +20,8 @@ pub struct MemoryFetcher {
 }
 
 impl MemoryFetcher {
-    pub fn new(
-        url: impl Into<String>,
-        data: impl Into<Arc<[u8]>>,
-        etag: impl Into<String>,
-    ) -> Self {
-        Self {
-            url: url.into(),
-            data: data.into(),
-            etag: etag.into(),
-            requests: Arc::default(),
-        }
+    pub fn new(url: impl Into<String>, data: impl Into<Arc<[u8]>>, etag: impl Into<String>) -> Self {
+        Self { url: url.into(), data: data.into(), etag: etag.into(), requests: Arc::default() }
     }
 
     /// Requests answered so far (shared by clones, so a test can keep one
@@ -55,11 +46,7 @@ impl RangeFetcher for MemoryFetcher {
         })
     }
 
-    fn get_range(
-        &mut self,
-        start: u64,
-        end_inclusive: u64,
-    ) -> Result<HttpResponse, TransportError> {
+    fn get_range(&mut self, start: u64, end_inclusive: u64) -> Result<HttpResponse, TransportError> {
         self.requests.fetch_add(1, Ordering::Relaxed);
         let total = self.data.len() as u64;
         if start >= total || end_inclusive < start {
@@ -99,10 +86,7 @@ mod tests {
         crate::write_at(&mut dev, 300_001, b"hello").unwrap();
         dev.flush().unwrap();
         read_at(&mut dev, 300_000, &mut b[..7]).unwrap();
-        assert_eq!(
-            &b[..7],
-            &[data[300_000], b'h', b'e', b'l', b'l', b'o', data[300_006]]
-        );
+        assert_eq!(&b[..7], &[data[300_000], b'h', b'e', b'l', b'l', b'o', data[300_006]]);
         // HEAD at open, then one GET for chunk 1 (an in-memory overlay reads
         // nothing at open); the rest came from the caches.
         assert_eq!(counter.requests(), 2);

@@ -117,11 +117,7 @@ pub trait RangeFetcher: Send {
     fn head(&mut self) -> core::result::Result<HttpResponse, TransportError>;
     /// `GET url` with `Range: bytes={start}-{end_inclusive}`. Should read the
     /// body only for a 206, and at most one byte more than requested.
-    fn get_range(
-        &mut self,
-        start: u64,
-        end_inclusive: u64,
-    ) -> core::result::Result<HttpResponse, TransportError>;
+    fn get_range(&mut self, start: u64, end_inclusive: u64) -> core::result::Result<HttpResponse, TransportError>;
 }
 
 impl<F: RangeFetcher + ?Sized> RangeFetcher for Box<F> {
@@ -131,11 +127,7 @@ impl<F: RangeFetcher + ?Sized> RangeFetcher for Box<F> {
     fn head(&mut self) -> core::result::Result<HttpResponse, TransportError> {
         (**self).head()
     }
-    fn get_range(
-        &mut self,
-        start: u64,
-        end_inclusive: u64,
-    ) -> core::result::Result<HttpResponse, TransportError> {
+    fn get_range(&mut self, start: u64, end_inclusive: u64) -> core::result::Result<HttpResponse, TransportError> {
         (**self).get_range(start, end_inclusive)
     }
 }
@@ -172,23 +164,15 @@ impl Default for RetryPolicy {
     /// rides over a server restart or a dropped connection without leaving
     /// a process stuck in a read for long when the server is really gone.
     fn default() -> Self {
-        Self {
-            max_attempts: 5,
-            initial_backoff: Duration::from_millis(100),
-            max_backoff: Duration::from_secs(2),
-        }
+        Self { max_attempts: 5, initial_backoff: Duration::from_millis(100), max_backoff: Duration::from_secs(2) }
     }
 }
 
 impl RetryPolicy {
     /// The wait after failed attempt number `attempt` (1-based).
     pub fn backoff(&self, attempt: u32) -> Duration {
-        let factor = 1u32
-            .checked_shl(attempt.saturating_sub(1))
-            .unwrap_or(u32::MAX);
-        self.initial_backoff
-            .saturating_mul(factor)
-            .min(self.max_backoff)
+        let factor = 1u32.checked_shl(attempt.saturating_sub(1)).unwrap_or(u32::MAX);
+        self.initial_backoff.saturating_mul(factor).min(self.max_backoff)
     }
 }
 
@@ -313,9 +297,7 @@ impl<F: RangeFetcher> HttpRangeDevice<F> {
             )));
         }
         if config.cache_chunks == 0 || config.retry.max_attempts == 0 {
-            return Err(BlockError::Invalid(
-                "cache_chunks and retry.max_attempts must be at least 1".into(),
-            ));
+            return Err(BlockError::Invalid("cache_chunks and retry.max_attempts must be at least 1".into()));
         }
         let mut me = Self {
             chunks: Lru::new(config.cache_chunks),
@@ -371,9 +353,7 @@ impl<F: RangeFetcher> HttpRangeDevice<F> {
         for attempt in 1..=policy.max_attempts {
             self.stats.requests += 1;
             match op(&mut self.fetcher) {
-                Ok(r) if TRANSIENT_STATUSES.contains(&r.status) => {
-                    last = format!("HTTP {}", r.status)
-                }
+                Ok(r) if TRANSIENT_STATUSES.contains(&r.status) => last = format!("HTTP {}", r.status),
                 Ok(r) => return Ok(r),
                 Err(e) => last = e.0,
             }
@@ -400,11 +380,7 @@ impl<F: RangeFetcher> HttpRangeDevice<F> {
                     return Err(self.ignored_range());
                 }
                 if r.status != 206 {
-                    return Err(BlockError::Io(format!(
-                        "{}: HTTP {}",
-                        self.fetcher.url(),
-                        r.status
-                    )));
+                    return Err(BlockError::Io(format!("{}: HTTP {}", self.fetcher.url(), r.status)));
                 }
                 let cr = r.content_range.as_deref().and_then(parse_content_range);
                 match cr {
@@ -498,24 +474,11 @@ impl<F: RangeFetcher> HttpRangeDevice<F> {
         }
         // Fetch c, the rest of this read's missing chunks, and on sequential
         // access the read-ahead, in one request, stopping at anything we have.
-        let readahead = if sequential {
-            u64::from(self.config.readahead_chunks)
-        } else {
-            0
-        };
-        let limit = MAX_CHUNKS_PER_REQUEST
-            .min(self.config.cache_chunks as u64)
-            .max(1);
-        let last_wanted = wanted_through
-            .max(c)
-            .saturating_add(readahead)
-            .min(self.num_chunks() - 1);
+        let readahead = if sequential { u64::from(self.config.readahead_chunks) } else { 0 };
+        let limit = MAX_CHUNKS_PER_REQUEST.min(self.config.cache_chunks as u64).max(1);
+        let last_wanted = wanted_through.max(c).saturating_add(readahead).min(self.num_chunks() - 1);
         let mut end = c + 1; // exclusive
-        while end <= last_wanted
-            && end - c < limit
-            && !self.chunks.contains(end)
-            && !self.store_has(&key, end)
-        {
+        while end <= last_wanted && end - c < limit && !self.chunks.contains(end) && !self.store_has(&key, end) {
             end += 1;
         }
         let extra = end.saturating_sub(wanted_through.max(c) + 1);
@@ -539,11 +502,7 @@ impl<F: RangeFetcher> HttpRangeDevice<F> {
                     "{url}: range {start}-{stop} not satisfiable: the image shrank"
                 )))
             }
-            s => {
-                return Err(BlockError::Io(format!(
-                    "{url}: HTTP {s} for bytes {start}-{stop}"
-                )))
-            }
+            s => return Err(BlockError::Io(format!("{url}: HTTP {s} for bytes {start}-{stop}"))),
         }
         match r.content_range.as_deref().and_then(parse_content_range) {
             Some((a, b, total)) if a == start && b == stop => {
@@ -563,9 +522,7 @@ impl<F: RangeFetcher> HttpRangeDevice<F> {
         }
         if let (Some(old), Some(new)) = (&self.etag, &r.etag) {
             if old != new {
-                return Err(BlockError::Invalid(format!(
-                    "{url}: image changed (ETag {old} became {new})"
-                )));
+                return Err(BlockError::Invalid(format!("{url}: image changed (ETag {old} became {new})")));
             }
         }
         if r.body.len() as u64 != stop - start + 1 {
@@ -642,11 +599,6 @@ impl<F: RangeFetcher> BlockDevice for HttpRangeDevice<F> {
     /// URL, size and ETag: an overlay made over this image refuses to open
     /// over a changed one.
     fn identity(&self) -> Option<String> {
-        Some(format!(
-            "http {} size={} etag={}",
-            self.fetcher.url(),
-            self.size,
-            self.etag.as_deref().unwrap_or("-")
-        ))
+        Some(format!("http {} size={} etag={}", self.fetcher.url(), self.size, self.etag.as_deref().unwrap_or("-")))
     }
 }

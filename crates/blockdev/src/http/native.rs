@@ -28,19 +28,13 @@ impl UreqFetcher {
     /// A fetcher with its own agent: statuses are returned, not errors;
     /// timeouts as above.
     pub fn new(url: impl Into<String>) -> Self {
-        Self::with_agent(
-            url,
-            ureq::Agent::new_with_config(Self::config_builder().build()),
-        )
+        Self::with_agent(url, ureq::Agent::new_with_config(Self::config_builder().build()))
     }
 
     /// A fetcher over a caller-built agent; it must be configured with
     /// `http_status_as_error(false)` (see [`config_builder`](Self::config_builder)).
     pub fn with_agent(url: impl Into<String>, agent: ureq::Agent) -> Self {
-        Self {
-            agent,
-            url: url.into(),
-        }
+        Self { agent, url: url.into() }
     }
 
     /// The configuration [`new`](Self::new) uses, to adjust (e.g. the proxy).
@@ -53,10 +47,7 @@ impl UreqFetcher {
 }
 
 fn header(r: &ureq::http::Response<ureq::Body>, name: &str) -> Option<String> {
-    r.headers()
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
+    r.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
 }
 
 fn meta(r: &ureq::http::Response<ureq::Body>) -> HttpResponse {
@@ -83,11 +74,7 @@ impl RangeFetcher for UreqFetcher {
         Ok(meta(&r))
     }
 
-    fn get_range(
-        &mut self,
-        start: u64,
-        end_inclusive: u64,
-    ) -> Result<HttpResponse, TransportError> {
+    fn get_range(&mut self, start: u64, end_inclusive: u64) -> Result<HttpResponse, TransportError> {
         let mut r = self
             .agent
             .get(&self.url)
@@ -99,11 +86,7 @@ impl RangeFetcher for UreqFetcher {
             // One byte more than asked for, so an oversized body is detected
             // without reading an unbounded one.
             let want = end_inclusive.saturating_sub(start).saturating_add(2);
-            r.body_mut()
-                .as_reader()
-                .take(want)
-                .read_to_end(&mut out.body)
-                .map_err(transport)?;
+            r.body_mut().as_reader().take(want).read_to_end(&mut out.body).map_err(transport)?;
         }
         Ok(out)
     }

@@ -30,12 +30,9 @@ impl ImageKey {
     /// (Collisions would need ~2^32 distinct images in one store.)
     pub fn digest(&self) -> String {
         let mut h = Fnv64::new();
-        for part in [
-            self.url.as_bytes(),
-            &self.size.to_le_bytes(),
-            self.etag.as_bytes(),
-            &self.chunk_size.to_le_bytes(),
-        ] {
+        for part in
+            [self.url.as_bytes(), &self.size.to_le_bytes(), self.etag.as_bytes(), &self.chunk_size.to_le_bytes()]
+        {
             h.update(&(part.len() as u64).to_le_bytes());
             h.update(part);
         }
@@ -69,8 +66,7 @@ impl DirChunkStore {
     /// A store under `root` (created if missing).
     pub fn new(root: impl AsRef<Path>) -> Result<Self> {
         let root = root.as_ref().to_path_buf();
-        fs::create_dir_all(&root)
-            .map_err(|e| BlockError::Io(format!("{}: {e}", root.display())))?;
+        fs::create_dir_all(&root).map_err(|e| BlockError::Io(format!("{}: {e}", root.display())))?;
         Ok(Self { root })
     }
 
@@ -96,23 +92,12 @@ impl ChunkStore for DirChunkStore {
             Err(e) => return Err(BlockError::Io(format!("{}: {e}", path.display()))),
         };
         if bytes.len() < 4 {
-            return Err(BlockError::Invalid(format!(
-                "{}: truncated chunk",
-                path.display()
-            )));
+            return Err(BlockError::Invalid(format!("{}: truncated chunk", path.display())));
         }
         let split = bytes.len() - 4;
-        let want = u32::from_le_bytes([
-            bytes[split],
-            bytes[split + 1],
-            bytes[split + 2],
-            bytes[split + 3],
-        ]);
+        let want = u32::from_le_bytes([bytes[split], bytes[split + 1], bytes[split + 2], bytes[split + 3]]);
         if crc32(&bytes[..split]) != want {
-            return Err(BlockError::Invalid(format!(
-                "{}: chunk checksum mismatch",
-                path.display()
-            )));
+            return Err(BlockError::Invalid(format!("{}: chunk checksum mismatch", path.display())));
         }
         bytes.truncate(split);
         Ok(Some(bytes))
@@ -146,12 +131,7 @@ mod tests {
     use super::*;
 
     fn key(etag: &str) -> ImageKey {
-        ImageKey {
-            url: "http://x/img".into(),
-            size: 1 << 20,
-            etag: etag.into(),
-            chunk_size: 1 << 18,
-        }
+        ImageKey { url: "http://x/img".into(), size: 1 << 20, etag: etag.into(), chunk_size: 1 << 18 }
     }
 
     #[test]

@@ -67,12 +67,7 @@ impl TestServer {
                 }
             }
         });
-        Self {
-            url: format!("http://{addr}/disk.img"),
-            state,
-            stop,
-            thread: Some(thread),
-        }
+        Self { url: format!("http://{addr}/disk.img"), state, stop, thread: Some(thread) }
     }
 
     fn set(&self, f: impl FnOnce(&mut State)) {
@@ -84,11 +79,7 @@ impl TestServer {
     }
 
     fn gets(&self) -> Vec<String> {
-        self.log()
-            .into_iter()
-            .filter(|(m, _)| m == "GET")
-            .map(|(_, r)| r.unwrap_or_default())
-            .collect()
+        self.log().into_iter().filter(|(m, _)| m == "GET").map(|(_, r)| r.unwrap_or_default()).collect()
     }
 
     fn fetcher(&self) -> UreqFetcher {
@@ -101,11 +92,7 @@ impl Drop for TestServer {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
         // Wake the accept loop so it sees the flag.
-        let _ = TcpStream::connect(
-            self.url
-                .trim_start_matches("http://")
-                .trim_end_matches("/disk.img"),
-        );
+        let _ = TcpStream::connect(self.url.trim_start_matches("http://").trim_end_matches("/disk.img"));
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
@@ -118,11 +105,7 @@ fn serve(stream: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut request_line = String::new();
     reader.read_line(&mut request_line)?;
-    let method = request_line
-        .split_whitespace()
-        .next()
-        .unwrap_or("")
-        .to_string();
+    let method = request_line.split_whitespace().next().unwrap_or("").to_string();
     let mut range = None;
     // Headers end at an empty line; at most 100 lines to stay bounded.
     for _ in 0..100 {
@@ -143,9 +126,7 @@ fn serve(stream: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
     let total = st.data.len();
     if st.fail_next > 0 {
         st.fail_next -= 1;
-        return out.write_all(
-            b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-        );
+        return out.write_all(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
     }
     if method == "HEAD" {
         if matches!(st.mode, Mode::NoHead | Mode::NoHeadIgnoreRange) {
@@ -197,9 +178,7 @@ impl Sleeper for RecordingSleeper {
 const CHUNK: u32 = 64 * 1024;
 
 fn image(len: usize) -> Vec<u8> {
-    (0..len)
-        .map(|i| (i % 251) as u8 ^ (i >> 16) as u8)
-        .collect()
+    (0..len).map(|i| (i % 251) as u8 ^ (i >> 16) as u8).collect()
 }
 
 fn config(readahead: u32) -> HttpConfig {
@@ -214,8 +193,7 @@ fn config(readahead: u32) -> HttpConfig {
 
 fn open(srv: &TestServer, cfg: HttpConfig) -> (HttpRangeDevice<UreqFetcher>, RecordingSleeper) {
     let sleeper = RecordingSleeper::default();
-    let dev =
-        HttpRangeDevice::open_with(srv.fetcher(), cfg, Box::new(sleeper.clone()), None).unwrap();
+    let dev = HttpRangeDevice::open_with(srv.fetcher(), cfg, Box::new(sleeper.clone()), None).unwrap();
     (dev, sleeper)
 }
 
@@ -239,14 +217,8 @@ fn reads_match_the_image_and_writes_are_refused() {
     read_at(&mut dev, data.len() as u64 - 3000, &mut b).unwrap();
     assert_eq!(b, data[data.len() - 3000..]);
     assert_eq!(dev.write_blocks(0, &[0; 4096]), Err(BlockError::ReadOnly));
-    assert!(matches!(
-        dev.read_blocks(dev.num_blocks(), &mut [0; 4096]),
-        Err(BlockError::OutOfRange { .. })
-    ));
-    assert!(matches!(
-        dev.read_blocks(0, &mut [0; 100]),
-        Err(BlockError::Misaligned { .. })
-    ));
+    assert!(matches!(dev.read_blocks(dev.num_blocks(), &mut [0; 4096]), Err(BlockError::OutOfRange { .. })));
+    assert!(matches!(dev.read_blocks(0, &mut [0; 100]), Err(BlockError::Misaligned { .. })));
     assert!(dev.identity().unwrap().contains("\"v1\""));
 }
 
@@ -277,10 +249,7 @@ fn sequential_reads_trigger_readahead_in_one_request() {
     // Chunks 2..=4 are already here: no request.
     for k in 2..5 {
         dev.read_blocks(k * bpc + 1, &mut blk).unwrap();
-        assert_eq!(
-            blk[..],
-            data[(k * c + 4096) as usize..(k * c + 8192) as usize]
-        );
+        assert_eq!(blk[..], data[(k * c + 4096) as usize..(k * c + 8192) as usize]);
     }
     assert_eq!(srv.gets().len(), 2);
     // Chunk 5 continues the run: another read-ahead batch.
@@ -307,12 +276,7 @@ fn random_reads_fetch_no_readahead_and_cached_chunks_are_not_refetched() {
     let c = u64::from(CHUNK);
     assert_eq!(
         srv.gets(),
-        vec![
-            range(9 * c, 10 * c - 1),
-            range(3 * c, 4 * c - 1),
-            range(12 * c, 13 * c - 1),
-            range(0, c - 1)
-        ]
+        vec![range(9 * c, 10 * c - 1), range(3 * c, 4 * c - 1), range(12 * c, 13 * c - 1), range(0, c - 1)]
     );
     assert_eq!(dev.stats().chunk_hits, 2);
     assert_eq!(dev.stats().readahead_chunks, 0);
@@ -334,13 +298,7 @@ fn a_read_spanning_chunks_is_one_request() {
 fn requests_never_outgrow_a_tiny_chunk_cache() {
     let data = image(8 * CHUNK as usize);
     let srv = TestServer::start(data.clone());
-    let (mut dev, _) = open(
-        &srv,
-        HttpConfig {
-            cache_chunks: 2,
-            ..config(4)
-        },
-    );
+    let (mut dev, _) = open(&srv, HttpConfig { cache_chunks: 2, ..config(4) });
     let mut all = vec![0; data.len()];
     dev.read_blocks(0, &mut all).unwrap();
     assert_eq!(all, data);
@@ -348,12 +306,7 @@ fn requests_never_outgrow_a_tiny_chunk_cache() {
     // At most two chunks per request, so nothing fetched is evicted unread.
     assert_eq!(
         srv.gets(),
-        vec![
-            range(0, 2 * c - 1),
-            range(2 * c, 4 * c - 1),
-            range(4 * c, 6 * c - 1),
-            range(6 * c, 8 * c - 1)
-        ]
+        vec![range(0, 2 * c - 1), range(2 * c, 4 * c - 1), range(4 * c, 6 * c - 1), range(6 * c, 8 * c - 1)]
     );
     // Sequential single-block reads with read-ahead stay correct too.
     let mut blk = vec![0; 4096];
@@ -376,11 +329,7 @@ fn transient_failures_are_retried_with_exponential_backoff() {
     assert_eq!(dev.stats().retries, 3);
     assert_eq!(
         *sleeper.0.lock().unwrap(),
-        vec![
-            Duration::from_millis(100),
-            Duration::from_millis(200),
-            Duration::from_millis(400)
-        ]
+        vec![Duration::from_millis(100), Duration::from_millis(200), Duration::from_millis(400)]
     );
 }
 
@@ -396,15 +345,9 @@ fn retries_are_bounded_and_the_error_says_so() {
     let (mut dev, sleeper) = open(&srv, cfg);
     srv.set(|s| s.fail_next = 100);
     let err = dev.read_blocks(0, &mut [0; 4096]).unwrap_err();
-    assert!(
-        matches!(&err, BlockError::Io(m) if m.contains("3 attempts") && m.contains("503")),
-        "{err}"
-    );
+    assert!(matches!(&err, BlockError::Io(m) if m.contains("3 attempts") && m.contains("503")), "{err}");
     assert_eq!(srv.gets().len(), 3);
-    assert_eq!(
-        *sleeper.0.lock().unwrap(),
-        vec![Duration::from_millis(10), Duration::from_millis(15)]
-    );
+    assert_eq!(*sleeper.0.lock().unwrap(), vec![Duration::from_millis(10), Duration::from_millis(15)]);
     // The server recovers: the next read works.
     srv.set(|s| s.fail_next = 0);
     dev.read_blocks(0, &mut [0; 4096]).unwrap();
@@ -436,10 +379,7 @@ fn server_ignoring_range_is_a_clear_error() {
     let (mut dev, _) = open(&srv, config(0));
     srv.set(|s| s.mode = Mode::IgnoreRange);
     let err = dev.read_blocks(0, &mut [0; 4096]).unwrap_err();
-    assert!(
-        matches!(&err, BlockError::Invalid(m) if m.contains("ignored the Range header")),
-        "{err}"
-    );
+    assert!(matches!(&err, BlockError::Invalid(m) if m.contains("ignored the Range header")), "{err}");
     // Not retried: it would only download the whole image again.
     assert_eq!(srv.gets().len(), 1);
 }
@@ -450,10 +390,7 @@ fn wrong_content_range_is_invalid() {
     let (mut dev, _) = open(&srv, config(0));
     srv.set(|s| s.mode = Mode::WrongContentRange);
     let err = dev.read_blocks(0, &mut [0; 4096]).unwrap_err();
-    assert!(
-        matches!(&err, BlockError::Invalid(m) if m.contains("Content-Range")),
-        "{err}"
-    );
+    assert!(matches!(&err, BlockError::Invalid(m) if m.contains("Content-Range")), "{err}");
 }
 
 #[test]
@@ -464,13 +401,8 @@ fn etag_change_mid_session_is_invalid() {
     srv.set(|s| s.etag = "\"v2\"".into());
     // Cached chunk: still served (it is the data of the version we opened).
     dev.read_blocks(0, &mut [0; 4096]).unwrap();
-    let err = dev
-        .read_blocks(u64::from(CHUNK / 4096) * 2, &mut [0; 4096])
-        .unwrap_err();
-    assert!(
-        matches!(&err, BlockError::Invalid(m) if m.contains("ETag")),
-        "{err}"
-    );
+    let err = dev.read_blocks(u64::from(CHUNK / 4096) * 2, &mut [0; 4096]).unwrap_err();
+    assert!(matches!(&err, BlockError::Invalid(m) if m.contains("ETag")), "{err}");
 }
 
 #[test]
@@ -479,10 +411,7 @@ fn size_change_mid_session_is_invalid() {
     let (mut dev, _) = open(&srv, config(0));
     srv.set(|s| s.data.extend_from_slice(&[0; 4096]));
     let err = dev.read_blocks(0, &mut [0; 4096]).unwrap_err();
-    assert!(
-        matches!(&err, BlockError::Invalid(m) if m.contains("size changed")),
-        "{err}"
-    );
+    assert!(matches!(&err, BlockError::Invalid(m) if m.contains("size changed")), "{err}");
 }
 
 #[test]
@@ -502,16 +431,8 @@ fn without_head_the_size_comes_from_a_one_byte_range() {
 fn open_refuses_a_range_ignoring_server_without_head() {
     let srv = TestServer::start(image(CHUNK as usize));
     srv.set(|s| s.mode = Mode::NoHeadIgnoreRange);
-    let r = HttpRangeDevice::open_with(
-        srv.fetcher(),
-        config(0),
-        Box::new(RecordingSleeper::default()),
-        None,
-    );
-    assert!(
-        matches!(&r, Err(BlockError::Invalid(m)) if m.contains("ignored the Range header")),
-        "{r:?}"
-    );
+    let r = HttpRangeDevice::open_with(srv.fetcher(), config(0), Box::new(RecordingSleeper::default()), None);
+    assert!(matches!(&r, Err(BlockError::Invalid(m)) if m.contains("ignored the Range header")), "{r:?}");
 }
 
 #[test]
@@ -519,49 +440,27 @@ fn warm_start_from_the_chunk_store_fetches_nothing_cached() {
     let data = image(8 * CHUNK as usize);
     let srv = TestServer::start(data.clone());
     let dir = tempfile::tempdir().unwrap();
-    let store = || -> Option<Box<dyn ChunkStore>> {
-        Some(Box::new(DirChunkStore::new(dir.path()).unwrap()))
-    };
+    let store = || -> Option<Box<dyn ChunkStore>> { Some(Box::new(DirChunkStore::new(dir.path()).unwrap())) };
     let mut blk = vec![0; 4096];
     {
-        let mut dev = HttpRangeDevice::open_with(
-            srv.fetcher(),
-            config(0),
-            Box::new(RecordingSleeper::default()),
-            store(),
-        )
-        .unwrap();
+        let mut dev =
+            HttpRangeDevice::open_with(srv.fetcher(), config(0), Box::new(RecordingSleeper::default()), store())
+                .unwrap();
         dev.read_blocks(0, &mut blk).unwrap();
-        dev.read_blocks(u64::from(CHUNK / 4096) * 5, &mut blk)
-            .unwrap();
+        dev.read_blocks(u64::from(CHUNK / 4096) * 5, &mut blk).unwrap();
     }
     assert_eq!(srv.gets().len(), 2);
-    let mut dev = HttpRangeDevice::open_with(
-        srv.fetcher(),
-        config(0),
-        Box::new(RecordingSleeper::default()),
-        store(),
-    )
-    .unwrap();
+    let mut dev =
+        HttpRangeDevice::open_with(srv.fetcher(), config(0), Box::new(RecordingSleeper::default()), store()).unwrap();
     dev.read_blocks(1, &mut blk).unwrap();
     assert_eq!(blk[..], data[4096..8192]);
-    dev.read_blocks(u64::from(CHUNK / 4096) * 5 + 2, &mut blk)
-        .unwrap();
-    assert_eq!(
-        srv.gets().len(),
-        2,
-        "warm start must not refetch stored chunks"
-    );
+    dev.read_blocks(u64::from(CHUNK / 4096) * 5 + 2, &mut blk).unwrap();
+    assert_eq!(srv.gets().len(), 2, "warm start must not refetch stored chunks");
     assert_eq!(dev.stats().store_hits, 2);
     // A new image version (ETag) does not see the old chunks.
     srv.set(|s| s.etag = "\"v2\"".into());
-    let mut dev = HttpRangeDevice::open_with(
-        srv.fetcher(),
-        config(0),
-        Box::new(RecordingSleeper::default()),
-        store(),
-    )
-    .unwrap();
+    let mut dev =
+        HttpRangeDevice::open_with(srv.fetcher(), config(0), Box::new(RecordingSleeper::default()), store()).unwrap();
     dev.read_blocks(0, &mut blk).unwrap();
     assert_eq!(dev.stats().store_hits, 0);
     assert_eq!(srv.gets().len(), 3);
@@ -602,18 +501,12 @@ fn persistent_overlay_refuses_a_changed_remote_image() {
     // Same bytes, new ETag: the server says it is another image.
     srv.set(|s| s.etag = "\"v2\"".into());
     let (dev, _) = open(&srv, config(0));
-    assert!(matches!(
-        crate::OverlayDevice::open(dev, &log),
-        Err(BlockError::Invalid(_))
-    ));
+    assert!(matches!(crate::OverlayDevice::open(dev, &log), Err(BlockError::Invalid(_))));
 }
 
 #[test]
 fn content_range_parsing() {
-    assert_eq!(
-        parse_content_range("bytes 0-99/1000"),
-        Some((0, 99, Some(1000)))
-    );
+    assert_eq!(parse_content_range("bytes 0-99/1000"), Some((0, 99, Some(1000))));
     assert_eq!(parse_content_range("bytes 5-9/*"), Some((5, 9, None)));
     assert_eq!(parse_content_range("bytes */1000"), None);
     assert_eq!(parse_content_range("items 0-1/2"), None);
@@ -624,32 +517,14 @@ fn content_range_parsing() {
 fn bad_configs_are_refused() {
     let srv = TestServer::start(image(CHUNK as usize));
     for cfg in [
-        HttpConfig {
-            chunk_size: 1000,
-            ..config(0)
-        },
-        HttpConfig {
-            chunk_size: 2048,
-            ..config(0)
-        },
-        HttpConfig {
-            cache_chunks: 0,
-            ..config(0)
-        },
-        HttpConfig {
-            block_size: 100,
-            ..config(0)
-        },
+        HttpConfig { chunk_size: 1000, ..config(0) },
+        HttpConfig { chunk_size: 2048, ..config(0) },
+        HttpConfig { cache_chunks: 0, ..config(0) },
+        HttpConfig { block_size: 100, ..config(0) },
     ] {
-        assert!(matches!(
-            HttpRangeDevice::open(srv.fetcher(), cfg),
-            Err(BlockError::Invalid(_))
-        ));
+        assert!(matches!(HttpRangeDevice::open(srv.fetcher(), cfg), Err(BlockError::Invalid(_))));
     }
     // An image that is not a whole number of blocks.
     let srv = TestServer::start(image(CHUNK as usize + 10));
-    assert!(matches!(
-        HttpRangeDevice::open(srv.fetcher(), config(0)),
-        Err(BlockError::Invalid(_))
-    ));
+    assert!(matches!(HttpRangeDevice::open(srv.fetcher(), config(0)), Err(BlockError::Invalid(_))));
 }

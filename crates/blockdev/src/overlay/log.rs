@@ -112,21 +112,11 @@ impl FileDelta {
     /// Opens (or creates) the log at `path` for a base of `base_blocks`
     /// blocks of `block_size` bytes whose fingerprint is `fingerprint`.
     /// A log made for another base is refused with `Invalid`, and left as is.
-    pub fn open(
-        path: impl AsRef<Path>,
-        block_size: u32,
-        base_blocks: u64,
-        fingerprint: u64,
-    ) -> Result<Self> {
+    pub fn open(path: impl AsRef<Path>, block_size: u32, base_blocks: u64, fingerprint: u64) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
         let ctx = |e: std::io::Error| BlockError::Io(format!("{}: {e}", path.display()));
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(ctx)?;
+        let mut file =
+            OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path).map_err(ctx)?;
         let len = file.metadata().map_err(ctx)?.len();
         let want = header(block_size, base_blocks, fingerprint);
         if len < HEADER_LEN {
@@ -137,10 +127,7 @@ impl FileDelta {
             hostio::read_exact_at(&mut file, &mut got, 0).map_err(ctx)?;
             let ours = got.iter().all(|&b| b == 0) || want.starts_with(&got);
             if !ours {
-                return Err(BlockError::Invalid(format!(
-                    "{}: not a wasmpod overlay (short file)",
-                    path.display()
-                )));
+                return Err(BlockError::Invalid(format!("{}: not a wasmpod overlay (short file)", path.display())));
             }
             file.set_len(0).map_err(ctx)?;
             hostio::write_all_at(&mut file, &want, 0).map_err(ctx)?;
@@ -151,15 +138,8 @@ impl FileDelta {
             hostio::read_exact_at(&mut file, &mut got, 0).map_err(ctx)?;
             check_header(&got, &want, &path)?;
         }
-        let mut me = Self {
-            file,
-            path,
-            block_size,
-            base_blocks,
-            index: HashMap::new(),
-            end: HEADER_LEN,
-            dropped_tail: 0,
-        };
+        let mut me =
+            Self { file, path, block_size, base_blocks, index: HashMap::new(), end: HEADER_LEN, dropped_tail: 0 };
         me.replay(len.max(HEADER_LEN))?;
         Ok(me)
     }
@@ -222,13 +202,8 @@ impl FileDelta {
         let ctx = |e: std::io::Error| BlockError::Io(format!("{}: {e}", tmp_path.display()));
         let mut header = [0u8; HEADER_LEN as usize];
         hostio::read_exact_at(&mut self.file, &mut header, 0)?;
-        let mut tmp = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&tmp_path)
-            .map_err(ctx)?;
+        let mut tmp =
+            OpenOptions::new().read(true).write(true).create(true).truncate(true).open(&tmp_path).map_err(ctx)?;
         hostio::write_all_at(&mut tmp, &header, 0).map_err(ctx)?;
         let mut blocks: Vec<(u64, u64)> = self.index.iter().map(|(&b, &o)| (b, o)).collect();
         blocks.sort_unstable();
@@ -259,38 +234,22 @@ impl FileDelta {
     }
 }
 
-fn check_header(
-    got: &[u8; HEADER_LEN as usize],
-    want: &[u8; HEADER_LEN as usize],
-    path: &Path,
-) -> Result<()> {
+fn check_header(got: &[u8; HEADER_LEN as usize], want: &[u8; HEADER_LEN as usize], path: &Path) -> Result<()> {
     let p = path.display();
     if got[0..8] != MAGIC {
-        return Err(BlockError::Invalid(format!(
-            "{p}: not a wasmpod overlay (bad magic)"
-        )));
+        return Err(BlockError::Invalid(format!("{p}: not a wasmpod overlay (bad magic)")));
     }
     if le_u32(&got[56..]) != crc32(&got[0..56]) {
-        return Err(BlockError::Invalid(format!(
-            "{p}: overlay header checksum mismatch"
-        )));
+        return Err(BlockError::Invalid(format!("{p}: overlay header checksum mismatch")));
     }
     let version = le_u32(&got[8..]);
     if version != VERSION {
-        return Err(BlockError::Invalid(format!(
-            "{p}: overlay version {version}, this build reads {VERSION}"
-        )));
+        return Err(BlockError::Invalid(format!("{p}: overlay version {version}, this build reads {VERSION}")));
     }
-    let what = [
-        (12..16, "block size"),
-        (16..24, "block count"),
-        (24..32, "content fingerprint"),
-    ];
+    let what = [(12..16, "block size"), (16..24, "block count"), (24..32, "content fingerprint")];
     for (r, name) in what {
         if got[r.clone()] != want[r] {
-            return Err(BlockError::Invalid(format!(
-                "{p}: overlay was made for a different base ({name} differs)"
-            )));
+            return Err(BlockError::Invalid(format!("{p}: overlay was made for a different base ({name} differs)")));
         }
     }
     Ok(())
@@ -300,11 +259,7 @@ fn check_header(
 /// can open or sync a directory, and the header is synced regardless.
 fn sync_parent_dir(path: &Path) {
     if let Some(dir) = path.parent() {
-        let dir = if dir.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            dir
-        };
+        let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
         if let Ok(d) = File::open(dir) {
             let _ = d.sync_all();
         }
@@ -333,21 +288,11 @@ impl DeltaStore for FileDelta {
     fn write_blocks(&mut self, start: u64, data: &[u8]) -> Result<()> {
         let bs = self.block_size as usize;
         if !data.len().is_multiple_of(bs) {
-            return Err(BlockError::Misaligned {
-                len: data.len(),
-                block_size: self.block_size,
-            });
+            return Err(BlockError::Misaligned { len: data.len(), block_size: self.block_size });
         }
         let count = (data.len() / bs) as u64;
-        if start
-            .checked_add(count)
-            .is_none_or(|e| e > self.base_blocks)
-        {
-            return Err(BlockError::OutOfRange {
-                block: start,
-                count,
-                device_blocks: self.base_blocks,
-            });
+        if start.checked_add(count).is_none_or(|e| e > self.base_blocks) {
+            return Err(BlockError::OutOfRange { block: start, count, device_blocks: self.base_blocks });
         }
         let rec_len = self.record_len() as usize;
         let mut out = Vec::with_capacity(rec_len * count as usize);
@@ -366,8 +311,7 @@ impl DeltaStore for FileDelta {
         // overwrites the partial records, and replay would drop them anyway.
         hostio::write_all_at(&mut self.file, &out, self.end)?;
         for i in 0..count {
-            self.index
-                .insert(start + i, self.end + i * rec_len as u64 + 16);
+            self.index.insert(start + i, self.end + i * rec_len as u64 + 16);
         }
         self.end += out.len() as u64;
         Ok(())
@@ -448,10 +392,7 @@ mod tests {
         d.compact().unwrap();
         assert_eq!(d.garbage_bytes(), 0);
         assert_eq!(d.log_bytes(), HEADER_LEN + 3 * rec);
-        assert_eq!(
-            std::fs::metadata(&path).unwrap().len(),
-            HEADER_LEN + 3 * rec
-        );
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), HEADER_LEN + 3 * rec);
         assert!(!dir.path().join("log.compact").exists());
         // Still appendable, and everything survives a reopen.
         d.write_blocks(5, &[5; 512]).unwrap();
@@ -500,10 +441,7 @@ mod tests {
         let mut d = open(&path);
         assert_eq!(d.block_count(), 1);
         assert_eq!(read(&mut d, 9), Some(vec![5; 512]));
-        assert!(matches!(
-            d.write_blocks(64, &[0; 512]),
-            Err(BlockError::OutOfRange { .. })
-        ));
+        assert!(matches!(d.write_blocks(64, &[0; 512]), Err(BlockError::OutOfRange { .. })));
     }
 
     #[test]
@@ -512,10 +450,7 @@ mod tests {
         let path = dir.path().join("log");
         // Not a prefix of our header: someone else's file, left alone.
         std::fs::write(&path, b"hello").unwrap();
-        assert!(matches!(
-            FileDelta::open(&path, BS, 64, 0xF00D),
-            Err(BlockError::Invalid(_))
-        ));
+        assert!(matches!(FileDelta::open(&path, BS, 64, 0xF00D), Err(BlockError::Invalid(_))));
         assert_eq!(std::fs::read(&path).unwrap(), b"hello");
         // A header cut short by a crash is re-initialised.
         std::fs::write(&path, b"WPOD").unwrap();
@@ -524,14 +459,8 @@ mod tests {
         d.write_blocks(0, &[1; 512]).unwrap();
         d.flush().unwrap();
         drop(d);
-        assert!(matches!(
-            FileDelta::open(&path, BS, 64, 0xBEEF),
-            Err(BlockError::Invalid(_))
-        ));
-        assert!(matches!(
-            FileDelta::open(&path, BS, 65, 0xF00D),
-            Err(BlockError::Invalid(_))
-        ));
+        assert!(matches!(FileDelta::open(&path, BS, 64, 0xBEEF), Err(BlockError::Invalid(_))));
+        assert!(matches!(FileDelta::open(&path, BS, 65, 0xF00D), Err(BlockError::Invalid(_))));
         // Refusal leaves the log intact.
         let mut d = open(&path);
         assert_eq!(read(&mut d, 0), Some(vec![1; 512]));
@@ -540,9 +469,6 @@ mod tests {
         let mut bytes = std::fs::read(&path).unwrap();
         bytes[40] = 1;
         std::fs::write(&path, &bytes).unwrap();
-        assert!(matches!(
-            FileDelta::open(&path, BS, 64, 0xF00D),
-            Err(BlockError::Invalid(_))
-        ));
+        assert!(matches!(FileDelta::open(&path, BS, 64, 0xF00D), Err(BlockError::Invalid(_))));
     }
 }

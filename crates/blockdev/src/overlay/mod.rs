@@ -161,10 +161,7 @@ impl<B: BlockDevice, S: DeltaStore> BlockDevice for OverlayDevice<B, S> {
             let off = i as usize * bs;
             if self.delta.contains(start + i) {
                 if !self.delta.read_block(start + i, &mut buf[off..off + bs])? {
-                    return Err(BlockError::Invalid(format!(
-                        "delta lost block {}",
-                        start + i
-                    )));
+                    return Err(BlockError::Invalid(format!("delta lost block {}", start + i)));
                 }
                 i += 1;
                 continue;
@@ -173,8 +170,7 @@ impl<B: BlockDevice, S: DeltaStore> BlockDevice for OverlayDevice<B, S> {
             while j < count && !self.delta.contains(start + j) {
                 j += 1;
             }
-            self.base
-                .read_blocks(start + i, &mut buf[off..j as usize * bs])?;
+            self.base.read_blocks(start + i, &mut buf[off..j as usize * bs])?;
             i = j;
         }
         Ok(())
@@ -207,10 +203,7 @@ pub struct MemoryDelta {
 
 impl MemoryDelta {
     pub fn new(block_size: u32) -> Self {
-        Self {
-            block_size,
-            blocks: HashMap::new(),
-        }
+        Self { block_size, blocks: HashMap::new() }
     }
 }
 
@@ -233,10 +226,7 @@ impl DeltaStore for MemoryDelta {
     fn write_blocks(&mut self, start: u64, data: &[u8]) -> Result<()> {
         let bs = self.block_size as usize;
         if !data.len().is_multiple_of(bs) {
-            return Err(BlockError::Misaligned {
-                len: data.len(),
-                block_size: self.block_size,
-            });
+            return Err(BlockError::Misaligned { len: data.len(), block_size: self.block_size });
         }
         for (i, chunk) in data.chunks_exact(bs).enumerate() {
             self.blocks.insert(start + i as u64, chunk.into());
@@ -258,19 +248,13 @@ mod tests {
     use crate::{FileDevice, MemoryDevice};
 
     fn base_data(blocks: usize) -> Vec<u8> {
-        (0..blocks * 512)
-            .map(|i| (i / 512) as u8 ^ (i as u8))
-            .collect()
+        (0..blocks * 512).map(|i| (i / 512) as u8 ^ (i as u8)).collect()
     }
 
     #[test]
     fn reads_prefer_the_delta_and_base_is_untouched() {
         let data = base_data(8);
-        let base = Recorder::new(
-            MemoryDevice::from_vec(data.clone(), 512)
-                .unwrap()
-                .into_read_only(),
-        );
+        let base = Recorder::new(MemoryDevice::from_vec(data.clone(), 512).unwrap().into_read_only());
         let mut o = OverlayDevice::in_memory(base).unwrap();
         assert!(!o.is_read_only());
         o.write_blocks(3, &[0xEE; 512]).unwrap();
@@ -283,10 +267,7 @@ mod tests {
         want[5 * 512..7 * 512].fill(0xDD);
         assert_eq!(all, want);
         // Base runs are read in one request each; no write ever reaches it.
-        assert_eq!(
-            o.base().ops(),
-            vec![Op::Read(0, 3), Op::Read(4, 1), Op::Read(7, 1)]
-        );
+        assert_eq!(o.base().ops(), vec![Op::Read(0, 3), Op::Read(4, 1), Op::Read(7, 1)]);
         o.flush().unwrap();
         assert_eq!(o.delta_blocks(), 3);
         assert_eq!(o.base().inner().as_slice(), &data[..]);
@@ -296,23 +277,10 @@ mod tests {
     fn errors_never_panic() {
         let base = MemoryDevice::new(512, 4).unwrap();
         let mut o = OverlayDevice::in_memory(base).unwrap();
-        assert!(matches!(
-            o.write_blocks(4, &[0; 512]),
-            Err(BlockError::OutOfRange { .. })
-        ));
-        assert!(matches!(
-            o.write_blocks(0, &[0; 3]),
-            Err(BlockError::Misaligned { .. })
-        ));
-        assert!(matches!(
-            o.read_blocks(3, &mut [0; 1024]),
-            Err(BlockError::OutOfRange { .. })
-        ));
-        assert!(OverlayDevice::with_store(
-            MemoryDevice::new(512, 4).unwrap(),
-            MemoryDelta::new(1024)
-        )
-        .is_err());
+        assert!(matches!(o.write_blocks(4, &[0; 512]), Err(BlockError::OutOfRange { .. })));
+        assert!(matches!(o.write_blocks(0, &[0; 3]), Err(BlockError::Misaligned { .. })));
+        assert!(matches!(o.read_blocks(3, &mut [0; 1024]), Err(BlockError::OutOfRange { .. })));
+        assert!(OverlayDevice::with_store(MemoryDevice::new(512, 4).unwrap(), MemoryDelta::new(1024)).is_err());
     }
 
     #[test]
@@ -357,26 +325,14 @@ mod tests {
         // Different content in the first 8 KiB.
         let mut other = base_data(16);
         other[1100] ^= 1;
-        assert!(matches!(
-            OverlayDevice::open(mk(other, 512), &log),
-            Err(BlockError::Invalid(_))
-        ));
+        assert!(matches!(OverlayDevice::open(mk(other, 512), &log), Err(BlockError::Invalid(_))));
         // Different size, different block size.
-        assert!(matches!(
-            OverlayDevice::open(mk(base_data(17), 512), &log),
-            Err(BlockError::Invalid(_))
-        ));
-        assert!(matches!(
-            OverlayDevice::open(mk(base_data(16), 1024), &log),
-            Err(BlockError::Invalid(_))
-        ));
+        assert!(matches!(OverlayDevice::open(mk(base_data(17), 512), &log), Err(BlockError::Invalid(_))));
+        assert!(matches!(OverlayDevice::open(mk(base_data(16), 1024), &log), Err(BlockError::Invalid(_))));
         // A file that is not an overlay at all.
         let junk = dir.path().join("junk");
         std::fs::write(&junk, vec![0x55; 4096]).unwrap();
-        assert!(matches!(
-            OverlayDevice::open(mk(base_data(16), 512), &junk),
-            Err(BlockError::Invalid(_))
-        ));
+        assert!(matches!(OverlayDevice::open(mk(base_data(16), 512), &junk), Err(BlockError::Invalid(_))));
         assert_eq!(std::fs::read(&junk).unwrap(), vec![0x55; 4096]);
     }
 }

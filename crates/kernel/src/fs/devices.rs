@@ -30,6 +30,7 @@ pub const UNIX98_PTY_SLAVE_MAJOR: u32 = 136;
 /// Opens character device `rdev`.
 pub fn open_chrdev(ctx: &mut Ctx, rdev: u64, flags: u32) -> crate::Result<Arc<dyn FileOps>> {
     match major(rdev) {
+        MEM_MAJOR => super::devfs::open_mem(minor(rdev)),
         TTYAUX_MAJOR | UNIX98_PTY_SLAVE_MAJOR => crate::tty::open_device(ctx, rdev, flags),
         _ => Err(crate::errno!(ENXIO, "no such device")),
     }

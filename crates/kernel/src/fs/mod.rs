@@ -3,26 +3,124 @@
 //!
 //! Not here yet: the ext2 adapter (arrives with the ext2 crate), sockets.
 
+pub mod attr;
+pub mod cwd;
+pub mod devfs;
 pub mod devices;
+pub mod dir;
 pub mod fdtable;
 pub mod file;
 pub mod inode;
+pub mod inode_file;
+pub mod lseek;
+pub mod mount;
+pub mod namei;
+pub mod open;
 pub mod procfs;
+pub mod rename;
 pub mod rw;
+pub mod stat;
+pub mod statfs;
+pub mod sync;
 pub mod syscalls;
+pub mod tmpfs;
+pub mod vfs;
+
+#[cfg(test)]
+mod tests;
+
+use std::sync::Arc;
 
 pub use fdtable::{FdEntry, FdTable};
 pub use file::{FileOps, OpenFile};
 pub use inode::{DirEntry, FsStats, Inode, Metadata, NodeKind, SetAttr, Timespec};
+pub use mount::{MountId, MountInfo, MountTable};
+pub use vfs::Location;
+
+use mount::Mount;
+use tmpfs::TmpFs;
 
 /// Global filesystem state: the mount table and the root.
-pub struct FsGlobal {}
+pub struct FsGlobal {
+    pub mounts: MountTable,
+    /// The mount at `/`.
+    pub root_mount: MountId,
+}
 
 impl FsGlobal {
-    /// The initial mounts: a tmpfs root with /tmp, /dev (devfs), /proc
-    /// (procfs) and /home/user.
+    /// The initial mounts: a tmpfs root with /tmp (1777), /root (700),
+    /// /home/user (owned by 1000:1000), devfs at /dev (with devpts at
+    /// /dev/pts when the tty subsystem provides it) and procfs at /proc
+    /// when procfs provides a root. Boot-time inodes carry the epoch as
+    /// their timestamps (there is no clock here).
     pub fn new() -> Self {
-        FsGlobal {}
+        let root = TmpFs::new_root(0o755, 0, 0);
+        let dir = |parent: &tmpfs::TmpInode, name: &[u8], mode: u32, owner: u32| {
+            parent
+                .add_raw(name, NodeKind::Directory, mode, owner, owner)
+                .unwrap_or_else(|_| unreachable!("fresh tmpfs has no entries"))
+        };
+        dir(&root, b"tmp", 0o1777, 0);
+        let dev_dir = dir(&root, b"dev", 0o755, 0);
+        let proc_dir = dir(&root, b"proc", 0o555, 0);
+        let home = dir(&root, b"home", 0o755, 0);
+        dir(&home, b"user", 0o755, 1000);
+        dir(&root, b"root", 0o700, 0);
+
+        let mut mounts = MountTable::default();
+        let root_mount = mounts.add(Mount {
+            id: 0,
+            root: root.clone(),
+            mountpoint: None,
+            mountpoint_key: (0, 0),
+            fs_type: "tmpfs".into(),
+            source: "rootfs".into(),
+            options: "rw".into(),
+        });
+        let devfs = devfs::new_root();
+        let on = |mount: MountId, d: &Arc<tmpfs::TmpInode>, path: &[u8]| {
+            (Some(Location { mount, inode: d.clone(), path: path.to_vec() }), d.key())
+        };
+        let (mp, key) = on(root_mount, &dev_dir, b"/dev");
+        let dev_mount = mounts.add(Mount {
+            id: 0,
+            root: devfs.clone(),
+            mountpoint: mp,
+            mountpoint_key: key,
+            fs_type: "devtmpfs".into(),
+            source: "devtmpfs".into(),
+            options: "rw,nosuid".into(),
+        });
+        if let (Some(pts), Some(pts_dir)) = (crate::tty::devpts_root(), devfs.child(b"pts")) {
+            let key = pts_dir.as_any().downcast_ref::<tmpfs::TmpInode>().map_or((0, 0), |t| t.key());
+            mounts.add(Mount {
+                id: 0,
+                root: pts,
+                mountpoint: Some(Location { mount: dev_mount, inode: pts_dir, path: b"/dev/pts".to_vec() }),
+                mountpoint_key: key,
+                fs_type: "devpts".into(),
+                source: "devpts".into(),
+                options: "rw,nosuid,noexec".into(),
+            });
+        }
+        if let Some(proc_root) = procfs::new_root() {
+            let (mp, key) = on(root_mount, &proc_dir, b"/proc");
+            mounts.add(Mount {
+                id: 0,
+                root: proc_root,
+                mountpoint: mp,
+                mountpoint_key: key,
+                fs_type: "proc".into(),
+                source: "proc".into(),
+                options: "rw,nosuid,nodev,noexec".into(),
+            });
+        }
+        FsGlobal { mounts, root_mount }
+    }
+
+    /// Every mount, in mount order (for `/proc/mounts`).
+    pub fn mount_list(&self) -> Vec<MountInfo> {
+        self.mounts.list()
     }
 }
 
@@ -32,9 +130,41 @@ impl Default for FsGlobal {
     }
 }
 
-/// A process's root and working directory (Linux's `fs_struct`).
+/// A process's root and working directory (Linux's `fs_struct`). `None`
+/// means the global root.
 #[derive(Clone, Default)]
-pub struct FsContext {}
+pub struct FsContext {
+    pub root: Option<Location>,
+    pub cwd: Option<Location>,
+}
+
+/// Mounts the filesystem whose root is `root` on the directory `path`
+/// (resolved by the caller, following symlinks). `ENOTDIR` if the target
+/// is not a directory. Returns the new mount's id.
+pub fn mount_at(
+    ctx: &mut crate::kernel::Ctx,
+    path: &[u8],
+    root: Arc<dyn Inode>,
+    fs_type: &str,
+    source: &str,
+    options: &str,
+) -> crate::Result<MountId> {
+    let target = vfs::resolve(ctx, wasmpod_abi::fcntl::AT_FDCWD, path, true)?;
+    let meta = target.inode.metadata(ctx)?;
+    if !vfs::is_dir(&meta) {
+        return Err(crate::errno!(ENOTDIR, "mount point is not a directory"));
+    }
+    let key = (meta.dev, meta.ino);
+    Ok(ctx.st.fs.mounts.add(Mount {
+        id: 0,
+        root,
+        mountpoint: Some(target),
+        mountpoint_key: key,
+        fs_type: fs_type.into(),
+        source: source.into(),
+        options: options.into(),
+    }))
+}
 
 /// Called by every path that removes an fd from a table (close, dup2 over
 /// an open fd, exec's close-on-exec, exit): releases the process's POSIX
@@ -47,34 +177,34 @@ pub fn close_hook(_ctx: &mut crate::kernel::Ctx, _fd: i32, _entry: &FdEntry) {}
 /// inode, following a final symlink when `follow` is set. Used by execve,
 /// spawn and the host API.
 ///
-/// Contract for the VFS (fs-vfs): permission checks as path_resolution(7)
-/// (search permission on every directory), ELOOP after 40 links,
-/// ENAMETOOLONG, ENOENT for an empty path.
+/// Permission checks as path_resolution(7) (search permission on every
+/// directory), ELOOP after 40 links, ENAMETOOLONG, ENOENT for an empty path.
 pub fn lookup_path(
-    _ctx: &mut crate::kernel::Ctx,
-    _dirfd: i32,
-    _path: &[u8],
-    _follow: bool,
+    ctx: &mut crate::kernel::Ctx,
+    dirfd: i32,
+    path: &[u8],
+    follow: bool,
 ) -> crate::Result<std::sync::Arc<dyn Inode>> {
-    Err(crate::errno!(ENOENT, "VFS not implemented yet"))
+    vfs::resolve(ctx, dirfd, path, follow).map(|l| l.inode)
 }
 
 /// Opens `path` like openat(2) with `flags` and `mode` (umask applied
 /// inside) and returns the new open file description without installing
 /// an fd. Used by openat itself, spawn file actions and the host API.
 pub fn open_path(
-    _ctx: &mut crate::kernel::Ctx,
-    _dirfd: i32,
-    _path: &[u8],
-    _flags: u32,
-    _mode: u32,
+    ctx: &mut crate::kernel::Ctx,
+    dirfd: i32,
+    path: &[u8],
+    flags: u32,
+    mode: u32,
 ) -> crate::Result<std::sync::Arc<OpenFile>> {
-    Err(crate::errno!(ENOENT, "VFS not implemented yet"))
+    open::do_open(ctx, dirfd, path, flags, mode)
 }
 
 /// The absolute, normalised path of `path` as seen by the caller (for
-/// `/proc/<pid>/exe` after execve).
-pub fn absolute_path(_ctx: &mut crate::kernel::Ctx, dirfd: i32, path: &[u8]) -> crate::Result<Vec<u8>> {
-    let _ = dirfd;
-    Ok(path.to_vec())
+/// `/proc/<pid>/exe` after execve): symlinks resolved, `.`/`..` gone. The
+/// path must exist.
+pub fn absolute_path(ctx: &mut crate::kernel::Ctx, dirfd: i32, path: &[u8]) -> crate::Result<Vec<u8>> {
+    let loc = vfs::resolve(ctx, dirfd, path, true)?;
+    cwd::file_path(ctx, &loc)
 }

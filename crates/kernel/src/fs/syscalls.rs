@@ -2,8 +2,8 @@
 
 use wasmpod_abi::syscalls::*;
 
-use super::rw;
-use crate::syscall::{sup, Entry};
+use super::{attr, cwd, dir, lseek, namei, open, rename, rw, stat, statfs, sync};
+use crate::syscall::{partial, sup, Entry};
 
 pub const SYSCALLS: &[Entry] = &[
     sup(SYS_read, rw::sys_read),
@@ -14,8 +14,45 @@ pub const SYSCALLS: &[Entry] = &[
     sup(SYS_pwrite64, rw::sys_pwrite64),
     sup(SYS_preadv, rw::sys_preadv),
     sup(SYS_pwritev, rw::sys_pwritev),
-    crate::syscall::partial(SYS_preadv2, rw::sys_preadv2, "RWF_* flags are EOPNOTSUPP"),
-    crate::syscall::partial(SYS_pwritev2, rw::sys_pwritev2, "RWF_* flags are EOPNOTSUPP"),
+    partial(SYS_preadv2, rw::sys_preadv2, "RWF_* flags are EOPNOTSUPP"),
+    partial(SYS_pwritev2, rw::sys_pwritev2, "RWF_* flags are EOPNOTSUPP"),
     sup(SYS_close, rw::sys_close),
     sup(SYS_ioctl, rw::sys_ioctl),
+    partial(SYS_openat, open::sys_openat, "O_TMPFILE is EOPNOTSUPP; FIFOs are ENXIO until fs-fd's open_fifo lands"),
+    partial(SYS_openat2, open::sys_openat2, "no RESOLVE_* flags"),
+    sup(SYS_lseek, lseek::sys_lseek),
+    sup(SYS_fstat, stat::sys_fstat),
+    sup(SYS_newfstatat, stat::sys_newfstatat),
+    partial(SYS_statx, stat::sys_statx, "no birth time"),
+    sup(SYS_readlinkat, stat::sys_readlinkat),
+    sup(SYS_getdents64, dir::sys_getdents64),
+    sup(SYS_mkdirat, namei::sys_mkdirat),
+    sup(SYS_mknodat, namei::sys_mknodat),
+    sup(SYS_unlinkat, namei::sys_unlinkat),
+    sup(SYS_symlinkat, namei::sys_symlinkat),
+    sup(SYS_linkat, namei::sys_linkat),
+    sup(SYS_renameat, rename::sys_renameat),
+    partial(SYS_renameat2, rename::sys_renameat2, "RENAME_WHITEOUT is EINVAL"),
+    sup(SYS_chdir, cwd::sys_chdir),
+    sup(SYS_fchdir, cwd::sys_fchdir),
+    sup(SYS_getcwd, cwd::sys_getcwd),
+    sup(SYS_chroot, cwd::sys_chroot),
+    sup(SYS_fchmod, attr::sys_fchmod),
+    sup(SYS_fchmodat, attr::sys_fchmodat),
+    sup(SYS_fchmodat2, attr::sys_fchmodat2),
+    sup(SYS_fchown, attr::sys_fchown),
+    sup(SYS_fchownat, attr::sys_fchownat),
+    sup(SYS_utimensat, attr::sys_utimensat),
+    sup(SYS_truncate, attr::sys_truncate),
+    sup(SYS_ftruncate, attr::sys_ftruncate),
+    partial(SYS_fallocate, attr::sys_fallocate, "only mode 0; other modes are EOPNOTSUPP"),
+    sup(SYS_faccessat, attr::sys_faccessat),
+    sup(SYS_faccessat2, attr::sys_faccessat2),
+    sup(SYS_umask, attr::sys_umask),
+    sup(SYS_statfs, statfs::sys_statfs),
+    sup(SYS_fstatfs, statfs::sys_fstatfs),
+    sup(SYS_fsync, sync::sys_fsync),
+    sup(SYS_fdatasync, sync::sys_fdatasync),
+    sup(SYS_sync, sync::sys_sync),
+    sup(SYS_syncfs, sync::sys_syncfs),
 ];

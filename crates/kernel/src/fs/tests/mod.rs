@@ -1,0 +1,5 @@
+//! Behaviour tests of the VFS syscalls, by family.
+
+mod dir_tests;
+mod open_tests;
+mod path_tests;

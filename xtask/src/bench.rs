@@ -1,0 +1,20 @@
+//! `cargo xtask bench [NAME]`: benchmarks, reported as ratios against
+//! native Linux tools measured in the same run.
+
+use crate::util::{cargo, repo_root, run, step};
+
+pub fn bench(args: &[String]) -> Result<(), String> {
+    let which = args.first().map(String::as_str).unwrap_or("all");
+    match which {
+        "ext2" | "all" => ext2(),
+        other => Err(format!("unknown benchmark {other:?} (known: ext2)")),
+    }
+}
+
+/// `wasmpod image build` vs `mke2fs -d`, and sequential reads.
+fn ext2() -> Result<(), String> {
+    step("bench ext2");
+    run(cargo()
+        .args(["run", "--release", "--quiet", "-p", "wasmpod-host-native", "--example", "bench_ext2"])
+        .current_dir(repo_root()))
+}

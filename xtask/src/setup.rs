@@ -1,0 +1,58 @@
+//! `cargo xtask setup`: installs what the build and the tests need on a
+//! fresh Debian 12 machine. Every step checks first, so a second run
+//! installs nothing and prints one line.
+
+use std::process::Command;
+
+use crate::util::{output, run, step};
+
+/// Debian packages the tests use:
+/// - e2fsprogs: mke2fs/e2fsck/debugfs, the judges of our ext2 code.
+const APT_PACKAGES: &[&str] = &["e2fsprogs"];
+
+/// rustup targets: the browser kernel is built for wasm32-wasip1-threads.
+const RUST_TARGETS: &[&str] = &["wasm32-wasip1-threads"];
+
+pub fn setup() -> Result<(), String> {
+    let missing_apt: Vec<&str> = APT_PACKAGES.iter().copied().filter(|p| !dpkg_installed(p)).collect();
+    if !missing_apt.is_empty() {
+        step(&format!("installing Debian packages: {}", missing_apt.join(" ")));
+        apt_install(&missing_apt)?;
+    }
+    let installed = output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
+    let missing_targets: Vec<&str> =
+        RUST_TARGETS.iter().copied().filter(|t| !installed.lines().any(|l| l.trim() == *t)).collect();
+    if !missing_targets.is_empty() {
+        step(&format!("installing rustup targets: {}", missing_targets.join(" ")));
+        run(Command::new("rustup").args(["target", "add"]).args(&missing_targets))?;
+    }
+    println!("setup: all dependencies present");
+    Ok(())
+}
+
+fn dpkg_installed(pkg: &str) -> bool {
+    Command::new("dpkg-query")
+        .args(["-W", "-f=${Status}", pkg])
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
+}
+
+/// `apt-get install`, as root directly or through sudo.
+fn apt_install(pkgs: &[&str]) -> Result<(), String> {
+    let is_root = output(Command::new("id").arg("-u")).map(|s| s.trim() == "0").unwrap_or(false);
+    let apt = |args: &[&str]| -> Result<(), String> {
+        let mut cmd = if is_root {
+            Command::new("apt-get")
+        } else {
+            let mut c = Command::new("sudo");
+            c.arg("apt-get");
+            c
+        };
+        cmd.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        run(&mut cmd)
+    };
+    apt(&["update", "-qq"])?;
+    let mut args = vec!["install", "-y", "-qq", "--no-install-recommends"];
+    args.extend_from_slice(pkgs);
+    apt(&args)
+}
