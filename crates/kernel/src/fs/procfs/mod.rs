@@ -21,19 +21,27 @@
 //!   writable by root.
 //!
 //! `/proc/<pid>/fd/<n>` links read as the file's path, or as
-//! [`FileOps::describe`] (`pipe:[123]`) for files without one. Opening such
-//! a link (a Linux "magic link") must give the same file even when the
-//! text is no path: [`Inode::open`] on the link returns the open file's own
-//! `FileOps`, so the VFS makes a new description (with the new open
-//! flags and offset) over the same object; see `pid.rs`.
+//! [`FileOps::describe`] (`pipe:[123]`) for files without one. Opening
+//! such a link (a Linux "magic link") gives the same file even when the
+//! text is no path: the VFS asks [`magic_link`] before following any
+//! symlink's text, and gets the open file's own location (a fresh open of
+//! the same inode, as in Linux), or a stand-in inode whose `open` returns
+//! the file's own `FileOps` ([`magic_open`]), so the new description (new
+//! flags, own offset) reaches the same pipe or eventfd. See `magic.rs`.
+//! `exe` reads as `Process::exe`, an absolute path, so opening
+//! `/proc/self/exe` opens the program file by that path; `cwd` and `root`
+//! read as the paths of the process's directories (rebuilt by the VFS).
 //!
 //! Approximations (documented at each generator): no CPU time accounting
 //! (times are 0), memory figures come from [`crate::mm::MemoryMap`], the
 //! machine has one CPU, and `meminfo` reports [`MEM_TOTAL`].
 
+mod magic;
 mod pid;
 mod root;
 mod sys;
+#[cfg(test)]
+mod tests_vfs;
 
 use std::any::Any;
 use std::sync::Arc;
@@ -48,13 +56,18 @@ use crate::platform::ClockKind;
 use crate::process::{Pid, Tid};
 use crate::return_errno;
 
+pub use magic::{magic_link, magic_open};
 pub use pid::{PidFile, PidLink};
 pub use root::{Global, MEM_TOTAL, OSRELEASE, OSTYPE, VERSION};
 pub use sys::{SysDir, SysFile};
 
-/// procfs's device number (`st_dev`): an anonymous device like Linux's
-/// `0:N` for pseudo filesystems, distinct from the tmpfs/devpts ones.
-pub const PROC_DEV: u64 = crate::fs::devices::makedev(0, 22);
+/// procfs's device number (`st_dev`): an anonymous device (`0:N`) like
+/// Linux's for pseudo filesystems, from the same counter as tmpfs's, so it
+/// differs from every other filesystem's.
+pub fn proc_dev() -> u64 {
+    static DEV: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *DEV.get_or_init(crate::fs::tmpfs::alloc_anon_dev)
+}
 
 /// Linux's `USER_HZ`: clock ticks in `/proc/<pid>/stat` and `/proc/stat`.
 pub const CLK_TCK: u64 = 100;
@@ -310,7 +323,7 @@ impl Inode for ProcInode {
             Kind::Link => (S_IFLNK, 1),
         };
         Ok(Metadata {
-            dev: PROC_DEV,
+            dev: proc_dev(),
             ino: self.ino(),
             mode: ftype | self.perm(ctx),
             nlink,
@@ -688,7 +701,7 @@ mod tests {
         let s = with(&a, |ctx| root.statfs(ctx)).unwrap();
         assert_eq!(s.fs_type, PROC_SUPER_MAGIC);
         let m = stat(&a, "").unwrap();
-        assert_eq!(m.dev, PROC_DEV);
+        assert_eq!(m.dev, proc_dev());
         assert_eq!(m.mode, S_IFDIR | 0o555);
         assert_eq!((m.uid, m.gid), (0, 0));
     }
@@ -702,7 +715,7 @@ mod tests {
         assert_eq!((m.uid, m.gid), (1000, 1000));
         let f = stat(&a, &format!("{}/stat", a.pid)).unwrap();
         assert_eq!(f.mode, S_IFREG | 0o444);
-        assert_eq!(f.dev, PROC_DEV);
+        assert_eq!(f.dev, proc_dev());
         assert_ne!(f.ino, m.ino);
         let e = stat(&a, &format!("{}/environ", a.pid)).unwrap();
         assert_eq!(e.mode, S_IFREG | 0o400);

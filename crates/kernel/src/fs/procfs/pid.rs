@@ -2,14 +2,10 @@
 //! and the fd directories.
 //!
 //! `fd/<n>` is a "magic link": `readlink` gives the file's path (or
-//! `FileOps::describe()`, e.g. `pipe:[7]`, for files without one), and
-//! opening it must reach the same open file even when that text is no
-//! path. [`super::ProcInode::open`] on the link calls [`fd_open`], which
-//! returns the open file's own `Arc<dyn FileOps>`: the VFS wraps it in a
-//! new open file description (new flags, offset 0), so the new fd reaches
-//! the same pipe, tty or inode as fd `<n>`. (For a pipe end this means the
-//! same end: opening a pipe's read end for writing doesn't make a writer,
-//! unlike Linux's FIFO-style reopen.)
+//! `FileOps::describe()`, e.g. `pipe:[7]`, for files without one); opening
+//! it goes through `magic.rs`. [`fd_open`] (`Inode::open` on the link
+//! itself) returns the open file's own `FileOps` for callers that open the
+//! link inode directly.
 
 use wasmpod_abi::fcntl::O_CLOEXEC;
 use wasmpod_abi::misc::RLIM_INFINITY;
@@ -177,6 +173,10 @@ fn is_zombie(p: &Process) -> bool {
 }
 
 pub(super) fn generate(ctx: &mut Ctx, pid: Pid, tid: Option<Tid>, f: PidFile) -> Result<Vec<u8>> {
+    if matches!(f, PidFile::Mounts | PidFile::Mountinfo) {
+        process(&ctx.st, pid)?;
+        return Ok(mounts_text(ctx, f == PidFile::Mountinfo).into_bytes());
+    }
     let st = &*ctx.st;
     let p = process(st, pid)?;
     Ok(match f {
@@ -207,8 +207,7 @@ pub(super) fn generate(ctx: &mut Ctx, pid: Pid, tid: Option<Tid>, f: PidFile) ->
             mm_of(st, pid).filter(|_| !is_zombie(p)).map(|m| m.maps_text()).unwrap_or_default().into_bytes()
         }
         PidFile::Limits => limits(p).into_bytes(),
-        PidFile::Mounts => mounts_text(ctx, false).into_bytes(),
-        PidFile::Mountinfo => mounts_text(ctx, true).into_bytes(),
+        PidFile::Mounts | PidFile::Mountinfo => Vec::new(),
     })
 }
 
@@ -409,19 +408,23 @@ fn limits(p: &Process) -> String {
     s
 }
 
-/// `/proc/<pid>/mounts` (`mountinfo` when `info`): the VFS's mount table.
-fn mounts_text(_ctx: &Ctx, info: bool) -> String {
-    // The initial mounts (FsGlobal::new) until the VFS exposes its table.
-    let table = [("rootfs", "/", "tmpfs"), ("devtmpfs", "/dev", "devtmpfs"), ("proc", "/proc", "proc")];
+/// `/proc/<pid>/mounts` (`mountinfo` when `info`): the VFS's mount table,
+/// in mount order, in Linux's formats (fstab(5) lines; proc(5)'s
+/// mountinfo fields with the optional-fields list empty).
+fn mounts_text(ctx: &mut Ctx, info: bool) -> String {
     let mut s = String::new();
-    for (i, (src, dir, fs)) in table.iter().enumerate() {
-        let opts = if *fs == "proc" { "rw,nosuid,nodev,noexec,relatime" } else { "rw,relatime" };
+    for m in ctx.st.fs.mount_list() {
+        let path = String::from_utf8_lossy(&m.path).into_owned();
         if info {
-            let id = 20 + i;
-            let parent = if i == 0 { 1 } else { 20 };
-            s.push_str(&format!("{id} {parent} 0:{} / {dir} {opts} - {fs} {src} rw\n", 20 + i));
+            let root = ctx.st.fs.mounts.get(m.id).map(|mt| mt.root.clone());
+            let dev = root.and_then(|r| r.metadata(ctx).ok()).map_or(0, |md| md.dev);
+            let (ma, mi) = (crate::fs::devices::major(dev), crate::fs::devices::minor(dev));
+            s.push_str(&format!(
+                "{} {} {}:{} / {} {} - {} {} {}\n",
+                m.id, m.parent, ma, mi, path, m.options, m.fs_type, m.source, m.options
+            ));
         } else {
-            s.push_str(&format!("{src} {dir} {fs} {opts} 0 0\n"));
+            s.push_str(&format!("{} {} {} {} 0 0\n", m.source, path, m.fs_type, m.options));
         }
     }
     s
@@ -448,8 +451,14 @@ pub(super) fn readlink(ctx: &mut Ctx, pid: Pid, l: PidLink) -> Result<Vec<u8>> {
     match l {
         PidLink::Exe if p.exe.is_empty() || is_zombie(p) => return_errno!(ENOENT, "process has no program"),
         PidLink::Exe => Ok(p.exe.as_bytes().to_vec()),
-        PidLink::Cwd => Ok(b"/".to_vec()),
-        PidLink::Root => Ok(b"/".to_vec()),
+        PidLink::Cwd | PidLink::Root => {
+            let loc =
+                if l == PidLink::Cwd { p.fs.cwd.clone().or_else(|| p.fs.root.clone()) } else { p.fs.root.clone() };
+            match loc {
+                Some(loc) => crate::fs::cwd::location_path(ctx, &loc),
+                None => Ok(b"/".to_vec()),
+            }
+        }
     }
 }
 
@@ -463,6 +472,14 @@ pub(super) fn fd_readlink(ctx: &mut Ctx, pid: Pid, fd: i32) -> Result<Vec<u8>> {
     } else {
         Ok(file.path.clone())
     }
+}
+
+/// The open file behind `/proc/<pid>/fd/<n>`.
+pub(super) fn fd_file(ctx: &Ctx, pid: Pid, fd: i32) -> Result<Arc<crate::fs::OpenFile>> {
+    if !may_inspect(ctx, pid) {
+        return_errno!(EACCES, "fd of another user's process");
+    }
+    process(&ctx.st, pid)?.files.get(fd).map_err(|_| errno!(ENOENT, "fd was closed"))
 }
 
 /// Opening `/proc/<pid>/fd/<n>`: the same file's ops, for a new description.
@@ -483,7 +500,8 @@ pub(super) fn fdinfo(ctx: &mut Ctx, pid: Pid, fd: i32) -> Result<Vec<u8>> {
     let file = entry.file;
     let flags = file.flags() | if entry.cloexec { O_CLOEXEC } else { 0 };
     let ino = file.ops.metadata(ctx).map_or(0, |m| m.ino);
-    Ok(format!("pos:\t{}\nflags:\t0{:o}\nmnt_id:\t0\nino:\t{}\n", file.pos(), flags, ino).into_bytes())
+    let mnt = super::magic::location_of_file(&file).map_or(0, |l| l.mount);
+    Ok(format!("pos:\t{}\nflags:\t0{:o}\nmnt_id:\t{}\nino:\t{}\n", file.pos(), flags, mnt, ino).into_bytes())
 }
 
 #[cfg(test)]
