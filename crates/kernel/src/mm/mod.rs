@@ -57,10 +57,11 @@
 //!   extends the file) is written back with `FileOps::write_at`. There is no
 //!   dirty tracking, so write-back rewrites unchanged bytes too, and may
 //!   overwrite what `write(2)` put into the same range after the mapping
-//!   was made. Not written back: at process exit or exec (the memory is
-//!   simply gone), and nothing flows the other way: `write(2)` to the file
-//!   and other mappings of the same file are not seen by an existing
-//!   mapping. `MS_INVALIDATE` is accepted and does nothing.
+//!   was made. At exit and exec the same write-back happens if the
+//!   process code calls [`exit_mm`] (the hook for it). Nothing flows the
+//!   other way: `write(2)` to the file and other mappings of the same file
+//!   are not seen by an existing mapping. `MS_INVALIDATE` is accepted and
+//!   does nothing.
 //! - `/dev/zero` mappings behave as anonymous ones. Other non-regular
 //!   files are `ENODEV`.
 //! - The 6th mmap argument is an offset in 4096-byte units (mmap2(2)
@@ -75,9 +76,10 @@
 //! memory until execve/_exit (ARCHITECTURE §4), like Linux's `CLONE_VM`:
 //! its memory calls act on the parent's map ([`mm_owner`]), and mappings
 //! it makes stay in the parent after it execs or exits, exactly as in
-//! Linux. execve gives the process fresh memory: whoever implements it
-//! replaces `Process::mm` with `MemoryMap::default()` (and the host calls
-//! `init` again for the new image).
+//! Linux. execve gives the process fresh memory: the exec path calls
+//! [`exit_mm`] while the old memory is still there (which also empties
+//! the map), and the host calls [`init_memory`] for the new image. Exit
+//! calls [`exit_mm`] too.
 
 mod brk;
 mod madvise;
@@ -436,6 +438,35 @@ pub fn mm_owner(st: &State, tid: Tid) -> Pid {
     st.procs.pid_of(cur)
 }
 
+/// Sets up process `pid`'s memory map for a new program image: hosts call
+/// this (through `Kernel::with_state`) when they start a program, after
+/// spawn or exec, with the module's `__heap_base` and the memory's initial
+/// size. See [`MemoryMap::init`].
+pub fn init_memory(st: &mut State, pid: Pid, heap_base: u32, mem_size: u64) {
+    if let Some(p) = st.procs.procs.get_mut(&pid) {
+        p.mm.init(heap_base, mem_size);
+    }
+}
+
+/// The calling process's memory is going away (exit, or exec replacing
+/// it): writes its shared file mappings back (as munmap would) and empties
+/// its map, dropping the open files the mappings hold. Call it from the
+/// exiting/exec'ing process's own context, while `ctx.mem` is still its
+/// memory. A vfork child (running on its parent's memory) only empties
+/// its own, unused map: the parent's mappings stay.
+pub fn exit_mm(ctx: &mut Ctx) {
+    let pid = ctx.pid();
+    let owner = mm_owner(&ctx.st, ctx.tid);
+    let Some(p) = ctx.st.procs.procs.get_mut(&pid) else { return };
+    let map = std::mem::take(&mut p.mm);
+    if owner != pid {
+        return;
+    }
+    for r in map.regions.values() {
+        let _ = write_back(ctx, r);
+    }
+}
+
 /// Runs `f` on the caller's memory map (initialised on first use).
 fn with_mm<R>(ctx: &mut Ctx, f: impl FnOnce(&mut MemoryMap) -> R) -> Result<R> {
     let owner = mm_owner(&ctx.st, ctx.tid);
@@ -603,6 +634,43 @@ mod tests {
             .kernel
             .with_state(|st| (st.procs.procs[&pp].mm.regions().count(), st.procs.procs[&cp].mm.regions().count()));
         assert_eq!((parent_has, child_has), (1, 0));
+    }
+
+    #[test]
+    fn exit_mm_writes_shared_mappings_back_and_empties_the_map() {
+        use wasmpod_abi::fcntl::O_RDWR;
+        let h = Harness::new();
+        let p = h.process(None);
+        let (fd, f) = mmap::tests::open_mem_file(&p, b"before", O_RDWR);
+        let a =
+            p.sys(wasmpod_abi::syscalls::SYS_mmap, &[0, 6, 3, u64::from(wasmpod_abi::mman::MAP_SHARED), fd as u64, 0]);
+        p.write(a as u32, b"AFTER!");
+        let mut mem = p.mem.clone();
+        h.kernel.with_ctx(p.tid, &mut mem, exit_mm);
+        assert_eq!(&*f.data.lock(), b"AFTER!");
+        assert_eq!(test_util::maps(&p), "");
+    }
+
+    #[test]
+    fn exit_mm_of_a_vfork_child_leaves_the_parents_map() {
+        let h = Harness::new();
+        let parent = h.process(None);
+        let child = h.process(Some(&parent));
+        let (pp, cp) = (parent.pid, child.pid);
+        assert!(test_util::mmap_anon(&parent, 4096) > 0);
+        h.kernel.with_state(|st| st.procs.threads.get_mut(&pp).unwrap().vfork_child = Some(cp));
+        let mut mem = parent.mem.clone();
+        h.kernel.with_ctx(cp, &mut mem, exit_mm);
+        assert_eq!(test_util::maps(&parent).lines().count(), 1);
+    }
+
+    #[test]
+    fn init_memory_sets_the_break_for_a_new_image() {
+        let h = Harness::new();
+        let p = h.process(None);
+        let pid = p.pid;
+        h.kernel.with_state(|st| init_memory(st, pid, 0x20000, 4 << 20));
+        assert_eq!(p.sys(wasmpod_abi::syscalls::SYS_brk, &[0]), 0x20000);
     }
 
     #[test]
