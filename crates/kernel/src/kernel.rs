@@ -156,6 +156,11 @@ impl Kernel {
         let st = self.state.lock();
         let mut ctx = Ctx { kernel: self, st, tid, mem, action: None };
         ctx.tid = crate::process::effective_tid(&ctx.st, tid);
+        if crate::process::must_exit(&ctx.st, ctx.tid) {
+            // A thread of an exiting (or already reaped) process never runs
+            // a handler again: exit_group/a fatal signal ended it.
+            return SyscallReturn { value: 0, action: Action::ExitThread, signal_pending: false };
+        }
         crate::time::run_expired_timers(&mut ctx);
         let nr = wasmpod_abi::syscalls::canonical(nr);
         let args = SyscallArgs(args);

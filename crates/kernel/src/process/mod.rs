@@ -6,10 +6,35 @@
 //! thread-directed signals, clear_child_tid).
 //!
 //! Lifecycle calls (exit, wait, vfork, execve, spawn, clone) live in the
-//! submodules named after them.
+//! submodules named after them; identity and credential calls in `ids` and
+//! `creds`, process groups and sessions in `pgrp`, limits, accounting and
+//! scheduling knobs in `rlimit`, `rusage`, `prctl` and `sched`; the host's
+//! entry points (starting the first program, learning exit statuses) in
+//! `host`.
+//!
+//! Life of a process: [`new_process`] (by vfork, spawn or the host) →
+//! execve gives it a program → [`exit::exit_process`] (exit_group, the last
+//! thread's exit, a fatal signal) makes it a zombie holding its wait status
+//! → its parent reaps it with wait4/waitid ([`exit::release`]), or the
+//! kernel reaps it at once when the parent ignores SIGCHLD, has
+//! `SA_NOCLDWAIT`, or is the kernel's own program-less init.
 
+pub mod clone;
+pub mod creds;
+pub mod exec;
 pub mod exit;
+pub mod host;
 pub mod ids;
+pub mod pgrp;
+pub mod prctl;
+pub mod rlimit;
+pub mod rusage;
+pub mod sched;
+pub mod spawn;
+#[cfg(test)]
+pub(crate) mod testutil;
+pub mod vfork;
+pub mod wait;
 
 use std::collections::BTreeMap;
 
@@ -17,7 +42,7 @@ use crate::fs::{FdTable, FsContext};
 use crate::kernel::State;
 use crate::mm::MemoryMap;
 use crate::signal::{ProcessSignals, ThreadSignals};
-use crate::syscall::{sup, Entry};
+use crate::syscall::{partial, sup, Entry};
 use wasmpod_abi::syscalls::*;
 
 /// A process id (`pid_t`).
@@ -112,6 +137,35 @@ pub struct Process {
     /// Job control: stopped by a signal, and the stop/continue event the
     /// parent has not collected with wait yet.
     pub job: JobState,
+    /// The process has called execve since it was created (setpgid(2):
+    /// a parent can't change the group of a child that did, `EACCES`).
+    pub did_exec: bool,
+    /// Scheduling, prctl and accounting settings.
+    pub misc: ProcMisc,
+}
+
+/// Per-process settings of prctl, setpriority and accounting.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProcMisc {
+    /// Nice value, -20..=19 (setpriority(2)).
+    pub nice: i32,
+    /// `PR_SET_PDEATHSIG`: signal sent when the parent dies (0 = none).
+    pub pdeath_signal: u32,
+    /// `PR_SET_NO_NEW_PRIVS`: execve does not honour set-user-ID bits.
+    pub no_new_privs: bool,
+    /// `PR_SET_CHILD_SUBREAPER`: orphaned descendants are reparented here
+    /// instead of to init.
+    pub child_subreaper: bool,
+    /// `PR_SET_DUMPABLE` (1 by default).
+    pub not_dumpable: bool,
+    /// The kernel's own init without a program: its children are reaped
+    /// as soon as they exit (nobody would wait for them).
+    pub autoreap_children: bool,
+    /// This process's run time (ns), fixed when it exits.
+    pub run_time_ns: u64,
+    /// Run time (ns) of reaped children and their waited-for descendants
+    /// (`RUSAGE_CHILDREN`, `times` cutime).
+    pub children_time_ns: u64,
 }
 
 /// Job-control state (set by the signal code, read by wait).
@@ -153,6 +207,9 @@ pub struct ProcessTable {
     pub threads: BTreeMap<Tid, Thread>,
     /// The last id handed out (ids are shared by pids and tids, as in Linux).
     pub last_id: i32,
+    /// Exit statuses the host asked to learn (see `host.rs`): pid → the
+    /// wait status once the process has exited, kept after it is reaped.
+    pub host_watched: BTreeMap<Pid, Option<i32>>,
 }
 
 impl ProcessTable {
@@ -208,8 +265,71 @@ pub fn must_exit(st: &State, tid: Tid) -> bool {
 }
 
 /// The process subsystem's calls.
-pub const SYSCALLS: &[Entry] =
-    &[sup(SYS_getpid, ids::sys_getpid), sup(SYS_getppid, ids::sys_getppid), sup(SYS_gettid, ids::sys_gettid)];
+pub const SYSCALLS: &[Entry] = &[
+    sup(SYS_getpid, ids::sys_getpid),
+    sup(SYS_getppid, ids::sys_getppid),
+    sup(SYS_gettid, ids::sys_gettid),
+    sup(SYS_exit, exit::sys_exit),
+    sup(SYS_exit_group, exit::sys_exit_group),
+    partial(SYS_wait4, wait::sys_wait4, "rusage is zero except for times"),
+    partial(SYS_waitid, wait::sys_waitid, "P_PIDFD is EINVAL (no pidfds); rusage is zero except for times"),
+    sup(SYS_vfork, vfork::sys_vfork),
+    partial(
+        SYS_clone,
+        clone::sys_clone,
+        "threads only (CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD); fork is ENOSYS",
+    ),
+    sup(SYS_set_tid_address, clone::sys_set_tid_address),
+    partial(SYS_execve, exec::sys_execve, "wasm modules and #! scripts; a non-main thread keeps its tid"),
+    partial(SYS_execveat, exec::sys_execveat, "as execve; AT_EMPTY_PATH executes the fd's inode"),
+    sup(SYS_spawn, spawn::sys_spawn),
+    sup(SYS_getuid, creds::sys_getuid),
+    sup(SYS_geteuid, creds::sys_geteuid),
+    sup(SYS_getgid, creds::sys_getgid),
+    sup(SYS_getegid, creds::sys_getegid),
+    sup(SYS_setuid, creds::sys_setuid),
+    sup(SYS_setgid, creds::sys_setgid),
+    sup(SYS_setreuid, creds::sys_setreuid),
+    sup(SYS_setregid, creds::sys_setregid),
+    sup(SYS_setresuid, creds::sys_setresuid),
+    sup(SYS_setresgid, creds::sys_setresgid),
+    sup(SYS_getresuid, creds::sys_getresuid),
+    sup(SYS_getresgid, creds::sys_getresgid),
+    sup(SYS_setfsuid, creds::sys_setfsuid),
+    sup(SYS_setfsgid, creds::sys_setfsgid),
+    sup(SYS_getgroups, creds::sys_getgroups),
+    sup(SYS_setgroups, creds::sys_setgroups),
+    sup(SYS_setpgid, pgrp::sys_setpgid),
+    sup(SYS_getpgid, pgrp::sys_getpgid),
+    sup(SYS_getsid, pgrp::sys_getsid),
+    sup(SYS_setsid, pgrp::sys_setsid),
+    partial(
+        SYS_prlimit64,
+        rlimit::sys_prlimit64,
+        "limits are stored; only RLIMIT_NOFILE is enforced (by the fd table)",
+    ),
+    partial(SYS_getrlimit, rlimit::sys_getrlimit, "as prlimit64"),
+    partial(SYS_setrlimit, rlimit::sys_setrlimit, "as prlimit64"),
+    partial(SYS_getrusage, rusage::sys_getrusage, "user time is wall time since start; other fields zero"),
+    partial(SYS_times, rusage::sys_times, "user time is wall time since start"),
+    partial(
+        SYS_prctl,
+        prctl::sys_prctl,
+        "NAME, PDEATHSIG, CHILD_SUBREAPER, NO_NEW_PRIVS, DUMPABLE; other options EINVAL",
+    ),
+    sup(SYS_sched_yield, sched::sys_sched_yield),
+    partial(SYS_sched_getaffinity, sched::sys_sched_getaffinity, "one CPU"),
+    partial(SYS_sched_setaffinity, sched::sys_sched_setaffinity, "one CPU"),
+    partial(SYS_sched_getscheduler, sched::sys_sched_getscheduler, "always SCHED_OTHER"),
+    partial(SYS_sched_setscheduler, sched::sys_sched_setscheduler, "SCHED_OTHER/BATCH/IDLE only"),
+    partial(SYS_sched_getparam, sched::sys_sched_getparam, "priority 0"),
+    partial(SYS_sched_setparam, sched::sys_sched_setparam, "priority 0 only"),
+    sup(SYS_sched_get_priority_max, sched::sys_sched_get_priority_max),
+    sup(SYS_sched_get_priority_min, sched::sys_sched_get_priority_min),
+    partial(SYS_getpriority, sched::sys_getpriority, "nice is stored, not used for scheduling"),
+    partial(SYS_setpriority, sched::sys_setpriority, "nice is stored, not used for scheduling"),
+    partial(SYS_getcpu, sched::sys_getcpu, "one CPU, one node"),
+];
 
 /// Default limits (what a Linux login shell typically has).
 pub fn default_rlimits() -> [Rlimit; 16] {
@@ -263,6 +383,8 @@ pub fn new_process(st: &mut State, parent: Option<Pid>, creds: Credentials, now:
                 start_time: now,
                 exiting: None,
                 job: JobState::default(),
+                did_exec: false,
+                misc: ProcMisc { nice: pp.misc.nice, ..ProcMisc::default() },
             }
         }
         None => Process {
@@ -287,6 +409,8 @@ pub fn new_process(st: &mut State, parent: Option<Pid>, creds: Credentials, now:
             start_time: now,
             exiting: None,
             job: JobState::default(),
+            did_exec: false,
+            misc: ProcMisc::default(),
         },
     };
     if let Some(pp) = parent.and_then(|pp| st.procs.procs.get_mut(&pp)) {

@@ -1,9 +1,108 @@
-//! futex(2): the kernel side of user-space locks.
+//! futex(2): the kernel side of user-space locks (`futex.rs`), and the
+//! wait lists it keeps ([`FutexTable`]).
 
-use crate::syscall::Entry;
+pub mod futex;
 
-/// Waiters by futex key.
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use crate::process::{Pid, Tid};
+use crate::syscall::{partial, Entry};
+use wasmpod_abi::syscalls::*;
+
+/// A futex's identity: the thread group whose memory holds the word, and
+/// the word's address. Private and shared futexes get the same key: each
+/// process has its own wasm memory, so there is no memory shared between
+/// processes whose futexes could meet (a vfork child borrows its parent's
+/// memory but runs on the parent's only host thread, so it never waits
+/// while the parent could wake it).
+pub type FutexKey = (Pid, u32);
+
+/// One queued waiter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Waiter {
+    pub tid: Tid,
+    /// `FUTEX_WAIT_BITSET`'s mask (`FUTEX_BITSET_MATCH_ANY` for FUTEX_WAIT).
+    pub bitset: u32,
+}
+
+/// Waiters by futex key, each queue in arrival order (Linux wakes in
+/// priority order, which for SCHED_OTHER tasks of equal priority is FIFO).
+/// A woken waiter leaves its queue at once and is put in `woken`, so wake
+/// counts are exact even before the woken thread runs again.
 #[derive(Default)]
-pub struct FutexTable {}
+pub struct FutexTable {
+    queues: BTreeMap<FutexKey, VecDeque<Waiter>>,
+    woken: BTreeSet<Tid>,
+}
 
-pub const SYSCALLS: &[Entry] = &[];
+impl FutexTable {
+    /// Queues `w` on `key`.
+    pub fn enqueue(&mut self, key: FutexKey, w: Waiter) {
+        self.queues.entry(key).or_default().push_back(w);
+    }
+
+    /// Wakes up to `n` waiters on `key` whose bitset meets `bitset`;
+    /// returns how many.
+    pub fn wake(&mut self, key: FutexKey, n: usize, bitset: u32) -> usize {
+        let mut woken = 0;
+        if let Some(q) = self.queues.get_mut(&key) {
+            let mut i = 0;
+            while i < q.len() && woken < n {
+                if q[i].bitset & bitset != 0 {
+                    if let Some(w) = q.remove(i) {
+                        self.woken.insert(w.tid);
+                        woken += 1;
+                    }
+                } else {
+                    i += 1;
+                }
+            }
+            if q.is_empty() {
+                self.queues.remove(&key);
+            }
+        }
+        woken
+    }
+
+    /// Moves up to `n` waiters from `from` to the end of `to`'s queue;
+    /// returns how many.
+    pub fn requeue(&mut self, from: FutexKey, to: FutexKey, n: usize) -> usize {
+        if from == to || n == 0 {
+            return self.queues.get(&from).map_or(0, |q| q.len().min(n));
+        }
+        let Some(q) = self.queues.get_mut(&from) else { return 0 };
+        let k = q.len().min(n);
+        let moved: Vec<Waiter> = q.drain(..k).collect();
+        if q.is_empty() {
+            self.queues.remove(&from);
+        }
+        self.queues.entry(to).or_default().extend(moved);
+        k
+    }
+
+    /// Whether `tid` was woken; consumes the wake-up.
+    pub fn take_woken(&mut self, tid: Tid) -> bool {
+        self.woken.remove(&tid)
+    }
+
+    /// Drops every trace of `tid` (its wait ended without a wake-up, or it
+    /// is gone).
+    pub fn forget(&mut self, tid: Tid) {
+        self.woken.remove(&tid);
+        self.queues.retain(|_, q| {
+            q.retain(|w| w.tid != tid);
+            !q.is_empty()
+        });
+    }
+
+    /// Number of threads waiting on `key` (tests, /proc).
+    pub fn waiters(&self, key: FutexKey) -> usize {
+        self.queues.get(&key).map_or(0, |q| q.len())
+    }
+}
+
+pub const SYSCALLS: &[Entry] = &[partial(
+    SYS_futex,
+    futex::sys_futex,
+    "WAIT, WAKE, REQUEUE, CMP_REQUEUE, WAKE_OP, WAIT_BITSET, WAKE_BITSET; PI operations ENOSYS",
+)];

@@ -1,0 +1,172 @@
+//! vfork: wasmpod's `SYS_vfork` (1024), a child that borrows its parent's
+//! host thread and memory until it calls execve or `_exit`.
+//!
+//! # Protocol (kernel side and libc side)
+//!
+//! WebAssembly can't copy a running thread, so vfork is done the way
+//! ARCHITECTURE §4 describes: libc's `vfork()` is a `setjmp` in the
+//! caller's frame followed by this call.
+//!
+//! 1. `SYS_vfork()` (no arguments) creates the child: a new pid with a copy
+//!    of the parent's fd table, cwd, credentials, signal dispositions and
+//!    mask ([`super::new_process`]). The calling *host* thread (the
+//!    parent's thread, `T`) is **lent** to the child: `T.vfork_child =
+//!    Some(child_tid)`. The call returns **0**, so the code after
+//!    `setjmp` runs as the child, on the parent's stack and memory.
+//! 2. Every later call arriving on host thread `T` acts as the child
+//!    (`process::effective_tid`): `getpid()` is the child's pid, `dup2`
+//!    changes the child's fds, and so on.
+//! 3. The child's **successful `execve`** starts the new image in a new
+//!    host thread/worker (`Platform::start_process(child_pid, child_tid,
+//!    image)`), ends the lending, and returns **the child's pid** on `T`
+//!    (not `Action::Exec`). The child's **`_exit`/`exit_group`** makes it a
+//!    zombie, ends the lending, and likewise returns the child's pid on
+//!    `T`. A failed execve returns `-errno` as usual and the lending goes
+//!    on (the child usually `_exit(127)`s next).
+//! 4. libc: when `execve` or `_exit` called from a vfork child returns a
+//!    value `> 0`, it `longjmp`s to the `setjmp` buffer of step 1 with that
+//!    value, so `vfork()` returns the child's pid in the parent. (libc
+//!    tracks "inside a vfork child" itself, e.g. with a thread-local
+//!    pointer to the jump buffer; `_exit` in a vfork child must not run
+//!    atexit handlers, as usual.)
+//!
+//! Nesting works: a vfork child may vfork again; `T` then runs as the
+//! grandchild, and each `_exit`/`execve` pops one level (the value returned
+//! is the pid of the child that ended, and `T` acts as the next-outer
+//! process again).
+//!
+//! Not done: a vfork child killed by a signal before execve/`_exit` gives
+//! the thread back to the parent at once, but the code running on `T` is
+//! still the child's until its next `_exit`/`execve` — libc can't be told
+//! to `longjmp` from an arbitrary call.
+
+use crate::error::Result;
+use crate::kernel::{Ctx, State};
+use crate::process::{new_process, Tid};
+use crate::syscall::SyscallArgs;
+
+/// The thread that lent its host thread to vfork child thread `tid`, if
+/// `tid` is a vfork child's thread whose lending is still on.
+pub fn lender_of(st: &State, tid: Tid) -> Option<Tid> {
+    st.procs.threads.values().find(|t| t.vfork_child == Some(tid)).map(|t| t.tid)
+}
+
+/// Ends the lending to vfork child thread `child` (its execve or exit):
+/// returns the lender, whose calls are its own again.
+pub fn end_lending(st: &mut State, child: Tid) -> Option<Tid> {
+    let lender = lender_of(st, child)?;
+    if let Some(t) = st.procs.threads.get_mut(&lender) {
+        t.vfork_child = None;
+    }
+    Some(lender)
+}
+
+/// Implements wasmpod's vfork (see the module docs for the protocol).
+pub fn sys_vfork(ctx: &mut Ctx, _a: &SyscallArgs) -> Result<i64> {
+    let parent = ctx.pid();
+    let now = ctx.now();
+    let creds = ctx.process().creds.clone();
+    let child = new_process(&mut ctx.st, Some(parent), creds, now)?;
+    // The child starts with the calling thread's mask (new_process copies
+    // the main thread's).
+    let mask = ctx.thread().signals.mask;
+    if let Some(t) = ctx.st.procs.threads.get_mut(&child) {
+        t.signals.mask = mask;
+    }
+    ctx.thread_mut().vfork_child = Some(child);
+    Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use wasmpod_abi::syscalls::*;
+    use wasmpod_abi::wait::w_exitcode;
+    use wasmpod_abi::Errno;
+
+    use crate::kernel::Action;
+    use crate::process::testutil::*;
+    use crate::testing::Harness;
+
+    #[test]
+    fn vfork_returns_zero_and_later_calls_act_as_the_child() {
+        let h = Harness::new();
+        let init = h.process(None);
+        let parent = h.process(Some(&init));
+        assert_eq!(parent.sys(SYS_vfork, &[]), 0);
+        let child = parent.sys(SYS_getpid, &[]) as i32;
+        assert_ne!(child, parent.pid);
+        assert_eq!(parent.sys(SYS_getppid, &[]), i64::from(parent.pid));
+        assert_eq!(parent.sys(SYS_gettid, &[]), i64::from(child));
+        assert_eq!(ppid(&h, child), parent.pid);
+    }
+
+    #[test]
+    fn child_exit_returns_the_child_pid_to_the_parent_thread() {
+        let h = Harness::new();
+        let init = h.process(None);
+        let parent = h.process(Some(&init));
+        parent.sys(SYS_vfork, &[]);
+        let child = parent.sys(SYS_getpid, &[]);
+        let r = parent.call(SYS_exit_group, &[5]);
+        assert!(matches!(r.action, Action::Return), "the host thread goes on as the parent");
+        assert_eq!(r.value, child);
+        assert_eq!(parent.sys(SYS_getpid, &[]), i64::from(parent.pid));
+        let status = parent.alloc(4);
+        assert_eq!(parent.sys(SYS_wait4, &[child as u64, u64::from(status), 0, 0]), child);
+        assert_eq!(parent.read_i32(status), w_exitcode(5));
+    }
+
+    #[test]
+    fn raw_exit_in_a_vfork_child_also_ends_the_lending() {
+        let h = Harness::new();
+        let parent = h.process(None);
+        parent.sys(SYS_vfork, &[]);
+        let child = parent.sys(SYS_getpid, &[]);
+        let r = parent.call(SYS_exit, &[0]);
+        assert!(matches!(r.action, Action::Return));
+        assert_eq!(r.value, child);
+        assert_eq!(zombie(&h, child as i32), Some(0));
+    }
+
+    #[test]
+    fn the_child_has_its_own_copy_of_the_fd_table() {
+        let h = Harness::new();
+        let parent = h.process(None);
+        let (fd, _) = install_file(&parent, false);
+        parent.sys(SYS_vfork, &[]);
+        assert_eq!(parent.sys(SYS_close, &[fd as u64]), 0, "the child closes its copy");
+        assert_eq!(parent.sys(SYS_close, &[fd as u64]), e(Errno::EBADF));
+        parent.call(SYS_exit_group, &[0]);
+        assert_eq!(parent.sys(SYS_close, &[fd as u64]), 0, "the parent's fd is still open");
+    }
+
+    #[test]
+    fn nested_vforks_unwind_one_level_per_exit() {
+        let h = Harness::new();
+        let parent = h.process(None);
+        parent.sys(SYS_vfork, &[]);
+        let child = parent.sys(SYS_getpid, &[]);
+        parent.sys(SYS_vfork, &[]);
+        let grandchild = parent.sys(SYS_getpid, &[]);
+        assert_eq!(parent.sys(SYS_getppid, &[]), child);
+        assert_eq!(parent.call(SYS_exit_group, &[1]).value, grandchild);
+        assert_eq!(parent.sys(SYS_getpid, &[]), child);
+        assert_eq!(parent.call(SYS_exit_group, &[2]).value, child);
+        assert_eq!(parent.sys(SYS_getpid, &[]), i64::from(parent.pid));
+        // The grandchild was reparented to init (pid 1, the parent here).
+        assert_eq!(zombie(&h, grandchild as i32), Some(w_exitcode(1)));
+    }
+
+    #[test]
+    fn a_vfork_child_changing_its_group_leaves_the_parent_alone() {
+        let h = Harness::new();
+        let init = h.process(None);
+        let parent = h.process(Some(&init));
+        parent.sys(SYS_vfork, &[]);
+        assert_eq!(parent.sys(SYS_setpgid, &[0, 0]), 0);
+        let child = parent.sys(SYS_getpid, &[]);
+        assert_eq!(parent.sys(SYS_getpgid, &[0]), child);
+        parent.call(SYS_exit_group, &[0]);
+        assert_eq!(parent.sys(SYS_getpgid, &[0]), i64::from(init.pid));
+    }
+}
