@@ -76,10 +76,9 @@
 //! memory until execve/_exit (ARCHITECTURE §4), like Linux's `CLONE_VM`:
 //! its memory calls act on the parent's map ([`mm_owner`]), and mappings
 //! it makes stay in the parent after it execs or exits, exactly as in
-//! Linux. execve gives the process fresh memory: the exec path calls
-//! [`exit_mm`] while the old memory is still there (which also empties
-//! the map), and the host calls [`init_memory`] for the new image. Exit
-//! calls [`exit_mm`] too.
+//! Linux. Process exit calls [`exit_mm`]; execve gives the process fresh
+//! memory, so the exec path should call it too while the old memory is
+//! still there, and the host calls [`init_memory`] for the new image.
 
 mod brk;
 mod madvise;
@@ -448,22 +447,21 @@ pub fn init_memory(st: &mut State, pid: Pid, heap_base: u32, mem_size: u64) {
     }
 }
 
-/// The calling process's memory is going away (exit, or exec replacing
-/// it): writes its shared file mappings back (as munmap would) and empties
-/// its map, dropping the open files the mappings hold. Call it from the
-/// exiting/exec'ing process's own context, while `ctx.mem` is still its
-/// memory. A vfork child (running on its parent's memory) only empties
-/// its own, unused map: the parent's mappings stay.
-pub fn exit_mm(ctx: &mut Ctx) {
-    let pid = ctx.pid();
-    let owner = mm_owner(&ctx.st, ctx.tid);
+/// Process `pid`'s memory is going away (exit, or exec replacing it):
+/// writes its shared file mappings back (as munmap would) and empties its
+/// map, dropping the open files the mappings hold. The write-back needs
+/// the process's memory, so it happens only when `ctx` runs on it (the
+/// exiting process's own thread, the usual case); otherwise the mappings
+/// are just dropped. A vfork child (running on its parent's memory) only
+/// empties its own, unused map: the parent's mappings stay.
+pub fn exit_mm(ctx: &mut Ctx, pid: Pid) {
+    let runs_on_it = mm_owner(&ctx.st, ctx.tid) == pid;
     let Some(p) = ctx.st.procs.procs.get_mut(&pid) else { return };
     let map = std::mem::take(&mut p.mm);
-    if owner != pid {
-        return;
-    }
-    for r in map.regions.values() {
-        let _ = write_back(ctx, r);
+    if runs_on_it {
+        for r in map.regions.values() {
+            let _ = write_back(ctx, r);
+        }
     }
 }
 
@@ -646,7 +644,8 @@ mod tests {
             p.sys(wasmpod_abi::syscalls::SYS_mmap, &[0, 6, 3, u64::from(wasmpod_abi::mman::MAP_SHARED), fd as u64, 0]);
         p.write(a as u32, b"AFTER!");
         let mut mem = p.mem.clone();
-        h.kernel.with_ctx(p.tid, &mut mem, exit_mm);
+        let pid = p.pid;
+        h.kernel.with_ctx(p.tid, &mut mem, |ctx| exit_mm(ctx, pid));
         assert_eq!(&*f.data.lock(), b"AFTER!");
         assert_eq!(test_util::maps(&p), "");
     }
@@ -660,8 +659,38 @@ mod tests {
         assert!(test_util::mmap_anon(&parent, 4096) > 0);
         h.kernel.with_state(|st| st.procs.threads.get_mut(&pp).unwrap().vfork_child = Some(cp));
         let mut mem = parent.mem.clone();
-        h.kernel.with_ctx(cp, &mut mem, exit_mm);
+        h.kernel.with_ctx(cp, &mut mem, |ctx| exit_mm(ctx, cp));
         assert_eq!(test_util::maps(&parent).lines().count(), 1);
+    }
+
+    #[test]
+    fn exit_mm_from_another_process_drops_without_writing_back() {
+        use wasmpod_abi::fcntl::O_RDWR;
+        let h = Harness::new();
+        let p = h.process(None);
+        let killer = h.process(None);
+        let (fd, f) = mmap::tests::open_mem_file(&p, b"before", O_RDWR);
+        let a =
+            p.sys(wasmpod_abi::syscalls::SYS_mmap, &[0, 6, 3, u64::from(wasmpod_abi::mman::MAP_SHARED), fd as u64, 0]);
+        p.write(a as u32, b"AFTER!");
+        let pid = p.pid;
+        let mut mem = killer.mem.clone();
+        h.kernel.with_ctx(killer.tid, &mut mem, |ctx| exit_mm(ctx, pid));
+        assert_eq!(&*f.data.lock(), b"before");
+        assert_eq!(test_util::maps(&p), "");
+    }
+
+    #[test]
+    fn process_exit_writes_shared_mappings_back() {
+        use wasmpod_abi::fcntl::O_RDWR;
+        let h = Harness::new();
+        let p = h.process(None);
+        let (fd, f) = mmap::tests::open_mem_file(&p, b"before", O_RDWR);
+        let a =
+            p.sys(wasmpod_abi::syscalls::SYS_mmap, &[0, 6, 3, u64::from(wasmpod_abi::mman::MAP_SHARED), fd as u64, 0]);
+        p.write(a as u32, b"AFTER!");
+        p.sys(wasmpod_abi::syscalls::SYS_exit_group, &[0]);
+        assert_eq!(&*f.data.lock(), b"AFTER!");
     }
 
     #[test]

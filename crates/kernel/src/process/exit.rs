@@ -158,6 +158,8 @@ pub fn exit_process(ctx: &mut Ctx, pid: Pid, status: i32) {
         }
     }
 
+    // Shared file mappings go back to their files; the map is emptied.
+    crate::mm::exit_mm(ctx, pid);
     // Close every fd (fcntl(2): closing releases the process's record locks).
     as_thread(ctx, pid, |ctx| {
         for fd in fds {

@@ -256,8 +256,8 @@ fn stat(ctx: &Ctx, p: &Process, tid: Option<Tid>) -> String {
         "0".into(),                                                 // 15 stime
         "0".into(),                                                 // 16 cutime
         "0".into(),                                                 // 17 cstime
-        "20".into(),                                                // 18 priority
-        "0".into(),                                                 // 19 nice
+        (20 + p.misc.nice).to_string(),                             // 18 priority
+        p.misc.nice.to_string(),                                    // 19 nice
         p.threads.len().to_string(),                                // 20 num_threads
         "0".into(),                                                 // 21 itrealvalue
         start_ticks.to_string(),                                    // 22 starttime
@@ -367,7 +367,7 @@ fn status(st: &State, p: &Process, tid: Option<Tid>) -> String {
     let _ = writeln!(s, "CapEff:\t{caps}");
     let _ = writeln!(s, "CapBnd:\t000001ffffffffff");
     let _ = writeln!(s, "CapAmb:\t0000000000000000");
-    let _ = writeln!(s, "NoNewPrivs:\t0");
+    let _ = writeln!(s, "NoNewPrivs:\t{}", u8::from(p.misc.no_new_privs));
     let _ = writeln!(s, "Seccomp:\t0");
     let _ = writeln!(s, "Seccomp_filters:\t0");
     let _ = writeln!(s, "Cpus_allowed:\t1");
@@ -573,6 +573,10 @@ mod tests {
         assert_eq!(f[19], "1", "num_threads");
         assert_eq!(f[21], "250", "starttime in clock ticks after boot");
         assert_eq!(f[37], "17", "exit_signal SIGCHLD");
+        assert_eq!((f[17].as_str(), f[18].as_str()), ("20", "0"), "priority and nice");
+        set(&p, |pr| pr.misc.nice = 5);
+        let f = stat_fields(&read_str(&p, &format!("{}/stat", p.pid))).1;
+        assert_eq!((f[17].as_str(), f[18].as_str()), ("25", "5"), "priority follows nice");
     }
 
     #[test]
