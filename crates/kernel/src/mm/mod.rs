@@ -703,6 +703,26 @@ mod tests {
     }
 
     #[test]
+    fn mappings_made_by_a_real_vfork_child_stay_in_the_parent() {
+        use wasmpod_abi::syscalls::*;
+        let h = Harness::new();
+        let init = h.process(None);
+        let parent = h.process(Some(&init));
+        assert_eq!(parent.sys(SYS_vfork, &[]), 0);
+        let child = parent.sys(SYS_getpid, &[]);
+        assert_ne!(child, i64::from(parent.pid));
+        let a = test_util::mmap_anon(&parent, 4096);
+        assert!(a > 0);
+        assert_eq!(parent.sys(SYS_exit_group, &[0]), child, "the parent's thread gets the child's pid back");
+        assert_eq!(parent.sys(SYS_getpid, &[]), i64::from(parent.pid));
+        let maps = test_util::maps(&parent);
+        assert!(maps.starts_with(&format!("{a:08x}-")), "{maps}");
+        // The parent's next mapping doesn't reuse the child's range.
+        let b = test_util::mmap_anon(&parent, 4096);
+        assert!(b > 0 && b != a);
+    }
+
+    #[test]
     fn carve_splits_and_keeps_file_offsets() {
         let mut mm = MemoryMap::default();
         mm.init(0x10000, 0x100000);
