@@ -464,7 +464,13 @@ impl ProcInode {
             .filter(|s| !s.starts_with('0') || *s == "0")
             .and_then(|s| s.parse::<i32>().ok());
         Ok(match (self.node, num) {
-            (Node::Root, Some(p)) => ctx.st.procs.procs.contains_key(&p).then_some(Node::PidDir(p)),
+            (Node::Root, Some(p)) if ctx.st.procs.procs.contains_key(&p) => Some(Node::PidDir(p)),
+            // Thread ids are not listed but can be looked up (Linux's
+            // hidden `/proc/<tid>`): the thread's directory.
+            (Node::Root, Some(t)) => {
+                let node = ctx.st.procs.threads.get(&t).map(|th| Node::TidDir(th.pid, t));
+                node.filter(|n| ProcInode::new(*n).exists(ctx))
+            }
             (Node::TaskDir(p), Some(t)) => {
                 ctx.st.procs.procs.get(&p).is_some_and(|pr| pr.threads.contains(&t)).then_some(Node::TidDir(p, t))
             }

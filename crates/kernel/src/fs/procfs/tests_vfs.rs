@@ -326,3 +326,24 @@ fn mmap_of_a_tmpfs_file_through_the_vfs() {
     let d = open(&p, "/tmp", O_RDONLY | O_DIRECTORY, 0);
     assert_eq!(p.sys(SYS_mmap, &[0, 4096, 1, u64::from(MAP_PRIVATE), d as u64, 0]), errno(ENODEV));
 }
+
+#[test]
+fn threads_show_in_task_and_thread_self() {
+    use wasmpod_abi::sched::*;
+    let h = Harness::new();
+    let p = h.process(None);
+    let flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM;
+    let tid = p.sys(SYS_clone, &[u64::from(flags), 0x9000, 0, 0, 0]) as i32;
+    assert!(tid > p.pid);
+    let t = p.as_thread(tid);
+    assert_eq!(readlink(&t, "/proc/thread-self").unwrap(), format!("{}/task/{}", p.pid, tid));
+    assert_eq!(readlink(&t, "/proc/self").unwrap(), p.pid.to_string());
+    let names = getdents(&p, "/proc/self/task");
+    assert_eq!(names, vec![".".to_string(), "..".into(), p.pid.to_string(), tid.to_string()]);
+    let status = read_text(&t, "/proc/thread-self/status");
+    assert!(status.contains(&format!("\nPid:\t{tid}\n")) && status.contains(&format!("\nTgid:\t{}\n", p.pid)));
+    assert!(read_text(&p, "/proc/self/status").contains("\nThreads:\t2\n"));
+    // A thread id is no entry of /proc's listing, but is reachable, as on Linux.
+    assert!(!getdents(&p, "/proc").contains(&tid.to_string()));
+    assert!(read_text(&p, &format!("/proc/{tid}/status")).contains(&format!("\nPid:\t{tid}\n")));
+}
