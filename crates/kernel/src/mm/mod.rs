@@ -437,6 +437,13 @@ pub fn mm_owner(st: &State, tid: Tid) -> Pid {
     st.procs.pid_of(cur)
 }
 
+/// Bytes of memory held by every process (the sum of their linear
+/// memories as last seen): what `/proc/meminfo` subtracts from the total
+/// (sysinfo's `freeram` could too).
+pub fn used_memory(st: &State) -> u64 {
+    st.procs.procs.values().map(|p| p.mm.vm_size()).sum()
+}
+
 /// Sets up process `pid`'s memory map for a new program image: hosts call
 /// this (through `Kernel::with_state`) when they start a program, after
 /// spawn or exec, with the module's `__heap_base` and the memory's initial

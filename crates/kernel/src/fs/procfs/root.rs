@@ -8,16 +8,15 @@ use crate::platform::ClockKind;
 
 /// `uname -s` / `/proc/sys/kernel/ostype`.
 pub const OSTYPE: &str = "Linux";
-/// `uname -r` / `/proc/sys/kernel/osrelease`: the Linux release whose
-/// behaviour wasmpod follows.
-pub const OSRELEASE: &str = "6.1.0-wasmpod";
-/// `uname -v` / `/proc/sys/kernel/version`.
-pub const VERSION: &str = "#1 SMP PREEMPT_DYNAMIC wasmpod";
-/// `MemTotal`: a wasm32 process can address at most 4 GiB, and the kernel
-/// can't see how much memory the host really has, so /proc/meminfo
-/// reports one full 32-bit address space. `MemFree` is this minus the
-/// memory of every live process.
-pub const MEM_TOTAL: u64 = 4 << 30;
+/// `uname -r` / `/proc/sys/kernel/osrelease` (uname's value).
+pub const OSRELEASE: &str = crate::misc::RELEASE;
+/// `uname -v` / `/proc/sys/kernel/version` (uname's value).
+pub const VERSION: &str = crate::misc::VERSION;
+/// `MemTotal`: the same total as sysinfo(2) reports
+/// ([`crate::misc::TOTAL_RAM`]); the kernel can't see how much memory the
+/// host really has. `MemFree` is this minus the memory of every live
+/// process.
+pub const MEM_TOTAL: u64 = crate::misc::TOTAL_RAM as u64;
 
 /// The system-wide files at the top of /proc.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -123,14 +122,9 @@ fn cpuinfo() -> String {
     s
 }
 
-/// Bytes of memory in use by every live process (their linear memories).
-fn used_memory(ctx: &Ctx) -> u64 {
-    ctx.st.procs.procs.values().map(|p| p.mm.vm_size()).sum()
-}
-
 fn meminfo(ctx: &Ctx) -> String {
     let total = MEM_TOTAL >> 10;
-    let free = MEM_TOTAL.saturating_sub(used_memory(ctx)) >> 10;
+    let free = MEM_TOTAL.saturating_sub(crate::mm::used_memory(&ctx.st)) >> 10;
     let mut s = String::new();
     let mut line = |k: &str, v: u64| s.push_str(&format!("{:<16}{:>8} kB\n", format!("{k}:"), v));
     line("MemTotal", total);
@@ -182,12 +176,12 @@ mod tests {
         let p = h.process(None);
         let text = read_str(&p, "meminfo");
         let first = text.lines().next().unwrap();
-        assert_eq!(first, "MemTotal:        4194304 kB");
+        assert_eq!(first, format!("MemTotal:       {:>8} kB", crate::misc::TOTAL_RAM >> 10));
         for key in ["MemFree:", "MemAvailable:", "Buffers:", "Cached:", "SwapTotal:", "SwapFree:"] {
             let line = text.lines().find(|l| l.starts_with(key)).unwrap_or_else(|| panic!("{key} in {text}"));
             assert!(line.ends_with(" kB"), "{line}");
             let v: u64 = line[key.len()..line.len() - 3].trim().parse().unwrap();
-            assert!(v <= 4194304);
+            assert!(v <= u64::from(crate::misc::TOTAL_RAM >> 10));
         }
     }
 
