@@ -1,1 +1,29 @@
-fn main() {}
+//! The `wasmpod` command line. Subcommands live in their own modules; this
+//! file only dispatches (`run` and `serve` join `image` later).
+
+mod image;
+
+const USAGE: &str = "usage: wasmpod <command> [args]
+
+commands:
+  image    build and inspect ext2 images (wasmpod image --help)";
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let code = match args.first().map(String::as_str) {
+        Some("image") => image::main(&args[1..]),
+        Some("-h" | "--help") => {
+            println!("{USAGE}");
+            0
+        }
+        Some(other) => {
+            eprintln!("wasmpod: unknown command '{other}'\n{USAGE}");
+            2
+        }
+        None => {
+            eprintln!("{USAGE}");
+            2
+        }
+    };
+    std::process::exit(code);
+}
