@@ -1,5 +1,7 @@
 //! brk(2): the program break.
 
+use wasmpod_abi::misc::RLIMIT_DATA;
+
 use super::{ensure_memory, page_up, with_mm, zero_user};
 use crate::error::Result;
 use crate::kernel::Ctx;
@@ -13,10 +15,13 @@ use crate::syscall::SyscallArgs;
 /// break grows back over it.
 pub fn sys_brk(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
     let want = u64::from(a.ptr(0));
+    let data_limit = super::rlimit(ctx, RLIMIT_DATA);
     let (old, base, blocked) = with_mm(ctx, |mm| {
         // The break may not grow into a mapping (Linux checks the pages
-        // between the old and the new break end).
-        let blocked = want > mm.brk && mm.overlaps(page_up(mm.brk), page_up(want));
+        // between the old and the new break end), nor past RLIMIT_DATA.
+        let grow = page_up(want).saturating_sub(page_up(mm.brk));
+        let blocked = want > mm.brk
+            && (mm.overlaps(page_up(mm.brk), page_up(want)) || mm.data_vm().saturating_add(grow) > data_limit);
         (mm.brk, mm.heap_base, blocked)
     })?;
     if want < base || want == old || blocked || page_up(want) > super::MMAP_END {
@@ -99,6 +104,18 @@ mod tests {
         let m = mmap_anon(&p, 4096);
         assert_eq!(m, BASE as i64, "first mapping sits right above the break");
         assert_eq!(p.sys(SYS_brk, &[BASE + 100]), BASE as i64);
+    }
+
+    #[test]
+    fn brk_beyond_rlimit_data_returns_the_old_break() {
+        let h = Harness::new();
+        let p = h.process(None);
+        let pid = p.pid;
+        h.kernel.with_state(|st| {
+            st.procs.procs.get_mut(&pid).unwrap().rlimits[wasmpod_abi::misc::RLIMIT_DATA as usize].cur = 64 << 10
+        });
+        assert_eq!(p.sys(SYS_brk, &[BASE + (64 << 10)]), (BASE + (64 << 10)) as i64);
+        assert_eq!(p.sys(SYS_brk, &[BASE + (64 << 10) + 1]), (BASE + (64 << 10)) as i64);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! mmap(2) and munmap(2).
 
 use wasmpod_abi::fs::{S_IFCHR, S_IFMT, S_IFREG};
+use wasmpod_abi::misc::RLIMIT_AS;
 use wasmpod_abi::mman::*;
 
 use super::{
@@ -78,6 +79,14 @@ pub fn sys_mmap(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
         }
     };
 
+    // RLIMIT_AS: "The maximum size of the process's virtual memory";
+    // mmap fails with ENOMEM beyond it (a MAP_FIXED replacement counts the
+    // pages it frees).
+    let as_limit = super::rlimit(ctx, RLIMIT_AS);
+    let freed = if fixed { with_mm(ctx, |mm| mm.carve_len(want, want.saturating_add(len)))? } else { 0 };
+    if with_mm(ctx, |mm| mm.total_vm())?.saturating_sub(freed).saturating_add(len) > as_limit {
+        return_errno!(ENOMEM, "mmap: RLIMIT_AS exceeded");
+    }
     let start = if fixed {
         let (floor, busy) = with_mm(ctx, |mm| (mm.heap_base, mm.overlaps(want, want.saturating_add(len))))?;
         if want.saturating_add(len) > MMAP_END {
@@ -273,6 +282,18 @@ pub(crate) mod tests {
         assert_eq!(mmap_anon(&p, 100 << 20), err(Errno::ENOMEM));
         // Nothing was recorded.
         assert_eq!(maps(&p), "");
+    }
+
+    #[test]
+    fn mapping_beyond_rlimit_as_is_enomem() {
+        let h = Harness::new();
+        let p = h.process(None);
+        let pid = p.pid;
+        h.kernel.with_state(|st| {
+            st.procs.procs.get_mut(&pid).unwrap().rlimits[wasmpod_abi::misc::RLIMIT_AS as usize].cur = BASE + (1 << 20)
+        });
+        assert!(mmap_anon(&p, 1 << 20) > 0);
+        assert_eq!(mmap_anon(&p, 4096), err(Errno::ENOMEM));
     }
 
     #[test]

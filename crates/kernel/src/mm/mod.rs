@@ -361,6 +361,11 @@ impl MemoryMap {
         removed
     }
 
+    /// Bytes of mappings inside `[a, b)`.
+    fn carve_len(&self, a: u64, b: u64) -> u64 {
+        self.regions.range(..b).map(|(_, r)| r).filter(|r| r.end > a).map(|r| r.end.min(b) - r.start.max(a)).sum()
+    }
+
     fn insert(&mut self, mut r: Region) {
         if self.lock_future {
             r.locked = true;
@@ -374,6 +379,20 @@ impl MemoryMap {
             f(&mut r);
             self.regions.insert(r.start, r);
         }
+    }
+
+    /// Bytes counted against `RLIMIT_AS` (Linux's `total_vm`): the program
+    /// image and heap up to the break, plus every mapping.
+    fn total_vm(&self) -> u64 {
+        page_up(self.brk) + self.mapped_bytes()
+    }
+
+    /// Bytes counted against `RLIMIT_DATA` (Linux's `data_vm`, roughly):
+    /// the brk heap plus private writable mappings.
+    fn data_vm(&self) -> u64 {
+        let private: u64 =
+            self.regions.values().filter(|r| !r.shared && r.prot & PROT_WRITE != 0).map(|r| r.end - r.start).sum();
+        page_up(self.brk).saturating_sub(self.heap_base) + private
     }
 
     /// The lowest address a mapping may use without `MAP_FIXED`.
@@ -490,6 +509,11 @@ fn ensure_memory(ctx: &mut Ctx, end: u64) -> Result<()> {
         with_mm(ctx, |mm| mm.ensure_init(size))?;
     }
     Ok(())
+}
+
+/// The caller's soft limit `res` (`RLIMIT_AS`, `RLIMIT_DATA`).
+fn rlimit(ctx: &Ctx, res: u32) -> u64 {
+    ctx.process().rlimits[res as usize].cur
 }
 
 /// Zeroes `[a, b)` of user memory.
