@@ -14,7 +14,7 @@
 //!   `statm`, `cmdline`, `environ` (owner or root only), `comm` (writable
 //!   by the owner), `maps`, `limits`, `mounts`, `mountinfo`, the `cwd`,
 //!   `exe` and `root` links, `fd/` and `fdinfo/`, and `task/<tid>/` with
-//!   `stat`, `status`, `comm`, `cmdline`;
+//!   the per-thread files (also reachable, unlisted, as `/proc/<tid>/`);
 //! - `meminfo`, `cpuinfo`, `uptime`, `loadavg`, `version`, `filesystems`,
 //!   `stat`, and `sys/kernel/{hostname,domainname,ostype,osrelease,pid_max,
 //!   ngroups_max}`, `sys/fs/pipe-max-size`; `hostname`/`domainname` are
@@ -35,6 +35,12 @@
 //! Approximations (documented at each generator): no CPU time accounting
 //! (times are 0), memory figures come from [`crate::mm::MemoryMap`], the
 //! machine has one CPU, and `meminfo` reports [`MEM_TOTAL`].
+//!
+//! Not here yet: `tty_nr`/`tpgid` in `stat` (0 and -1: no controlling-tty
+//! query yet), `auxv`, `mem`, `oom_score_adj`, `ns/`, `net/`, the rest of
+//! `/proc/sys`, and per-reader chroot views of `mounts`. A pipe reopened
+//! through `/proc/<pid>/fd/<n>` is the same pipe end, whatever the new
+//! access mode (Linux reopens it like a FIFO).
 
 mod magic;
 mod pid;
