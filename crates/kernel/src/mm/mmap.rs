@@ -525,6 +525,16 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn address_space_edges_are_errors_not_wraparounds() {
+        let h = Harness::new();
+        let p = h.process(None);
+        assert_eq!(mmap_anon(&p, 0xFFFF_FFFF), err(Errno::ENOMEM));
+        assert_eq!(mmap_at(&p, 0xFFFF_F000, 4096, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED), err(Errno::ENOMEM));
+        assert_eq!(p.sys(SYS_munmap, &[0xFFFF_F000, 8192]), err(Errno::EINVAL));
+        assert_eq!(p.sys(SYS_brk, &[0xFFFF_FFFF]), BASE as i64);
+    }
+
+    #[test]
     fn mmap_lengths_round_up_to_pages() {
         let h = Harness::new();
         let p = h.process(None);
