@@ -171,6 +171,8 @@ pub fn exit_process(ctx: &mut Ctx, pid: Pid, status: i32) {
         }
     }
 
+    // Shared file mappings go back to their files; the map is emptied.
+    crate::mm::exit_mm(ctx, pid);
     // Close every fd (fcntl(2): closing releases the process's record
     // locks), with the context acting as a thread of the dying process.
     let hook_tid = threads.iter().copied().find(|t| ctx.st.procs.threads.contains_key(t)).unwrap_or(pid);
