@@ -4,7 +4,7 @@
 //! blocks are shaped to look like empty directory blocks (the root hides the
 //! index behind a `..` entry whose `rec_len` spans the block; interior nodes
 //! are one unused entry spanning the block). So a linear scan reads an
-//! indexed directory correctly; [`Ext2::htree_find`] uses the index to read
+//! indexed directory correctly; lookups use the index to read
 //! only the leaf a name hashes to (legacy, half-MD4 and TEA hashes, signed or
 //! unsigned, with the superblock's seed — as e2fsprogs' `ext2fs_dirhash`),
 //! and gives up (so the caller scans linearly) on anything it does not trust.
