@@ -1,13 +1,14 @@
 //! Files: the VFS (mounts, path walk, permission checks), the fd table, and
 //! the filesystems that live only in the kernel (tmpfs, devfs, procfs).
 //!
-//! Not here yet: the ext2 adapter (arrives with the ext2 crate), sockets.
+//! The ext2 driver plugs in through `ext2_adapter`. Not here yet: sockets.
 
 pub mod attr;
 pub mod cwd;
 pub mod devfs;
 pub mod devices;
 pub mod dir;
+pub mod ext2_adapter;
 pub mod fdtable;
 pub mod file;
 pub mod inode;
@@ -173,6 +174,110 @@ pub fn mount_at(
 /// descriptor referring to a file, then all of the process's locks on that
 /// file are released").
 pub fn close_hook(_ctx: &mut crate::kernel::Ctx, _fd: i32, _entry: &FdEntry) {}
+
+/// No user memory: for kernel-internal contexts (host setup).
+struct NoMemory;
+
+impl crate::platform::UserMemory for NoMemory {
+    fn read(&self, _addr: u32, _buf: &mut [u8]) -> Result<(), crate::platform::Fault> {
+        Err(crate::platform::Fault)
+    }
+    fn write(&mut self, _addr: u32, _data: &[u8]) -> Result<(), crate::platform::Fault> {
+        Err(crate::platform::Fault)
+    }
+    fn size(&self) -> u64 {
+        0
+    }
+    fn grow_to(&mut self, _bytes: u64) -> Result<(), crate::platform::Fault> {
+        Err(crate::platform::Fault)
+    }
+}
+
+/// Looks `path` up from `root` by plain component lookups: no symlinks,
+/// no permission checks, no mounts (host setup only).
+fn lookup_plain(ctx: &mut crate::kernel::Ctx, root: &Arc<dyn Inode>, path: &[u8]) -> crate::Result<Arc<dyn Inode>> {
+    let mut cur = root.clone();
+    for c in path.split(|&b| b == b'/').filter(|c| !c.is_empty()) {
+        cur = cur.lookup(ctx, c)?;
+    }
+    Ok(cur)
+}
+
+/// Makes `root` the filesystem at `/` (the host does this at boot with the
+/// ext2 image, before starting any process). The mounts on the old root
+/// (`/dev`, `/proc`) move to the same paths in the new one, whose
+/// directories are created (mode 755, root-owned) if missing and the
+/// filesystem is writable — a mount whose directory can't be had is
+/// dropped. A fresh tmpfs is mounted on `/tmp` when the new root has it.
+/// Processes that already exist keep their old cwd and root.
+pub fn set_root_filesystem(
+    kernel: &crate::kernel::Kernel,
+    root: Arc<dyn Inode>,
+    fs_type: &str,
+    source: &str,
+    options: &str,
+) -> crate::Result<()> {
+    kernel.with_ctx(0, &mut NoMemory, |ctx| {
+        let meta = root.metadata(ctx)?;
+        if !vfs::is_dir(&meta) {
+            return Err(crate::errno!(ENOTDIR, "new root is not a directory"));
+        }
+        let old_id = ctx.st.fs.root_mount;
+        let children: Vec<Mount> = ctx
+            .st
+            .fs
+            .mounts
+            .mounts
+            .values()
+            .filter(|m| m.mountpoint.as_ref().is_some_and(|p| p.mount == old_id))
+            .cloned()
+            .collect();
+        let new_id = ctx.st.fs.mounts.add(Mount {
+            id: 0,
+            root: root.clone(),
+            mountpoint: None,
+            mountpoint_key: (0, 0),
+            fs_type: fs_type.into(),
+            source: source.into(),
+            options: options.into(),
+        });
+        for mut m in children {
+            ctx.st.fs.mounts.remove(m.id);
+            let Some(path) = m.mountpoint.as_ref().map(|p| p.path.clone()) else { continue };
+            let dir = match lookup_plain(ctx, &root, &path) {
+                Ok(d) => Ok(d),
+                Err(_) => {
+                    let (parent, name) = match path.iter().rposition(|&c| c == b'/') {
+                        Some(i) => (&path[..i], &path[i + 1..]),
+                        None => continue,
+                    };
+                    lookup_plain(ctx, &root, parent).and_then(|p| p.create(ctx, name, NodeKind::Directory, 0o755, 0, 0))
+                }
+            };
+            let Ok(dir) = dir else { continue };
+            let Ok(key) = vfs::inode_key(ctx, &dir) else { continue };
+            m.mountpoint = Some(Location { mount: new_id, inode: dir, path });
+            m.mountpoint_key = key;
+            ctx.st.fs.mounts.mounts.insert(m.id, m);
+        }
+        ctx.st.fs.mounts.remove(old_id);
+        ctx.st.fs.root_mount = new_id;
+        if let Ok(tmp) = lookup_plain(ctx, &root, b"/tmp") {
+            if let Ok(key) = vfs::inode_key(ctx, &tmp) {
+                ctx.st.fs.mounts.add(Mount {
+                    id: 0,
+                    root: tmpfs::TmpFs::new_root(0o1777, 0, 0),
+                    mountpoint: Some(Location { mount: new_id, inode: tmp, path: b"/tmp".to_vec() }),
+                    mountpoint_key: key,
+                    fs_type: "tmpfs".into(),
+                    source: "tmpfs".into(),
+                    options: "rw,nosuid,nodev".into(),
+                });
+            }
+        }
+        Ok(())
+    })
+}
 
 /// Resolves `path` relative to `dirfd` (`AT_FDCWD` for the cwd) to an
 /// inode, following a final symlink when `follow` is set. Used by execve,

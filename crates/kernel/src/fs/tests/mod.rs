@@ -3,6 +3,7 @@
 mod attr_tests;
 mod cwd_tests;
 mod dir_tests;
+mod ext2_tests;
 mod link_tests;
 mod open_tests;
 mod path_tests;
