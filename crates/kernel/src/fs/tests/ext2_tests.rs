@@ -22,12 +22,7 @@ fn setup(read_only: bool) -> (Harness, Proc) {
     let h = Harness::new();
     let r = h.process_as(None, Credentials::root());
     assert_eq!(mkdir(&r, "/tmp/e", 0o755), 0);
-    let mut mem = r.mem.clone();
-    h.kernel
-        .with_ctx(r.tid, &mut mem, |ctx| {
-            crate::fs::ext2_adapter::mount_ext2(ctx, b"/tmp/e", image(), read_only, "test")
-        })
-        .expect("mount ext2");
+    h.kernel.mount_ext2("/tmp/e", image(), read_only, "test").expect("mount ext2");
     (h, r)
 }
 
@@ -143,36 +138,5 @@ fn ext2_read_only_mount_is_erofs() {
     assert_eq!(mkdir(&r, "/tmp/e/d", 0o755), errno(EROFS));
     assert!(stat(&r, "/tmp/e/lost+found").is_ok());
     let list = r.kernel.with_state(|st| st.fs.mount_list());
-    assert_eq!(list.iter().find(|m| m.path == b"/tmp/e").map(|m| m.options.as_str()), Some("ro"));
-}
-
-#[test]
-fn ext2_as_root_filesystem_keeps_dev_proc_and_gets_tmpfs_tmp() {
-    let h = Harness::new();
-    // Build the image's tree first through a temporary mount.
-    let platform: std::sync::Arc<dyn crate::platform::Platform> = h.platform.clone();
-    let root = crate::fs::ext2_adapter::Ext2Mount::mount(image(), false, platform).expect("mount");
-    {
-        let mut mem = crate::testing::FakeMemory::new(0, 0);
-        h.kernel.with_ctx(0, &mut mem, |ctx| {
-            root.create(ctx, b"tmp", crate::fs::NodeKind::Directory, 0o1777, 0, 0).expect("tmp");
-            root.create(ctx, b"etc", crate::fs::NodeKind::Directory, 0o755, 0, 0).expect("etc");
-        });
-    }
-    crate::fs::set_root_filesystem(&h.kernel, root, "ext2", "/dev/root", "rw").expect("set root");
-    let p = h.process(None);
-    assert!(list(&p, "/", 4096).contains(&"etc".to_string()));
-    assert_eq!(stat(&p, "/").expect("/").st_ino, 2);
-    // /dev moved over (its directory was created in the image).
-    let fd = open(&p, "/dev/null", O_WRONLY, 0);
-    assert!(fd >= 0);
-    // /tmp is a tmpfs.
-    let buf = p.alloc(120);
-    assert_eq!(p.sys(SYS_statfs, &[p.cstr("/tmp"), u64::from(buf)]), 0);
-    assert_eq!(p.read_struct::<statfs>(buf).f_type, TMPFS_MAGIC);
-    let mounts = h.kernel.with_state(|st| st.fs.mount_list());
-    assert_eq!((mounts[0].path.as_slice(), mounts[0].fs_type.as_str()), (&b"/"[..], "ext2"));
-    assert_eq!(getcwd(&p).as_deref(), Ok("/"));
-    assert_eq!(chdir(&p, "/dev"), 0);
-    assert_eq!(getcwd(&p).as_deref(), Ok("/dev"));
+    assert_eq!(list.iter().find(|m| m.path == b"/tmp/e").map(|m| m.options.as_str()), Some("ro,relatime"));
 }
