@@ -298,3 +298,16 @@ fn dev_shm_is_world_writable_and_sticky() {
     put(&p, "/dev/shm/seg", b"shared");
     assert_eq!(get(&p, "/dev/shm/seg"), b"shared");
 }
+
+#[test]
+fn fs_global_new_at_stamps_boot_tree() {
+    let t = crate::fs::Timespec { sec: 1_767_225_600, nsec: 5 };
+    let fs = crate::fs::FsGlobal::new_at(t);
+    let h = Harness::new();
+    h.kernel.with_state(|st| st.fs = fs);
+    let p = h.process(None);
+    for path in ["/", "/tmp", "/home/user", "/dev", "/dev/null"] {
+        let st = stat(&p, path).expect(path);
+        assert_eq!((st.st_mtime_sec, st.st_ctime_sec, st.st_atime_nsec), (t.sec, t.sec, 5), "{path}");
+    }
+}
