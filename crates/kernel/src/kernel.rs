@@ -225,24 +225,6 @@ impl Kernel {
         d
     }
 
-    /// Blocks a host thread that is not a guest thread (a terminal pump
-    /// reading a pty master, see `tty::host`) until `ready` returns `Some`.
-    /// `ready` runs with the lock held, with a context whose `tid` is 0 and
-    /// whose memory is `mem`; it re-runs after every `notify`. No signals,
-    /// no deadline: the caller's condition must cover shutdown.
-    pub fn host_wait<R>(&self, mem: &mut dyn UserMemory, mut ready: impl FnMut(&mut Ctx) -> Option<R>) -> R {
-        let st = self.state.lock();
-        let mut ctx = Ctx { kernel: self, st, tid: 0, mem, action: None };
-        loop {
-            let r = ready(&mut ctx);
-            ctx.flush_notify();
-            if let Some(r) = r {
-                return r;
-            }
-            self.cond.wait(&mut ctx.st);
-        }
-    }
-
     /// Wakes every sleeper so that it re-reads the clock. The fake platform
     /// calls this after advancing time; real hosts never need to.
     pub fn clock_changed(&self) {
