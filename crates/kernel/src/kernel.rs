@@ -44,7 +44,7 @@ impl State {
     /// Something waiters may care about changed: wake every sleeper when
     /// the lock is next released. For code that holds the state without a
     /// [`Ctx`] (host-side pipe ends through [`Kernel::with_state`] or
-    /// [`Kernel::host_wait`]); handlers use [`Ctx::notify`].
+    /// [`Kernel::host_wait`], signal generation); handlers use [`Ctx::notify`].
     pub fn notify(&mut self) {
         self.notify_pending = true;
     }

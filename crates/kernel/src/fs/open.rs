@@ -167,6 +167,10 @@ pub fn do_open(ctx: &mut Ctx, dirfd: i32, path: &[u8], flags: u32, mode: u32) ->
         loc.inode.set_attr(ctx, &SetAttr { size: Some(0), mtime: Some(t), ctime: Some(t), ..Default::default() })?;
     }
     let path = loc.path.clone();
+    // A /proc/<pid>/fd/<n> link to a file without a path: that file's ops.
+    if let Some(ops) = super::procfs::magic_open(&loc) {
+        return Ok(OpenFile::with_path(ops, flags, path));
+    }
     let ops: Arc<dyn FileOps> = match fmt {
         S_IFCHR => {
             let inner = match loc.inode.open(ctx, flags)? {

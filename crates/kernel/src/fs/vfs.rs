@@ -269,6 +269,10 @@ fn follow(ctx: &mut Ctx, dir: &Location, loc: Location, links: &mut u32) -> Resu
     if *links > MAXSYMLINKS {
         return_errno!(ELOOP, "too many levels of symbolic links");
     }
+    // /proc/<pid>/fd/<n> designates an open file, not its link text.
+    if let Some(target) = super::procfs::magic_link(ctx, &loc)? {
+        return Ok(target);
+    }
     let target = loc.inode.readlink(ctx)?;
     if target.is_empty() {
         return_errno!(ENOENT, "empty symlink");

@@ -142,6 +142,12 @@ fn set_handler(h: &Harness, pid: i32, sig: u32, handler: u32) {
     state(h, |st| st.procs.procs.get_mut(&pid).unwrap().signals.actions[sig as usize].handler = handler);
 }
 
+/// Installs a (fake) handler so that a default-ignored signal (SIGCONT,
+/// SIGWINCH) is queued rather than discarded at generation.
+fn catch(h: &Harness, pid: i32, sig: u32) {
+    set_handler(h, pid, sig, 77);
+}
+
 /// A child of `leader` in a new background process group.
 fn background_child(h: &Harness, leader: &Proc) -> Proc {
     let c = h.process(Some(leader));
@@ -429,6 +435,7 @@ fn master_close_sends_sighup_and_sigcont_to_session_leader() {
     let h = Harness::new();
     let (p, m, _s, _) = session(&h);
     let child = h.process(Some(&p));
+    catch(&h, p.pid, SIGCONT);
     close(&child, m); // the child inherited the fds
     close(&p, m);
     assert!(has_sig(&h, p.pid, SIGHUP));
@@ -441,6 +448,8 @@ fn leader_exit_after_hangup_sends_sighup_to_old_foreground_group() {
     let h = Harness::new();
     let (p, m, _s, _) = session(&h);
     let job = background_child(&h, &p);
+    catch(&h, job.pid, SIGCONT);
+    catch(&h, p.pid, SIGCONT);
     let s2 = open_dev(&p, DEV_TTY, O_RDWR);
     assert_eq!(ioctl_int(&p, s2, TIOCSPGRP, job.pid), 0);
     close(&job, m); // inherited
@@ -762,6 +771,7 @@ fn noflsh_keeps_input_after_ctrl_c() {
 fn tiocswinsz_sends_sigwinch_to_foreground_group_on_change_only() {
     let h = Harness::new();
     let (p, m, s, _) = session(&h);
+    catch(&h, p.pid, SIGWINCH);
     let ws = p.put_struct(&winsize { ws_row: 24, ws_col: 80, ws_xpixel: 0, ws_ypixel: 0 });
     assert_eq!(ioctl(&p, m, TIOCSWINSZ, u64::from(ws)), 0);
     assert!(!has_sig(&h, p.pid, SIGWINCH), "same size: no signal");
@@ -1118,6 +1128,7 @@ fn tiocnotty_by_leader_hangs_up_foreground_and_clears_session() {
     let h = Harness::new();
     let (p, _m, s, _) = session(&h);
     let child = h.process(Some(&p));
+    catch(&h, child.pid, SIGCONT);
     assert_eq!(ioctl(&p, s, TIOCNOTTY, 0), 0);
     assert!(has_sig(&h, child.pid, SIGHUP));
     assert!(has_sig(&h, child.pid, SIGCONT));
@@ -1327,6 +1338,7 @@ fn session_leader_exit_hangs_up_foreground_and_dissociates() {
     let h = Harness::new();
     let (p, _m, s, _) = session(&h);
     let job = background_child(&h, &p);
+    catch(&h, job.pid, SIGCONT);
     assert_eq!(ioctl_int(&p, s, TIOCSPGRP, job.pid), 0);
     let mut mem = p.mem.clone();
     h.kernel.with_ctx(p.tid, &mut mem, |ctx| session_leader_exited(ctx, p.pid));
@@ -1522,6 +1534,7 @@ fn host_pty_controls_a_session_and_ctrl_c_interrupts_it() {
     let h = Harness::new();
     let (host, _n) = h.kernel.host_pty().unwrap();
     let p = h.process(None);
+    catch(&h, p.pid, SIGWINCH);
     host.set_controlling(&h.kernel, p.pid).unwrap();
     host.write_input(&h.kernel, b"\x03", true).unwrap();
     assert!(has_sig(&h, p.pid, SIGINT));
