@@ -1827,3 +1827,27 @@ fn host_runs_a_session_on_a_pty_until_the_program_exits() {
     p.call(SYS_exit_group, &[0]);
     assert_eq!(pty.read_output(&h.kernel, &mut buf, true).err().map(|e| e.errno()), Some(Errno::EIO));
 }
+
+#[test]
+fn background_reader_stops_on_sigttin_then_reads_after_fg_and_sigcont() {
+    let h = Harness::new();
+    let (p, m, s, _) = session(&h);
+    let bg = background_child(&h, &p);
+    let t = open_dev(&bg, DEV_TTY, O_RDWR);
+    let a = bg.alloc(16);
+    let r = bg.call(SYS_read, &[t as u64, u64::from(a), 16]);
+    assert!(matches!(r.action, Action::Restart) && r.signal_pending);
+    // The host delivers SIGTTIN: the default action stops the process.
+    let k = h.kernel.clone();
+    let mut mem = bg.mem.clone();
+    let tid = bg.tid;
+    let stopper = std::thread::spawn(move || k.deliver_signal(tid, &mut mem, 0x8000));
+    h.wait_sleeping(bg.tid);
+    assert!(state(&h, |st| st.procs.procs[&bg.pid].job.stopped));
+    // The shell puts the job in the foreground and continues it (fg).
+    assert_eq!(ioctl_int(&p, s, TIOCSPGRP, bg.pid), 0);
+    assert_eq!(p.sys(SYS_kill, &[bg.pid as u64, u64::from(SIGCONT)]), 0);
+    assert_eq!(stopper.join().unwrap(), crate::signal::Delivery::None);
+    write(&p, m, b"input\n");
+    assert_eq!(read(&bg, t, 16), Ok(b"input\n".to_vec()), "the restarted read now succeeds");
+}
