@@ -3,8 +3,8 @@
 use wasmpod_abi::syscalls::*;
 
 use super::{
-    attr, cwd, dir, dup, epoll, eventfd, fcntl, lock, lseek, namei, namespace, open, pipe, poll, rename, rw, select, sendfile,
-    stat, statfs, sync,
+    attr, cwd, dir, dup, epoll, eventfd, fcntl, lock, lseek, namei, namespace, open, pipe, poll, rename, rw, select,
+    sendfile, stat, statfs, sync,
 };
 use crate::syscall::{nosys, partial, sup, Entry};
 
