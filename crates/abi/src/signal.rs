@@ -98,6 +98,8 @@ pub const SIG_IGN: u32 = 1;
 
 pub const SS_ONSTACK: u32 = 1;
 pub const SS_DISABLE: u32 = 2;
+/// Disarm the alternate stack while a handler runs on it (Linux 4.7+).
+pub const SS_AUTODISARM: u32 = 1 << 31;
 pub const MINSIGSTKSZ: u32 = 2048;
 pub const SIGSTKSZ: u32 = 8192;
 
@@ -159,6 +161,82 @@ abi_struct! {
     }
 }
 
+abi_struct! {
+    /// wasmpod's `ucontext_t` (152 bytes, 4-byte aligned), written by the
+    /// kernel below a handler's frame and read back by `rt_sigreturn`.
+    /// The C declaration the toolchain uses (musl arch `bits/signal.h`):
+    ///
+    /// ```c
+    /// typedef struct { unsigned long __reserved; } mcontext_t;  /* wasm has no registers to save */
+    /// typedef struct __ucontext {
+    ///     unsigned long uc_flags;        /*  0 */
+    ///     struct __ucontext *uc_link;    /*  4 */
+    ///     stack_t uc_stack;              /*  8: ss_sp 8, ss_flags 12, ss_size 16 */
+    ///     mcontext_t uc_mcontext;        /* 20 */
+    ///     sigset_t uc_sigmask;           /* 24: musl's 128-byte sigset_t */
+    /// } ucontext_t;                      /* 152 */
+    /// ```
+    ///
+    /// The kernel uses the first 8 bytes of `uc_sigmask` (signals 1..=64,
+    /// low word first, so it is also a little-endian `u64` at an 8-aligned
+    /// offset) and writes the remaining 120 bytes as zero.
+    pub struct ucontext, size 152 {
+        pub uc_flags: u32 => 0,
+        pub uc_link: u32 => 4,
+        pub uc_stack_sp: u32 => 8,
+        pub uc_stack_flags: i32 => 12,
+        pub uc_stack_size: u32 => 16,
+        pub uc_mcontext: u32 => 20,
+        pub uc_sigmask: u64 => 24,
+    }
+}
+
+/// `sigev_notify` values.
+pub const SIGEV_SIGNAL: i32 = 0;
+pub const SIGEV_NONE: i32 = 1;
+pub const SIGEV_THREAD: i32 = 2;
+pub const SIGEV_THREAD_ID: i32 = 4;
+
+abi_struct! {
+    /// `struct sigevent` (64 bytes, musl's layout on ILP32): `sigev_value`
+    /// is the `union sigval` (an int or a pointer, both 4 bytes);
+    /// `sigev_notify_thread_id` is the first member of the trailing union.
+    pub struct sigevent, size 64 {
+        pub sigev_value: i32 => 0,
+        pub sigev_signo: i32 => 4,
+        pub sigev_notify: i32 => 8,
+        pub sigev_notify_thread_id: i32 => 12,
+    }
+}
+
+/// signalfd4 flags.
+pub const SFD_CLOEXEC: u32 = crate::fcntl::O_CLOEXEC;
+pub const SFD_NONBLOCK: u32 = crate::fcntl::O_NONBLOCK;
+
+abi_struct! {
+    /// `struct signalfd_siginfo` (128 bytes, the same on every
+    /// architecture): what a read from a signalfd returns per signal.
+    pub struct signalfd_siginfo, size 128 {
+        pub ssi_signo: u32 => 0,
+        pub ssi_errno: i32 => 4,
+        pub ssi_code: i32 => 8,
+        pub ssi_pid: u32 => 12,
+        pub ssi_uid: u32 => 16,
+        pub ssi_fd: i32 => 20,
+        pub ssi_tid: u32 => 24,
+        pub ssi_band: u32 => 28,
+        pub ssi_overrun: u32 => 32,
+        pub ssi_trapno: u32 => 36,
+        pub ssi_status: i32 => 40,
+        pub ssi_int: i32 => 44,
+        pub ssi_ptr: u64 => 48,
+        pub ssi_utime: u64 => 56,
+        pub ssi_stime: u64 => 64,
+        pub ssi_addr: u64 => 72,
+        pub ssi_addr_lsb: u16 => 80,
+    }
+}
+
 impl siginfo_t {
     /// `si_value` of `rt`/`timer` signals shares the slot of `si_status`.
     pub fn si_value(&self) -> i32 {
@@ -185,6 +263,14 @@ mod tests {
     fn layouts() {
         crate::layout::assert_no_overlap(k_sigaction::FIELDS);
         crate::layout::assert_no_overlap(siginfo_t::FIELDS);
+        crate::layout::assert_no_overlap(ucontext::FIELDS);
+        crate::layout::assert_no_overlap(signalfd_siginfo::FIELDS);
+        crate::layout::assert_no_overlap(sigevent::FIELDS);
+        crate::layout::assert_no_overlap(stack_t::FIELDS);
+        // uc_stack is a stack_t at offset 8.
+        let offs: [usize; 3] = core::array::from_fn(|i| stack_t::FIELDS[i].1 + 8);
+        assert_eq!(offs, [8, 12, 16]);
+        assert_eq!(ucontext::FIELDS.iter().find(|f| f.0 == "uc_sigmask").map(|f| f.1 % 8), Some(0));
         assert_eq!(sigbit(SIGKILL), 1 << 8);
         assert_eq!(sigbit(65), 0);
         assert_eq!(signal_name(SIGTERM), "SIGTERM");

@@ -183,8 +183,10 @@ impl<D: BlockDevice> Ext2<D> {
         if crate::htree::is_indexed(dir) {
             // The leaf the name hashes to keeps the index valid; if it is
             // full the directory becomes linear (see crate::htree).
-            if let Some(leaf) = self.htree_leaf(ino, dir, name)? {
-                if self.insert_in_block(ino, dir, leaf, name, target, ftb)? {
+            if let Some(p) = self.htree_probe(ino, dir, name)? {
+                if self.insert_in_block(ino, dir, p.leaf, name, target, ftb)?
+                    || self.htree_split_insert(ino, dir, &p, name, target, ftb)?
+                {
                     return self.write_inode(ino, dir);
                 }
             }

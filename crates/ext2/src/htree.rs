@@ -4,7 +4,7 @@
 //! blocks are shaped to look like empty directory blocks (the root hides the
 //! index behind a `..` entry whose `rec_len` spans the block; interior nodes
 //! are one unused entry spanning the block). So a linear scan reads an
-//! indexed directory correctly; [`Ext2::htree_find`] uses the index to read
+//! indexed directory correctly; lookups use the index to read
 //! only the leaf a name hashes to (legacy, half-MD4 and TEA hashes, signed or
 //! unsigned, with the superblock's seed — as e2fsprogs' `ext2fs_dirhash`),
 //! and gives up (so the caller scans linearly) on anything it does not trust.
@@ -13,15 +13,19 @@
 //! same leaf, which leaves every hash range intact, so the index stays valid.
 //! A new entry goes into the leaf its hash selects when that leaf has room,
 //! which also keeps the index valid (leaves are unsorted; only their hash
-//! ranges matter). When that leaf is full the directory's `EXT2_INDEX_FL` is
-//! cleared and the entry placed linearly: the directory becomes a plain
-//! linear one, which `e2fsck` accepts (it only re-indexes with `-D`) and
-//! Linux reads.
+//! ranges matter). When the index cannot take the entry the directory's
+//! `EXT2_INDEX_FL` is cleared and the entry placed linearly: the directory
+//! becomes a plain linear one, which `e2fsck` accepts (it only re-indexes
+//! with `-D`) and Linux reads.
 //!
-//! Not done yet: leaf splits (so a full leaf costs the index).
+//! A full leaf is split in two at a hash boundary with a new index entry,
+//! as Linux does, as long as the index node above it has room.
+//!
+//! Not done yet: splitting full index nodes (growing the tree); that case
+//! drops the index.
 
-use crate::bytes::{get16, get32};
-use crate::dir::{DirBlockIter, Found};
+use crate::bytes::{get16, get32, set16, set32};
+use crate::dir::{rec_len_for, write_entry, DirBlockIter, Found};
 use crate::error::Result;
 use crate::fs::Ext2;
 use crate::inode::{Inode, EXT2_INDEX_FL};
@@ -173,6 +177,24 @@ pub fn dirhash(name: &[u8], version: u8, seed: [u32; 4], unsigned: bool) -> Opti
     Some(if hash == 0x7fff_ffff << 1 { (0x7fff_ffff - 1) << 1 } else { hash })
 }
 
+/// Where the index led for one name.
+pub(crate) struct Probe {
+    /// Leaf block the name hashes to (where a new entry goes).
+    pub leaf: u64,
+    /// The entry, if present.
+    pub found: Option<Found>,
+    /// Index node holding the pointer to `leaf`, and its `dx_countlimit` offset.
+    pub node_phys: u64,
+    pub node_off: usize,
+    /// Position of the leaf's entry in that node.
+    pub pos: usize,
+    /// Hash range of the leaf: `lower <= h < upper`.
+    pub lower: u32,
+    pub upper: Option<u32>,
+    pub hash: u32,
+    pub version: u8,
+}
+
 /// Deepest index Linux builds without `large_dir`.
 const MAX_LEVELS: u8 = 2;
 
@@ -197,16 +219,11 @@ impl<D: BlockDevice> Ext2<D> {
     /// Looks `name` up through the hash index. `Ok(None)` means the index
     /// cannot be used (then scan linearly); `Ok(Some(None))` means absent.
     pub(crate) fn htree_find(&mut self, ino: u32, dir: &Inode, name: &[u8]) -> Result<Option<Option<Found>>> {
-        Ok(self.htree_probe(ino, dir, name)?.map(|(_, f)| f))
+        Ok(self.htree_probe(ino, dir, name)?.map(|p| p.found))
     }
 
-    /// The leaf block a new entry named `name` belongs in, if the index is usable.
-    pub(crate) fn htree_leaf(&mut self, ino: u32, dir: &Inode, name: &[u8]) -> Result<Option<u64>> {
-        Ok(self.htree_probe(ino, dir, name)?.map(|(leaf, _)| leaf))
-    }
-
-    /// Walks the index to the leaf for `name`: (that leaf, the entry if found).
-    fn htree_probe(&mut self, ino: u32, dir: &Inode, name: &[u8]) -> Result<Option<(u64, Option<Found>)>> {
+    /// Walks the index to the leaf for `name`.
+    pub(crate) fn htree_probe(&mut self, ino: u32, dir: &Inode, name: &[u8]) -> Result<Option<Probe>> {
         // `.` and `..` live in the root block's header, not in any leaf
         // (Linux skips the index for them too).
         if !is_indexed(dir) || !self.sb.has_compat(crate::superblock::COMPAT_DIR_INDEX) || name == b"." || name == b".."
@@ -226,12 +243,17 @@ impl<D: BlockDevice> Ext2<D> {
         let Some(mut entries) = dx_entries(root, 32) else {
             return Ok(None);
         };
+        let (mut node_phys, mut node_off) = (root_phys, 32usize);
+        let mut upper: Option<u32> = None;
         for level in 0..=levels {
             // Last entry whose hash is <= ours.
             let pos = entries.iter().rposition(|&(h, _)| h <= hash).unwrap_or(0);
             let lblk = u64::from(entries[pos].1);
             if lblk == 0 || lblk >= nblocks {
                 return Ok(None);
+            }
+            if let Some(&(h, _)) = entries.get(pos + 1) {
+                upper = Some(h);
             }
             let phys = self.dir_block(ino, dir, lblk)?;
             if level < levels {
@@ -240,8 +262,20 @@ impl<D: BlockDevice> Ext2<D> {
                     Some(e) if get32(node, 0) == 0 => entries = e,
                     _ => return Ok(None),
                 }
+                (node_phys, node_off) = (phys, 8);
                 continue;
             }
+            let mut probe = Probe {
+                leaf: lblk,
+                found: None,
+                node_phys,
+                node_off,
+                pos,
+                lower: entries[pos].0,
+                upper,
+                hash,
+                version,
+            };
             // Leaf; on a miss, follow hash-collision continuations.
             let mut pos = pos;
             let mut leaf = lblk;
@@ -252,7 +286,8 @@ impl<D: BlockDevice> Ext2<D> {
                 for e in DirBlockIter::new(block, self.filetype, ino, leaf * bs) {
                     let e = e?;
                     if e.inode != 0 && e.name(block) == name {
-                        return Ok(Some((lblk, Some(Found { lblk: leaf, phys, off: e.off, ino: e.inode }))));
+                        probe.found = Some(Found { lblk: leaf, phys, off: e.off, ino: e.inode });
+                        return Ok(Some(probe));
                     }
                 }
                 match entries.get(pos + 1) {
@@ -263,11 +298,95 @@ impl<D: BlockDevice> Ext2<D> {
                     // A collision run may also continue in the next index
                     // block; that rare case goes to the linear scan.
                     None if levels > 0 => return Ok(None),
-                    _ => return Ok(Some((lblk, None))),
+                    _ => return Ok(Some(probe)),
                 }
             }
         }
         Ok(None)
+    }
+
+    /// Splits the full leaf `p.leaf` in two at a hash boundary, adds the new
+    /// leaf to the index node that pointed at the old one, and inserts the
+    /// entry. Returns false (nothing changed) when the index node is full,
+    /// the leaf holds a single hash, or the hashes would leave the leaf's
+    /// range; the caller then drops the index.
+    pub(crate) fn htree_split_insert(
+        &mut self,
+        ino: u32,
+        dir: &mut Inode,
+        p: &Probe,
+        name: &[u8],
+        target: u32,
+        ftb: u8,
+    ) -> Result<bool> {
+        let bs = self.geo.block_size as usize;
+        let node = self.io.block(p.node_phys)?;
+        let (limit, count) = (get16(node, p.node_off), get16(node, p.node_off + 2));
+        if count >= limit {
+            return Ok(false);
+        }
+        let (seed, unsigned, ft) = (self.sb.hash_seed(), self.sb.unsigned_hash(), self.filetype);
+        let leaf_phys = self.dir_block(ino, dir, p.leaf)?;
+        let block = self.io.block(leaf_phys)?.to_vec();
+        let mut ents: Vec<(u32, Vec<u8>, u32, u8)> = Vec::new();
+        for e in DirBlockIter::new(&block, ft, ino, p.leaf * bs as u64) {
+            let e = e?;
+            if e.inode != 0 {
+                let n = e.name(&block).to_vec();
+                let Some(h) = dirhash(&n, p.version, seed, unsigned) else {
+                    return Ok(false);
+                };
+                ents.push((h, n, e.inode, e.ftype));
+            }
+        }
+        ents.sort();
+        let n = ents.len();
+        if n < 2 {
+            return Ok(false);
+        }
+        let Some(k) = (n / 2..n).chain((1..n / 2).rev()).find(|&k| ents[k].0 != ents[k - 1].0) else {
+            return Ok(false);
+        };
+        let split = ents[k].0;
+        if split <= p.lower || p.upper.is_some_and(|u| split >= u & !1) {
+            return Ok(false);
+        }
+        let new_entry = (p.hash, name.to_vec(), target, ftb);
+        let (mut low, mut high) = (ents[..k].to_vec(), ents[k..].to_vec());
+        if p.hash < split {
+            low.push(new_entry)
+        } else {
+            high.push(new_entry)
+        }
+        let size = |v: &[(u32, Vec<u8>, u32, u8)]| v.iter().map(|e| rec_len_for(e.1.len())).sum::<usize>();
+        if size(&low) > bs || size(&high) > bs {
+            return Ok(false);
+        }
+        let nblocks = self.dir_nblocks(dir);
+        let goal = self.dir_block(ino, dir, nblocks - 1)? + 1;
+        let (new_phys, _) = self.bmap_alloc(ino, dir, nblocks, goal)?;
+        dir.set_size((nblocks + 1) * bs as u64);
+        let build = |v: &[(u32, Vec<u8>, u32, u8)]| {
+            let mut b = vec![0u8; bs];
+            let mut off = 0;
+            for (i, (_, nm, ino, t)) in v.iter().enumerate() {
+                let len = if i + 1 == v.len() { bs - off } else { rec_len_for(nm.len()) };
+                write_entry(&mut b, off, *ino, len, nm, *t, ft);
+                off += len;
+            }
+            b
+        };
+        self.io.put_block(leaf_phys, build(&low))?;
+        self.io.put_block(new_phys, build(&high))?;
+        // Index entry (split, new block) right after the old leaf's.
+        let node = self.io.block_mut(p.node_phys)?;
+        let at = p.node_off + (p.pos + 1) * 8;
+        let end = p.node_off + usize::from(count) * 8;
+        node.copy_within(at..end, at + 8);
+        set32(node, at, split);
+        set32(node, at + 4, nblocks as u32);
+        set16(node, p.node_off + 2, count + 1);
+        Ok(true)
     }
 }
 

@@ -23,7 +23,7 @@ use crate::superblock::{
 };
 use wasmpod_blockdev::BlockDevice;
 
-/// Options for [`format`].
+/// Options for [`format()`].
 #[derive(Clone, Debug)]
 pub struct MkfsOptions {
     /// 1024, 2048 or 4096 (up to 65536 works).

@@ -245,6 +245,10 @@ fn unclean_stop_leaves_state_not_clean() {
     let fs = Ext2::open_read_only(dev).unwrap();
     assert_eq!(fs.superblock().state() & 1, 1);
     assert_eq!(fs.superblock().mnt_count(), 3);
+    let dir = tempfile::tempdir().unwrap();
+    let img = dir.path().join("img");
+    fs.unmount().unwrap().save(&img);
+    assert_fsck_clean(&img);
 }
 
 #[test]

@@ -642,7 +642,8 @@ impl HostPipe {
         if data.is_empty() || self.dir != HostPipeDir::ToGuest {
             return 0;
         }
-        self.kernel.host_wait(|st| {
+        self.kernel.host_wait(|ctx| {
+            let st = &mut *ctx.st;
             let end = self.end.lock();
             let Some(end) = end.as_ref() else { return Some(0) };
             let mut s = end.pipe.inner.lock();
@@ -679,7 +680,8 @@ impl HostPipe {
         if buf.is_empty() || self.dir != HostPipeDir::FromGuest {
             return 0;
         }
-        self.kernel.host_wait(|st| {
+        self.kernel.host_wait(|ctx| {
+            let st = &mut *ctx.st;
             let end = self.end.lock();
             let Some(end) = end.as_ref() else { return Some(0) };
             let mut s = end.pipe.inner.lock();

@@ -76,7 +76,7 @@ pub fn sys_clone(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
     let mut signals = crate::signal::ThreadSignals { mask: ctx.thread().signals.mask, ..Default::default() };
     // sigaltstack(2): a new thread starts without an alternate stack
     // (clone with CLONE_VM clears it).
-    signals.altstack = (0, 0, wasmpod_abi::signal::SS_DISABLE);
+    signals.altstack = crate::signal::AltStack::default();
     let clear_child_tid = if flags & CLONE_CHILD_CLEARTID != 0 { ctid } else { 0 };
     ctx.st.procs.threads.insert(
         tid,

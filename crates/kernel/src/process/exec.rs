@@ -38,7 +38,7 @@ use std::sync::Arc;
 use wasmpod_abi::fcntl::{AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW};
 use wasmpod_abi::fs::{S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, S_ISGID, S_ISUID};
 use wasmpod_abi::misc::RLIMIT_STACK;
-use wasmpod_abi::signal::{SIG_DFL, SIG_IGN, SS_DISABLE};
+use wasmpod_abi::signal::{SIG_DFL, SIG_IGN};
 use wasmpod_abi::Errno;
 
 use super::Credentials;
@@ -347,7 +347,7 @@ pub fn commit(ctx: &mut Ctx, prepared: Prepared) -> ExecImage {
     p.comm = comm_src.into_iter().take(super::prctl::TASK_COMM_LEN - 1).collect();
     p.did_exec = true;
     let t = ctx.thread_mut();
-    t.signals.altstack = (0, 0, SS_DISABLE);
+    t.signals.altstack = crate::signal::AltStack::default();
     t.clear_child_tid = 0;
     ctx.notify();
     prepared.image
@@ -617,7 +617,8 @@ mod tests {
         set_action(&h, p.pid, SIGINT, SIG_IGN, 0);
         st(&h, |s| {
             s.procs.threads.get_mut(&p.tid).unwrap().signals.mask = 1 << (SIGTERM - 1);
-            s.procs.threads.get_mut(&p.tid).unwrap().signals.altstack = (0x1000, 0x2000, 0);
+            s.procs.threads.get_mut(&p.tid).unwrap().signals.altstack =
+                crate::signal::AltStack { sp: 0x1000, size: 0x2000, flags: 0 };
             crate::signal::send_to_process(s, p.pid, crate::signal::SigInfo::kernel(SIGTERM));
         });
         image(execve(&p, "/tmp/prog", &["prog"], &[]));
@@ -628,7 +629,7 @@ mod tests {
             assert_eq!(q.signals.actions[SIGINT as usize].handler, SIG_IGN);
             let t = &s.procs.threads[&p.tid];
             assert_eq!(t.signals.mask, 1 << (SIGTERM - 1));
-            assert_eq!(t.signals.altstack.0, 0);
+            assert_eq!(t.signals.altstack.sp, 0);
             assert!(q.signals.pending.queue.iter().any(|i| i.signo == SIGTERM));
         });
     }

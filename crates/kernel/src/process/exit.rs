@@ -142,6 +142,8 @@ pub fn exit_process(ctx: &mut Ctx, pid: Pid, status: i32) {
     let sid = p.sid;
     let is_session_leader = p.sid == pid;
     let fds: Vec<i32> = p.files.iter().map(|(fd, _)| fd).collect();
+    // Interval timers die with the process (signals' time hook).
+    crate::time::on_exit(&mut ctx.st, pid);
 
     // Stop the other threads. One lent to a vfork child keeps running the
     // child's code; it is turned away at its first call as the parent.
@@ -388,6 +390,8 @@ mod tests {
         let h = Harness::new();
         let parent = h.process(None);
         let child = h.process(Some(&parent));
+        // A default-ignored signal is discarded unless blocked (signal(7)).
+        st(&h, |s| s.procs.threads.get_mut(&parent.tid).unwrap().signals.mask |= wasmpod_abi::signal::sigbit(SIGCHLD));
         child.call(SYS_exit_group, &[9]);
         let info = pending(&h, parent.pid, SIGCHLD).expect("SIGCHLD pending");
         assert_eq!(info.code, wasmpod_abi::signal::CLD_EXITED);
@@ -438,6 +442,8 @@ mod tests {
         let init = h.process(None);
         let a = h.process(Some(&init));
         let b = h.process(Some(&a));
+        // A default-ignored signal is discarded unless blocked (signal(7)).
+        st(&h, |s| s.procs.threads.get_mut(&init.tid).unwrap().signals.mask |= wasmpod_abi::signal::sigbit(SIGCHLD));
         b.call(SYS_exit_group, &[6]);
         a.call(SYS_exit_group, &[0]);
         assert_eq!(ppid(&h, b.pid), 1);
@@ -504,9 +510,12 @@ mod tests {
         let job = h.process(Some(&shell));
         assert_eq!(job.sys(SYS_setpgid, &[0, 0]), 0);
         st(&h, |s| s.procs.procs.get_mut(&job.pid).unwrap().job.stopped = true);
+        // A default-ignored signal is discarded unless blocked (signal(7)).
+        st(&h, |s| s.procs.threads.get_mut(&job.tid).unwrap().signals.mask |= wasmpod_abi::signal::sigbit(SIGCONT));
         shell.call(SYS_exit_group, &[0]);
         assert!(pending(&h, job.pid, SIGHUP).is_some());
         assert!(pending(&h, job.pid, SIGCONT).is_some());
+        assert!(!st(&h, |s| s.procs.procs[&job.pid].job.stopped), "SIGCONT resumes the job");
     }
 
     #[test]
