@@ -390,3 +390,28 @@ fn dev_stdout_on_a_pipe_writes_into_it() {
     assert_eq!(write(&p, out, b"hello"), 5);
     assert_eq!(read(&p, r, 5), b"hello");
 }
+
+#[test]
+fn stat_names_the_controlling_terminal_and_foreground_group() {
+    use wasmpod_abi::ioctl::{TIOCGPTN, TIOCSPTLCK};
+    let h = Harness::new();
+    let p = h.process(None);
+    let m = open(&p, "/dev/ptmx", O_RDWR | O_NOCTTY, 0);
+    assert!(m >= 0, "{m}");
+    let arg = p.alloc(4);
+    assert_eq!(p.sys(SYS_ioctl, &[m as u64, u64::from(TIOCSPTLCK), u64::from(arg)]), 0);
+    assert_eq!(p.sys(SYS_ioctl, &[m as u64, u64::from(TIOCGPTN), u64::from(arg)]), 0);
+    let n = p.read_u32(arg);
+    let fields = |p: &Proc| -> Vec<String> {
+        let t = read_text(p, "/proc/self/stat");
+        t[t.rfind(')').unwrap() + 2..].split(' ').map(String::from).collect()
+    };
+    // Fields 7 and 8 (tty_nr, tpgid) are at 4 and 5 after "(comm)".
+    assert_eq!((fields(&p)[4].as_str(), fields(&p)[5].as_str()), ("0", "-1"));
+    // A session leader opening the slave gets it as controlling terminal.
+    let s = open(&p, &format!("/dev/pts/{n}"), O_RDWR, 0);
+    assert!(s >= 0, "{s}");
+    let f = fields(&p);
+    assert_eq!(f[4], (crate::fs::devices::makedev(136, n) as u32).to_string());
+    assert_eq!(f[5], p.pid.to_string());
+}
