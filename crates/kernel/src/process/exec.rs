@@ -323,6 +323,10 @@ pub fn commit(ctx: &mut Ctx, prepared: Prepared) -> ExecImage {
     }
     let no_new_privs = ctx.process().misc.no_new_privs;
     let comm_src = prepared.filename.rsplit(|&c| c == b'/').next().unwrap_or(&[]).to_vec();
+    // The old memory goes: shared file mappings are written back, the map
+    // is emptied (the host calls mm::init_memory for the new image).
+    let pid = ctx.pid();
+    crate::mm::exit_mm(ctx, pid);
     let p = ctx.process_mut();
     p.threads = vec![tid];
     for a in p.signals.actions.iter_mut() {
@@ -348,7 +352,6 @@ pub fn commit(ctx: &mut Ctx, prepared: Prepared) -> ExecImage {
     p.envp = prepared.image.envp.clone();
     p.comm = comm_src.into_iter().take(super::prctl::TASK_COMM_LEN - 1).collect();
     p.did_exec = true;
-    p.mm = Default::default();
     let t = ctx.thread_mut();
     t.signals.altstack = crate::signal::AltStack::default();
     t.clear_child_tid = 0;
