@@ -183,3 +183,16 @@ fn musl_ilp32_lock_command_numbers_work_like_the_plain_ones() {
     assert_eq!(b.read_struct::<flock>(q).l_pid, a.pid);
     assert_eq!(b.sys(SYS_fcntl, &[fb as u64, u64::from(F_SETLK64), u64::from(q)]), EAGAIN);
 }
+
+#[test]
+fn proc_locks_shows_a_record_lock_on_a_tmpfs_file() {
+    let h = Harness::new();
+    let p = h.process(None);
+    let fd = open(&p, "/tmp/shown", O_RDWR | O_CREAT);
+    assert_eq!(setlk(&p, fd, F_WRLCK, 10, 5), 0);
+    let f = open(&p, "/proc/locks", O_RDONLY);
+    let text = String::from_utf8(crate::fs::testfile::read_until(&p, f, usize::MAX)).unwrap();
+    assert!(text.starts_with("1: POSIX  ADVISORY  WRITE "), "{text}");
+    assert!(text.trim_end().ends_with(" 10 14"), "{text}");
+    assert!(text.contains(&format!(" {} ", p.pid)), "{text}");
+}

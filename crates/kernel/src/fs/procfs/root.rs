@@ -24,6 +24,8 @@ pub enum Global {
     Cpuinfo,
     Filesystems,
     Loadavg,
+    /// fs-fd: `/proc/locks` (`crate::fs::lock::LockGlobal::proc_locks`).
+    Locks,
     Meminfo,
     Stat,
     Uptime,
@@ -34,6 +36,7 @@ const FIXED: &[(&str, Node)] = &[
     ("cpuinfo", Node::Global(Global::Cpuinfo)),
     ("filesystems", Node::Global(Global::Filesystems)),
     ("loadavg", Node::Global(Global::Loadavg)),
+    ("locks", Node::Global(Global::Locks)),
     ("meminfo", Node::Global(Global::Meminfo)),
     ("mounts", Node::MountsLink),
     ("self", Node::SelfLink),
@@ -84,6 +87,7 @@ pub(super) fn generate(ctx: &mut Ctx, g: Global) -> Result<Vec<u8>> {
             let (running, total) = thread_counts(ctx);
             format!("0.00 0.00 0.00 {}/{} {}\n", running, total, ctx.st.procs.last_id)
         }
+        Global::Locks => ctx.st.fs.locks.proc_locks(),
         Global::Meminfo => meminfo(ctx),
         Global::Stat => stat(ctx),
         Global::Uptime => {
