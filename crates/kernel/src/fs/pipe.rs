@@ -452,6 +452,10 @@ impl FileOps for PipeEnd {
         })
     }
 
+    fn edge_generation(&self, events: u32) -> Option<u64> {
+        Some(self.pipe.edge_generation(events))
+    }
+
     fn inode(&self) -> Option<Arc<dyn Inode>> {
         self.fifo.clone()
     }
