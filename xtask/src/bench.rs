@@ -15,6 +15,6 @@ pub fn bench(args: &[String]) -> Result<(), String> {
 fn ext2() -> Result<(), String> {
     step("bench ext2");
     run(cargo()
-        .args(["run", "--release", "--quiet", "-p", "wasmpod-host-native", "--example", "bench_ext2"])
+        .args(["run", "--release", "--quiet", "-p", "wasmpod-host-native", "--example", "bench_image"])
         .current_dir(repo_root()))
 }

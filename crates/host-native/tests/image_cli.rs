@@ -175,6 +175,42 @@ fn bad_input_gives_one_line_errors() {
     fails(&["image", "build", s(&tree), "-o", s(&dir.path().join("x")), "--block-size", "3000"]);
     fails(&["image", "build", s(&dir.path().join("nodir")), "-o", s(&dir.path().join("x"))]);
     fails(&["image", "frobnicate"]);
-    assert!(fails(&["image", "ls", s(&img), "--overlay", "x"]).contains("not yet"));
+    // An overlay made over one image is refused over another.
+    let ov = dir.path().join("ovl");
+    ok(&["image", "mkdir", s(&img), "/d", "--overlay", s(&ov)]);
+    std::fs::write(tree.join("g"), b"other").unwrap();
+    let img2 = dir.path().join("img2");
+    ok(&["image", "build", s(&tree), "-o", s(&img2)]);
+    fails(&["image", "ls", s(&img2), "--overlay", s(&ov)]);
+    fails(&["image", "build", s(&tree), "-o", s(&img2), "--overlay", s(&ov)]);
     fsck_clean(&img);
+}
+
+#[test]
+fn overlay_writes_leave_the_image_untouched_and_persist_in_the_overlay() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("tree");
+    make_tree(&tree);
+    let img = dir.path().join("base.img");
+    let ov = dir.path().join("changes.ovl");
+    ok(&["image", "build", s(&tree), "-o", s(&img)]);
+    let before = std::fs::read(&img).unwrap();
+    let host = dir.path().join("note.txt");
+    std::fs::write(&host, b"kept in the overlay\n").unwrap();
+
+    ok(&["image", "put", s(&img), s(&host), "/note.txt", "--overlay", s(&ov)]);
+    ok(&["image", "mkdir", s(&img), "/newdir", "--overlay", s(&ov)]);
+    assert_eq!(std::fs::read(&img).unwrap(), before, "the base image must not change");
+
+    // Reopening the overlay shows the writes; the plain image does not.
+    assert_eq!(ok(&["image", "cat", s(&img), "/note.txt", "--overlay", s(&ov)]), b"kept in the overlay\n");
+    let listing = String::from_utf8(ok(&["image", "ls", s(&img), "/", "--overlay", s(&ov)])).unwrap();
+    assert!(listing.contains("newdir"), "{listing}");
+    let err = fails(&["image", "cat", s(&img), "/note.txt"]);
+    assert!(err.contains("note.txt"), "{err}");
+
+    // The overlay+base image is a consistent filesystem.
+    let out = dir.path().join("out");
+    ok(&["image", "extract", s(&img), s(&out), "--overlay", s(&ov)]);
+    assert_eq!(std::fs::read(out.join("note.txt")).unwrap(), b"kept in the overlay\n");
 }

@@ -158,26 +158,6 @@ impl Kernel {
         r
     }
 
-    /// Blocks a *host* thread (one that is not a kernel thread, e.g. the
-    /// host's stdin pump or stdout reader) until `ready` returns `Some`.
-    /// `ready` runs with the kernel lock held, first at once and then after
-    /// every wake-up; notifications it makes ([`State::notify`]) are sent
-    /// before this returns or sleeps. No signals, no deadline: the host
-    /// ends such a wait by changing state (e.g. closing its pipe end).
-    pub fn host_wait<R>(&self, mut ready: impl FnMut(&mut State) -> Option<R>) -> R {
-        let mut st = self.state.lock();
-        loop {
-            let r = ready(&mut st);
-            if std::mem::take(&mut st.notify_pending) {
-                self.cond.notify_all();
-            }
-            if let Some(r) = r {
-                return r;
-            }
-            self.cond.wait(&mut st);
-        }
-    }
-
     /// The system call entry point both hosts use. `tid` is the host
     /// thread's kernel thread id (as given at process/thread start); during
     /// a vfork it is still the parent's, and the kernel redirects the call
@@ -223,6 +203,27 @@ impl Kernel {
         crate::tty::run_deferred(&mut ctx);
         ctx.flush_notify();
         d
+    }
+
+    /// Blocks a *host* thread that is not a guest thread (the host's stdin
+    /// pump or stdout reader, a terminal pump reading a pty master) until
+    /// `ready` returns `Some`. `ready` runs with the lock held, with a
+    /// context whose `tid` is 0 and which has no user memory, first at once
+    /// and then after every wake-up; notifications it makes are sent before
+    /// this returns or sleeps. No signals, no deadline: the caller's
+    /// condition must cover shutdown (e.g. its pipe end closing).
+    pub fn host_wait<R>(&self, mut ready: impl FnMut(&mut Ctx) -> Option<R>) -> R {
+        let mut mem = crate::platform::NoUserMemory;
+        let st = self.state.lock();
+        let mut ctx = Ctx { kernel: self, st, tid: 0, mem: &mut mem, action: None };
+        loop {
+            let r = ready(&mut ctx);
+            ctx.flush_notify();
+            if let Some(r) = r {
+                return r;
+            }
+            self.cond.wait(&mut ctx.st);
+        }
     }
 
     /// Wakes every sleeper so that it re-reads the clock. The fake platform

@@ -112,6 +112,11 @@ pub fn tool(name: &str) -> PathBuf {
 pub fn mke2fs(img: &Path, tree: Option<&Path>, size_kib: u64, args: &[&str]) {
     let mut c = Command::new(tool("mke2fs"));
     c.args(["-q", "-F", "-t", "ext2"]).args(args);
+    // Fixed UUID and directory-hash seed: the same test, the same image.
+    if !args.contains(&"-r") {
+        c.args(["-U", "6b1f4c2e-0d7a-4e58-9c3b-2a1d5e6f7a80"]);
+        c.args(["-E", "hash_seed=3c9a1b7e-5d2f-4a6c-8e0b-1f2a3b4c5d6e"]);
+    }
     if let Some(t) = tree {
         c.arg("-d").arg(t);
     }

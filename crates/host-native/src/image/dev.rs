@@ -1,11 +1,6 @@
-//! Block devices for the image commands: an image file, and memory.
-//!
-//! Stand-ins until `wasmpod-blockdev`'s `FileDevice`/`MemoryDevice` land on
-//! main; same behaviour, private to the CLI.
-
-use std::fs::File;
-use std::os::unix::fs::FileExt;
-use std::path::Path;
+//! The in-memory device `image build` formats and fills before writing the
+//! image file once (sparse). Existing images are opened with
+//! `wasmpod-blockdev`'s `FileDevice` (and `OverlayDevice` for `--overlay`).
 
 use wasmpod_blockdev::{BlockDevice, BlockError};
 
@@ -21,50 +16,6 @@ fn check(len: usize, start: u64, blocks: u64) -> Result<(), BlockError> {
         return Err(BlockError::OutOfRange { block: start, count, device_blocks: blocks });
     }
     Ok(())
-}
-
-/// An image file.
-pub struct ImageFile {
-    file: File,
-    blocks: u64,
-    read_only: bool,
-}
-
-impl ImageFile {
-    pub fn open(path: &Path, writable: bool) -> std::io::Result<ImageFile> {
-        let file = std::fs::OpenOptions::new().read(true).write(writable).open(path)?;
-        let blocks = file.metadata()?.len() / u64::from(DEV_BLOCK);
-        Ok(ImageFile { file, blocks, read_only: !writable })
-    }
-}
-
-impl BlockDevice for ImageFile {
-    fn block_size(&self) -> u32 {
-        DEV_BLOCK
-    }
-    fn num_blocks(&self) -> u64 {
-        self.blocks
-    }
-    fn read_blocks(&mut self, start: u64, buf: &mut [u8]) -> Result<(), BlockError> {
-        check(buf.len(), start, self.blocks)?;
-        self.file.read_exact_at(buf, start * u64::from(DEV_BLOCK)).map_err(|e| BlockError::Io(e.to_string()))
-    }
-    fn write_blocks(&mut self, start: u64, buf: &[u8]) -> Result<(), BlockError> {
-        if self.read_only {
-            return Err(BlockError::ReadOnly);
-        }
-        check(buf.len(), start, self.blocks)?;
-        self.file.write_all_at(buf, start * u64::from(DEV_BLOCK)).map_err(|e| BlockError::Io(e.to_string()))
-    }
-    fn flush(&mut self) -> Result<(), BlockError> {
-        if self.read_only {
-            return Ok(());
-        }
-        self.file.sync_data().map_err(|e| BlockError::Io(e.to_string()))
-    }
-    fn is_read_only(&self) -> bool {
-        self.read_only
-    }
 }
 
 /// A device in memory (image build works here, then writes the file once).

@@ -17,7 +17,8 @@ use std::path::{Path, PathBuf};
 use wasmpod_blockdev::BlockDevice;
 use wasmpod_ext2::{Ext2, Ext2Error, FileType, Timespec, ROOT_INO};
 
-use dev::ImageFile;
+use dev::DEV_BLOCK;
+use wasmpod_blockdev::{FileDevice, OverlayDevice};
 
 const USAGE: &str = "usage: wasmpod image <command> ...
 
@@ -107,9 +108,9 @@ fn run(args: &[String]) -> Result<(), Error> {
         }
         Ok(())
     };
-    if cmd != "build" && a.overlay.is_some() {
-        // Needs wasmpod-blockdev's OverlayDevice, which is not on main yet.
-        return Err(Error::msg("--overlay: not yet available (needs the copy-on-write OverlayDevice)"));
+    let overlay = a.overlay.as_deref();
+    if cmd == "build" && overlay.is_some() {
+        return Err(Error::msg("build: --overlay applies to existing images only"));
     }
     match cmd.as_str() {
         "build" => {
@@ -130,25 +131,25 @@ fn run(args: &[String]) -> Result<(), Error> {
             if a.pos.is_empty() || a.pos.len() > 2 {
                 return want(1);
             }
-            let mut fs = open(&a.pos[0], false)?;
+            let mut fs = open(&a.pos[0], false, overlay)?;
             let path = a.pos.get(1).map(String::as_str).unwrap_or("/");
             ls(&mut fs, path)
         }
         "cat" => {
             want(2)?;
-            let mut fs = open(&a.pos[0], false)?;
+            let mut fs = open(&a.pos[0], false, overlay)?;
             cat(&mut fs, &a.pos[1])
         }
         "put" => {
             want(3)?;
-            let mut fs = open(&a.pos[0], true)?;
+            let mut fs = open(&a.pos[0], true, overlay)?;
             put(&mut fs, Path::new(&a.pos[1]), &a.pos[2])?;
             fs.unmount()?;
             Ok(())
         }
         "mkdir" => {
             want(2)?;
-            let mut fs = open(&a.pos[0], true)?;
+            let mut fs = open(&a.pos[0], true, overlay)?;
             let (parent, name) = parent_of(&mut fs, &a.pos[1])?;
             fs.mkdir(parent, &name, 0o755, 0, 0).map_err(|e| at(&a.pos[1], e))?;
             fs.unmount()?;
@@ -156,19 +157,19 @@ fn run(args: &[String]) -> Result<(), Error> {
         }
         "rm" => {
             want(2)?;
-            let mut fs = open(&a.pos[0], true)?;
+            let mut fs = open(&a.pos[0], true, overlay)?;
             rm(&mut fs, &a.pos[1], a.recursive)?;
             fs.unmount()?;
             Ok(())
         }
         "extract" => {
             want(2)?;
-            let mut fs = open(&a.pos[0], false)?;
+            let mut fs = open(&a.pos[0], false, overlay)?;
             extract(&mut fs, Path::new(&a.pos[1]))
         }
         "info" => {
             want(1)?;
-            let fs = open(&a.pos[0], false)?;
+            let fs = open(&a.pos[0], false, overlay)?;
             info(&fs);
             Ok(())
         }
@@ -180,8 +181,25 @@ fn at(path: &str, e: Ext2Error) -> Error {
     Error::msg(format!("{path}: {e}"))
 }
 
-fn open(img: &str, writable: bool) -> Result<Ext2<ImageFile>, Error> {
-    let dev = ImageFile::open(Path::new(img), writable).map_err(|e| Error::msg(format!("{img}: {e}")))?;
+/// Opens `img`; with `overlay`, every write goes to that copy-on-write
+/// overlay file (created or reopened) and the image itself is only read.
+fn open(img: &str, writable: bool, overlay: Option<&str>) -> Result<Ext2<Box<dyn BlockDevice>>, Error> {
+    let fail = |e: wasmpod_blockdev::BlockError| {
+        match e {
+        wasmpod_blockdev::BlockError::Misaligned { len, .. } => Error::msg(format!(
+            "{img}: not ext2: {len} bytes is not a whole number of {DEV_BLOCK}-byte sectors (truncated, or not a disk image)"
+        )),
+        e => Error::msg(format!("{img}: {e}")),
+    }
+    };
+    let dev: Box<dyn BlockDevice> = match overlay {
+        Some(ov) => {
+            let base = FileDevice::open_read_only(img, DEV_BLOCK).map_err(fail)?;
+            Box::new(OverlayDevice::open(base, ov).map_err(|e| Error::msg(format!("{ov}: {e}")))?)
+        }
+        None if writable => Box::new(FileDevice::open_read_write(img, DEV_BLOCK).map_err(fail)?),
+        None => Box::new(FileDevice::open_read_only(img, DEV_BLOCK).map_err(fail)?),
+    };
     let mut fs = if writable { Ext2::open(dev) } else { Ext2::open_read_only(dev) }
         .map_err(|e| Error::msg(format!("{img}: {e}")))?;
     if writable && fs.is_read_only() {
@@ -558,6 +576,6 @@ fn info<D: BlockDevice>(fs: &Ext2<D>) {
 
 /// An image file opened read-only, for the benchmark example.
 #[allow(dead_code)]
-pub fn dev_for_bench(p: &Path) -> ImageFile {
-    ImageFile::open(p, false).expect("open image")
+pub fn dev_for_bench(p: &Path) -> FileDevice {
+    FileDevice::open_read_only(p, DEV_BLOCK).expect("open image")
 }

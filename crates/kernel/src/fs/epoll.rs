@@ -9,11 +9,11 @@
 //! state change wakes all sleepers, who re-poll).
 //!
 //! Edge-triggered mode (`EPOLLET`) needs to know when a *new* event
-//! happened. Pipes and eventfds expose an event generation; for those, an
-//! item is reported again only after its generation moved (or new bits
-//! became ready). Other files fall back to level-triggered reporting under
-//! `EPOLLET`, which can only over-report (a well-formed ET program reads
-//! until `EAGAIN` and stays correct), never miss an event.
+//! happened: files that implement `FileOps::edge_generation` (pipes,
+//! eventfds) are reported again only after their generation moved (or new
+//! bits became ready). Other files fall back to level-triggered reporting
+//! under `EPOLLET`, which can only over-report (a well-formed ET program
+//! reads until `EAGAIN` and stays correct), never miss an event.
 //!
 //! Not done: `EPOLLEXCLUSIVE` (accepted with ADD, no effect), `EPOLLWAKEUP`
 //! (ignored), ET generations for ttys and sockets.
@@ -30,10 +30,8 @@ use wasmpod_abi::poll::{
 };
 use wasmpod_abi::AbiStruct;
 
-use super::eventfd::EventFd;
 use super::file::{FileOps, OpenFile};
 use super::inode::Metadata;
-use super::pipe::PipeEnd;
 use super::poll::{file_no_path, read_timeout, restore_sigmask, set_temp_sigmask};
 use crate::error::{Restart, Result};
 use crate::kernel::Ctx;
@@ -71,18 +69,6 @@ struct EpollState {
     /// Where the next scan starts, so that with a small `maxevents` every
     /// ready item gets its turn (Linux rotates its ready list).
     cursor: Option<Key>,
-}
-
-/// The edge-trigger generation of files that have one.
-fn edge_generation(file: &OpenFile, events: u32) -> Option<u64> {
-    let any = file.ops.as_any();
-    if let Some(p) = any.downcast_ref::<PipeEnd>() {
-        return Some(p.pipe().edge_generation(events));
-    }
-    if let Some(e) = any.downcast_ref::<EventFd>() {
-        return Some(e.generation());
-    }
-    None
 }
 
 /// One watch as seen during a scan.
@@ -132,7 +118,7 @@ impl EpollFile {
             if mask == 0 {
                 continue;
             }
-            let gen = if c.events & EPOLLET != 0 { edge_generation(&c.file, c.events) } else { None };
+            let gen = if c.events & EPOLLET != 0 { c.file.ops.edge_generation(c.events) } else { None };
             if c.events & EPOLLET != 0 && gen.is_some() && gen == c.last_gen && mask & !c.last_mask == 0 {
                 continue;
             }

@@ -372,3 +372,20 @@ fn epoll_fd_describes_itself_as_eventpoll() {
     let d = h.kernel.with_state(|st| st.procs.procs[&p.pid].files.get(ep).unwrap().ops.describe());
     assert_eq!(d, "anon_inode:[eventpoll]");
 }
+
+#[test]
+fn epoll_wait_is_woken_by_an_eventfd_write_from_another_process() {
+    let h = Harness::new();
+    let p = h.process(None);
+    let efd = p.sys(SYS_eventfd2, &[0, 0]) as i32;
+    let c = h.process(None);
+    let cfd = share(&p, efd, &c);
+    let ep = create(&p);
+    ctl(&p, ep, EPOLL_CTL_ADD, efd, EPOLLIN, 9);
+    let p2 = p.clone();
+    let t = std::thread::spawn(move || wait(&p2, ep, 4, -1));
+    h.wait_sleeping(p.tid);
+    let one = c.bytes(&3u64.to_le_bytes());
+    assert_eq!(c.sys(SYS_write, &[cfd as u64, one as u64, 8]), 8);
+    assert_eq!(t.join().unwrap().unwrap(), vec![(EPOLLIN, 9)]);
+}

@@ -116,6 +116,10 @@ impl FileOps for EventFd {
         m
     }
 
+    fn edge_generation(&self, _events: u32) -> Option<u64> {
+        Some(self.generation())
+    }
+
     fn metadata(&self, _ctx: &mut Ctx) -> Result<Metadata> {
         Ok(anon_inode_metadata())
     }

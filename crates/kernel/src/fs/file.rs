@@ -49,6 +49,14 @@ pub trait FileOps: Send + Sync + Any {
     fn poll(&self, _ctx: &mut Ctx, _file: &OpenFile) -> u16 {
         wasmpod_abi::poll::POLLIN | wasmpod_abi::poll::POLLOUT
     }
+    /// For edge-triggered epoll: a counter that moves whenever an event
+    /// for `events` (`EPOLLIN`/`EPOLLOUT` bits) happens (data arrived, room
+    /// made, hang-up), even if `poll` reports the same bits before and
+    /// after. `None` (the default): epoll treats `EPOLLET` on this file as
+    /// level-triggered, which may over-report but never misses an event.
+    fn edge_generation(&self, _events: u32) -> Option<u64> {
+        None
+    }
     /// Device-specific control.
     fn ioctl(&self, _ctx: &mut Ctx, _file: &OpenFile, _cmd: u32, _arg: u32) -> Result<i64> {
         return_errno!(ENOTTY, "inappropriate ioctl for device")

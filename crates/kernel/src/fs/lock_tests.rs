@@ -521,3 +521,33 @@ fn ofd_setlkw_waits_until_the_other_description_closes() {
     a.sys(SYS_close, &[fa as u64]);
     assert_eq!(t.join().unwrap(), 0);
 }
+
+#[test]
+fn setlkw_is_woken_when_the_holder_exits() {
+    let h = Harness::new();
+    let (a, fa, b, fb, _) = two(&h, b"");
+    assert_eq!(setlk(&a, fa, F_WRLCK, 0, 0), 0);
+    let b2 = b.clone();
+    let t = std::thread::spawn(move || lk(&b2, fb, F_SETLKW, F_RDLCK, SEEK_SET, 0, 0));
+    h.wait_sleeping(b.tid);
+    a.call(SYS_exit_group, &[0]);
+    assert_eq!(t.join().unwrap(), 0);
+}
+
+#[test]
+fn proc_locks_lists_record_ofd_and_flock_locks_like_linux() {
+    let h = Harness::new();
+    let (a, fa, b, fb, f) = two(&h, b"");
+    assert_eq!(setlk(&a, fa, F_WRLCK, 0, 0), 0);
+    assert_eq!(lk(&b, fb, F_OFD_SETLK, F_RDLCK, SEEK_SET, -0, 0), EAGAIN);
+    let g = MemFile::new(b"");
+    let ga = install(&a, g.clone(), O_RDWR);
+    assert_eq!(lk(&a, ga, F_OFD_SETLK, F_RDLCK, SEEK_SET, 5, 10), 0);
+    assert_eq!(flock_op(&b, fb, LOCK_SH), 0);
+    let text = h.kernel.with_state(|st| st.fs.locks.proc_locks());
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert_eq!(lines[0], format!("1: POSIX  ADVISORY  WRITE {} 08:01:{} 0 EOF", a.pid, f.ino));
+    assert_eq!(lines[1], format!("2: OFDLCK ADVISORY  READ  -1 08:01:{} 5 14", g.ino));
+    assert_eq!(lines[2], format!("3: FLOCK  ADVISORY  READ  {} 08:01:{} 0 EOF", b.pid, f.ino));
+}

@@ -1,7 +1,7 @@
 //! Files: the VFS (mounts, path walk, permission checks), the fd table, and
 //! the filesystems that live only in the kernel (tmpfs, devfs, procfs).
 //!
-//! Not here yet: the ext2 adapter (arrives with the ext2 crate), sockets.
+//! The ext2 driver plugs in through `ext2_adapter`. Not here yet: sockets.
 
 pub mod attr;
 pub mod cwd;
@@ -72,8 +72,14 @@ impl FsGlobal {
     /// /home/user (owned by 1000:1000), devfs at /dev (with devpts at
     /// /dev/pts when the tty subsystem provides it) and procfs at /proc
     /// when procfs provides a root. Boot-time inodes carry the epoch as
-    /// their timestamps (there is no clock here).
+    /// their timestamps (see [`FsGlobal::new_at`]).
     pub fn new() -> Self {
+        Self::new_at(Timespec::default())
+    }
+
+    /// [`FsGlobal::new`] with the boot-time inodes stamped `now` (the
+    /// kernel passes its wall clock so that `ls -l /` shows boot time).
+    pub fn new_at(now: Timespec) -> Self {
         let root = TmpFs::new_root(0o755, 0, 0);
         let dir = |parent: &tmpfs::TmpInode, name: &[u8], mode: u32, owner: u32| {
             parent
@@ -98,6 +104,8 @@ impl FsGlobal {
             options: "rw".into(),
         });
         let devfs = devfs::new_root();
+        root.stamp_tree(now);
+        devfs.stamp_tree(now);
         let on = |mount: MountId, d: &Arc<tmpfs::TmpInode>, path: &[u8]| {
             (Some(Location { mount, inode: d.clone(), path: path.to_vec() }), d.key())
         };

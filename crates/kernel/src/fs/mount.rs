@@ -96,8 +96,10 @@ impl MountTable {
 
     /// Every mount, in mount order (`/proc/mounts`).
     pub fn list(&self) -> Vec<MountInfo> {
-        self.mounts
-            .values()
+        // The root mount first (it may have been replaced after others).
+        let (root, rest): (Vec<&Mount>, Vec<&Mount>) = self.mounts.values().partition(|m| m.mountpoint.is_none());
+        root.into_iter()
+            .chain(rest)
             .map(|m| MountInfo {
                 id: m.id,
                 parent: m.mountpoint.as_ref().map_or(m.id, |p| p.mount),

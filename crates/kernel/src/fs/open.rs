@@ -125,6 +125,10 @@ pub fn do_open(ctx: &mut Ctx, dirfd: i32, path: &[u8], flags: u32, mode: u32) ->
     if acc == O_ACCMODE {
         return_errno!(EINVAL, "invalid access mode");
     }
+    // Linux 6.4+: "EINVAL ... O_CREAT and O_DIRECTORY were both specified".
+    if flags & O_CREAT != 0 && flags & O_DIRECTORY != 0 {
+        return_errno!(EINVAL, "O_CREAT with O_DIRECTORY");
+    }
     let p = vfs::lookup_parent(ctx, dirfd, path)?;
     let (loc, created) = if flags & O_CREAT != 0 {
         open_create(ctx, p, flags, mode)?

@@ -452,6 +452,10 @@ impl FileOps for PipeEnd {
         })
     }
 
+    fn edge_generation(&self, events: u32) -> Option<u64> {
+        Some(self.pipe.edge_generation(events))
+    }
+
     fn inode(&self) -> Option<Arc<dyn Inode>> {
         self.fifo.clone()
     }
@@ -642,7 +646,8 @@ impl HostPipe {
         if data.is_empty() || self.dir != HostPipeDir::ToGuest {
             return 0;
         }
-        self.kernel.host_wait(|st| {
+        self.kernel.host_wait(|ctx| {
+            let st = &mut *ctx.st;
             let end = self.end.lock();
             let Some(end) = end.as_ref() else { return Some(0) };
             let mut s = end.pipe.inner.lock();
@@ -679,7 +684,8 @@ impl HostPipe {
         if buf.is_empty() || self.dir != HostPipeDir::FromGuest {
             return 0;
         }
-        self.kernel.host_wait(|st| {
+        self.kernel.host_wait(|ctx| {
+            let st = &mut *ctx.st;
             let end = self.end.lock();
             let Some(end) = end.as_ref() else { return Some(0) };
             let mut s = end.pipe.inner.lock();

@@ -847,3 +847,61 @@ fn a_read_larger_than_the_kernel_bounce_buffer_returns_a_full_pipe_without_block
     let b = p.alloc(2 << 20);
     assert_eq!(p.sys(SYS_read, &[r as u64, b as u64, 2 << 20]), 1 << 20);
 }
+
+#[test]
+fn eof_comes_only_when_an_inheriting_child_exits_too() {
+    let h = Harness::new();
+    let p = h.process(None);
+    let (r, w) = pipe(&p, 0);
+    // The child inherits both ends (as after fork/spawn).
+    let c = h.process(Some(&p));
+    p.sys(SYS_close, &[w as u64]);
+    let p2 = p.clone();
+    let t = std::thread::spawn(move || read(&p2, r, 10));
+    h.wait_sleeping(p.tid);
+    assert_eq!(write(&c, w, b"bye"), 3);
+    assert_eq!(t.join().unwrap().unwrap(), b"bye");
+    let p2 = p.clone();
+    let t = std::thread::spawn(move || read(&p2, r, 10));
+    h.wait_sleeping(p.tid);
+    c.call(SYS_exit_group, &[0]);
+    assert_eq!(t.join().unwrap().unwrap(), b"");
+}
+
+#[test]
+fn many_writers_of_small_messages_never_interleave() {
+    const WRITERS: usize = 4;
+    const MSGS: usize = 300;
+    const LEN: usize = 100;
+    let h = Harness::new();
+    let p = h.process(None);
+    let (r, w) = pipe(&p, 0);
+    let mut threads = Vec::new();
+    for id in 0..WRITERS {
+        let c = h.process(None);
+        let cw = share(&p, w, &c);
+        threads.push(std::thread::spawn(move || {
+            let buf = c.alloc(LEN);
+            for seq in 0..MSGS {
+                let mut msg = vec![id as u8; LEN];
+                msg[1..3].copy_from_slice(&(seq as u16).to_le_bytes());
+                c.write(buf, &msg);
+                assert_eq!(c.sys(SYS_write, &[cw as u64, buf as u64, LEN as u64]), LEN as i64);
+            }
+            c.sys(SYS_close, &[cw as u64]);
+        }));
+    }
+    p.sys(SYS_close, &[w as u64]);
+    let all = read_until(&p, r, usize::MAX);
+    for t in threads {
+        t.join().unwrap();
+    }
+    assert_eq!(all.len(), WRITERS * MSGS * LEN);
+    let mut next = [0u16; WRITERS];
+    for msg in all.chunks(LEN) {
+        let id = msg[0] as usize;
+        assert!(msg[3..].iter().all(|&b| b == msg[0]), "message torn");
+        assert_eq!(u16::from_le_bytes([msg[1], msg[2]]), next[id], "writer {id} out of order");
+        next[id] += 1;
+    }
+}

@@ -78,12 +78,12 @@ pub const SYSCALLS: &[Entry] = &[
     partial(
         SYS_epoll_pwait,
         epoll::sys_epoll_pwait,
-        "EPOLLET is exact for pipes and eventfds, level-triggered for other files",
+        "EPOLLET is level-triggered for files without FileOps::edge_generation (only pipes and eventfds have one)",
     ),
     partial(
         SYS_epoll_pwait2,
         epoll::sys_epoll_pwait2,
-        "EPOLLET is exact for pipes and eventfds, level-triggered for other files",
+        "EPOLLET is level-triggered for files without FileOps::edge_generation (only pipes and eventfds have one)",
     ),
     sup(SYS_eventfd2, eventfd::sys_eventfd2),
     sup(SYS_sendfile, sendfile::sys_sendfile),

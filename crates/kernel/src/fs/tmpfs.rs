@@ -226,6 +226,26 @@ impl TmpInode {
         Ok(node)
     }
 
+    /// Sets all three timestamps of this inode and everything below it
+    /// (the boot-time tree, made before there was a clock).
+    pub fn stamp_tree(&self, t: Timespec) {
+        let children: Vec<Arc<dyn Inode>> = {
+            let mut st = self.st.lock();
+            st.atime = t;
+            st.mtime = t;
+            st.ctime = t;
+            match &st.body {
+                Body::Dir(d) => d.by_seq.values().map(|(_, i)| i.clone()).collect(),
+                _ => Vec::new(),
+            }
+        };
+        for c in children {
+            if let Some(c) = as_tmp(&c) {
+                c.stamp_tree(t);
+            }
+        }
+    }
+
     /// Looks up a child without a context.
     pub fn child(&self, name: &[u8]) -> Option<Arc<dyn Inode>> {
         match &self.st.lock().body {

@@ -30,8 +30,9 @@
 //! (see `vfork.rs`).
 //!
 //! Not done: execve from a non-main thread keeps the caller's tid (Linux
-//! gives it the pid); threads asleep in the kernel at exec time keep their
-//! (exited) table entries until the process is reaped.
+//! gives it the pid); threads asleep in the kernel (or lent to a vfork
+//! child) at exec time keep their exited table entries until the process
+//! is reaped.
 
 use std::sync::Arc;
 
@@ -304,9 +305,14 @@ pub fn commit(ctx: &mut Ctx, prepared: Prepared) -> ExecImage {
     // Other threads end.
     let others: Vec<_> = ctx.process().threads.iter().copied().filter(|t| *t != tid).collect();
     for t in others {
-        ctx.platform().kill_thread(t);
+        // A thread lent to a vfork child runs the child's code: it is not
+        // stopped, and goes away when the child ends the lending.
+        let lent = ctx.st.procs.threads.get(&t).is_some_and(|th| th.vfork_child.is_some());
+        if !lent {
+            ctx.platform().kill_thread(t);
+        }
         let sleeping = ctx.st.procs.threads.get(&t).is_some_and(|th| th.sleeping);
-        if sleeping {
+        if sleeping || lent {
             if let Some(th) = ctx.st.procs.threads.get_mut(&t) {
                 th.exited = true;
             }
@@ -317,6 +323,10 @@ pub fn commit(ctx: &mut Ctx, prepared: Prepared) -> ExecImage {
     }
     let no_new_privs = ctx.process().misc.no_new_privs;
     let comm_src = prepared.filename.rsplit(|&c| c == b'/').next().unwrap_or(&[]).to_vec();
+    // The old memory goes: shared file mappings are written back, the map
+    // is emptied (the host calls mm::init_memory for the new image).
+    let pid = ctx.pid();
+    crate::mm::exit_mm(ctx, pid);
     let p = ctx.process_mut();
     p.threads = vec![tid];
     for a in p.signals.actions.iter_mut() {
@@ -342,7 +352,6 @@ pub fn commit(ctx: &mut Ctx, prepared: Prepared) -> ExecImage {
     p.envp = prepared.image.envp.clone();
     p.comm = comm_src.into_iter().take(super::prctl::TASK_COMM_LEN - 1).collect();
     p.did_exec = true;
-    p.mm = Default::default();
     let t = ctx.thread_mut();
     t.signals.altstack = crate::signal::AltStack::default();
     t.clear_child_tid = 0;
@@ -746,5 +755,28 @@ mod tests {
         assert_eq!(zombie(&h, p.pid), Some(4 << 8));
         assert_eq!(init.sys(SYS_wait4, &[p.pid as u64, 0, 0, 0]), i64::from(p.pid));
         assert!(!st(&h, |s| s.procs.threads.contains_key(&tid)));
+    }
+
+    #[test]
+    fn exec_by_a_sibling_leaves_a_lent_thread_to_its_vfork_child() {
+        let h = Harness::new();
+        let init = h.process(None);
+        let p = h.process(Some(&init));
+        make_program(&p, "/tmp/prog");
+        let flags = (wasmpod_abi::sched::CLONE_VM
+            | wasmpod_abi::sched::CLONE_FS
+            | wasmpod_abi::sched::CLONE_FILES
+            | wasmpod_abi::sched::CLONE_SIGHAND
+            | wasmpod_abi::sched::CLONE_THREAD) as u64;
+        let t = p.as_thread(p.sys(SYS_clone, &[flags, 0x9000, 0, 0, 0]) as i32);
+        p.sys(SYS_vfork, &[]);
+        let child = p.sys(SYS_getpid, &[]) as i32;
+        h.platform.take_events();
+        image(execve(&t, "/tmp/prog", &["prog"], &[]));
+        assert!(!h.platform.take_events().iter().any(|e| matches!(e, HostEvent::KillThread(x) if *x == p.tid)));
+        assert_eq!(p.sys(SYS_getpid, &[]), i64::from(child), "the vfork child runs on");
+        assert!(exits(&p.call(SYS_exit_group, &[0])), "its lender belongs to the old image");
+        assert!(!st(&h, |s| s.procs.threads.contains_key(&p.tid)));
+        assert_eq!(t.sys(SYS_getpid, &[]), i64::from(p.pid), "the new image lives on");
     }
 }

@@ -351,10 +351,11 @@ pub fn release(st: &mut State, pid: Pid) {
     }
 }
 
-/// After a lending ended: a lender whose process is gone has no further
-/// use (its host thread gets `ExitThread` now) and leaves the table.
+/// After a lending ended: a lender that has exited or whose process is
+/// gone has no further use (its host thread gets `ExitThread` now) and
+/// leaves the table.
 pub(crate) fn forget_orphan_lender(st: &mut State, lender: Tid) {
-    let gone = st.procs.threads.get(&lender).is_some_and(|t| !st.procs.procs.contains_key(&t.pid));
+    let gone = st.procs.threads.get(&lender).is_some_and(|t| t.exited || !st.procs.procs.contains_key(&t.pid));
     if gone {
         st.procs.threads.remove(&lender);
     }

@@ -143,7 +143,7 @@ impl Kernel {
     /// for integer division by zero, ...): the process dies of that signal,
     /// as Linux's default action would make it (no core dump).
     pub fn thread_trapped(&self, tid: Tid, sig: u32) {
-        let mut mem = HostScratch { bytes: Vec::new() };
+        let mut mem = crate::platform::NoUserMemory;
         self.with_ctx(tid, &mut mem, |ctx| {
             let pid = ctx.st.procs.pid_of(tid);
             if pid != 0 {
@@ -157,7 +157,7 @@ impl Kernel {
     /// its process was running (the host lost it) takes its process down
     /// as if killed by SIGKILL.
     pub fn thread_exited(&self, tid: Tid) {
-        let mut mem = HostScratch { bytes: Vec::new() };
+        let mut mem = crate::platform::NoUserMemory;
         self.with_ctx(tid, &mut mem, |ctx| {
             let Some(t) = ctx.st.procs.threads.get(&tid) else { return };
             let (pid, exited) = (t.pid, t.exited);

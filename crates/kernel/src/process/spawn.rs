@@ -456,4 +456,32 @@ mod tests {
         assert_eq!(p.sys(SYS_wait4, &[pid as u64, u64::from(status), 0, 0]), i64::from(pid));
         assert_eq!(p.read_i32(status), 3 << 8);
     }
+
+    #[test]
+    fn the_child_does_not_keep_close_on_exec_fds() {
+        let h = Harness::new();
+        let p = h.process(None);
+        make_program(&p, "/tmp/prog");
+        let (keep, _) = install_file(&p, false);
+        let (_gone, f) = install_file(&p, true);
+        let (r, pid) = spawn_call(&p, "/tmp/prog", 0, None, &["prog"]);
+        assert_eq!(r, 0);
+        assert_eq!(fds(&h, pid), vec![keep]);
+        assert_eq!(std::sync::Arc::strong_count(&f), 2, "parent's fd and ours");
+    }
+
+    #[test]
+    fn open_action_replaces_an_open_target_fd() {
+        let h = Harness::new();
+        let p = h.process(None);
+        make_program(&p, "/tmp/prog");
+        let (fd, f) = install_file(&p, false);
+        let fa = actions(&p, &[act(FDOP_OPEN, fd, O_CREAT | O_WRONLY, p.cstr("/tmp/o"))]);
+        let (r, pid) = spawn_call(&p, "/tmp/prog", fa, None, &["prog"]);
+        assert_eq!(r, 0);
+        assert_eq!(fds(&h, pid), vec![fd]);
+        let path = st(&h, |s| s.procs.procs[&pid].files.get(fd).unwrap().path.clone());
+        assert_eq!(path, b"/tmp/o");
+        assert_eq!(std::sync::Arc::strong_count(&f), 2, "the child's copy was closed");
+    }
 }

@@ -9,12 +9,15 @@ use crate::process::{Pid, Tid};
 use crate::syscall::{partial, Entry};
 use wasmpod_abi::syscalls::*;
 
-/// A futex's identity: the thread group whose memory holds the word, and
-/// the word's address. Private and shared futexes get the same key: each
-/// process has its own wasm memory, so there is no memory shared between
-/// processes whose futexes could meet (a vfork child borrows its parent's
-/// memory but runs on the parent's only host thread, so it never waits
-/// while the parent could wake it).
+/// A futex's identity: the calling thread's process, and the word's
+/// address. Private and shared futexes get the same key: each process has
+/// its own wasm memory, so there is no memory shared between processes
+/// whose futexes could meet.
+///
+/// Known gap: a vfork child runs on its parent's memory but keys by its own
+/// pid, so a futex it waits on is not woken by the parent's other threads
+/// (nor the reverse). Between vfork and execve a child should only call
+/// async-signal-safe functions, which don't take locks.
 pub type FutexKey = (Pid, u32);
 
 /// One queued waiter.

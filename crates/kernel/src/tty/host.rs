@@ -34,31 +34,13 @@ use super::pty::Tty;
 use crate::error::Result;
 use crate::fs::{OpenFile, Timespec};
 use crate::kernel::{Ctx, Kernel, State};
-use crate::platform::{ClockKind, Fault, UserMemory};
+use crate::platform::ClockKind;
 use crate::process::{Credentials, Pid};
 use crate::{errno, return_errno};
 
-/// User memory for host-side contexts: there is none.
-struct NoMemory;
-
-impl UserMemory for NoMemory {
-    fn read(&self, _addr: u32, _buf: &mut [u8]) -> core::result::Result<(), Fault> {
-        Err(Fault)
-    }
-    fn write(&mut self, _addr: u32, _data: &[u8]) -> core::result::Result<(), Fault> {
-        Err(Fault)
-    }
-    fn size(&self) -> u64 {
-        0
-    }
-    fn grow_to(&mut self, _bytes: u64) -> core::result::Result<(), Fault> {
-        Err(Fault)
-    }
-}
-
 /// Runs `f` with the kernel lock and a thread-less context.
 fn with_host<R>(k: &Kernel, f: impl FnOnce(&mut Ctx) -> R) -> R {
-    let mut mem = NoMemory;
+    let mut mem = crate::platform::NoUserMemory;
     k.with_ctx(0, &mut mem, |ctx| {
         super::run_deferred(ctx);
         f(ctx)
@@ -140,7 +122,8 @@ impl HostPty {
             return Ok(n);
         }
         let mut done = 0;
-        k.host_wait(|st| {
+        k.host_wait(|ctx| {
+            let st = &mut *ctx.st;
             done += self.tty.input(st, &data[done..]);
             if done == data.len() {
                 return Some(());
@@ -171,7 +154,8 @@ impl HostPty {
         if !blocking {
             return with_host(k, |ctx| step(&mut ctx.st, buf)).unwrap_or(Err(errno!(EAGAIN, "no terminal output")));
         }
-        k.host_wait(|st| {
+        k.host_wait(|ctx| {
+            let st = &mut *ctx.st;
             let r = step(st, buf);
             if r.is_none() {
                 st.tty.host_waits += 1;

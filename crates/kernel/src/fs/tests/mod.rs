@@ -3,7 +3,9 @@
 mod attr_tests;
 mod cwd_tests;
 mod dir_tests;
+mod ext2_tests;
 mod link_tests;
+mod model_tests;
 mod open_tests;
 mod path_tests;
 mod rename_tests;

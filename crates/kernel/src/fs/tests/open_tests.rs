@@ -521,3 +521,22 @@ fn openat2_rejects_oversized_or_unknown_fields() {
     assert_eq!(p.sys(SYS_openat2, &[at, p.cstr("/tmp/f"), u64::from(how), 8192]), errno(E2BIG));
     assert_eq!(p.sys(SYS_openat2, &[at, p.cstr("/tmp/f"), u64::from(how), 16]), errno(EINVAL));
 }
+
+#[test]
+fn o_creat_with_o_directory_is_einval() {
+    let h = Harness::new();
+    let p = h.process(None);
+    assert_eq!(open(&p, "/tmp/newdir", O_RDONLY | O_CREAT | O_DIRECTORY, 0o755), errno(EINVAL));
+    assert_eq!(stat(&p, "/tmp/newdir").unwrap_err(), errno(ENOENT));
+}
+
+#[test]
+fn o_creat_on_existing_file_in_unwritable_directory_opens_it() {
+    let h = Harness::new();
+    let p = h.process(None);
+    mkdir(&p, "/tmp/d", 0o755);
+    put(&p, "/tmp/d/f", b"x");
+    assert_eq!(p.sys(SYS_fchmodat, &[AT_FDCWD as u32 as u64, p.cstr("/tmp/d"), 0o555]), 0);
+    assert!(open(&p, "/tmp/d/f", O_WRONLY | O_CREAT, 0o644) >= 0);
+    assert_eq!(open(&p, "/tmp/d/g", O_WRONLY | O_CREAT, 0o644), errno(EACCES));
+}

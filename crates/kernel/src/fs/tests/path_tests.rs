@@ -298,3 +298,61 @@ fn dev_shm_is_world_writable_and_sticky() {
     put(&p, "/dev/shm/seg", b"shared");
     assert_eq!(get(&p, "/dev/shm/seg"), b"shared");
 }
+
+#[test]
+fn fs_global_new_at_stamps_boot_tree() {
+    let t = crate::fs::Timespec { sec: 1_767_225_600, nsec: 5 };
+    let fs = crate::fs::FsGlobal::new_at(t);
+    let h = Harness::new();
+    h.kernel.with_state(|st| st.fs = fs);
+    let p = h.process(None);
+    for path in ["/", "/tmp", "/home/user", "/dev", "/dev/null"] {
+        let st = stat(&p, path).expect(path);
+        assert_eq!((st.st_mtime_sec, st.st_ctime_sec, st.st_atime_nsec), (t.sec, t.sec, 5), "{path}");
+    }
+}
+
+#[test]
+fn dev_stdout_with_o_creat_reaches_fd_1_file() {
+    let h = Harness::new();
+    let p = h.process(None);
+    let f0 = open(&p, "/dev/null", O_RDONLY, 0);
+    let f1 = open(&p, "/tmp/out", O_WRONLY | O_CREAT, 0o644);
+    assert_eq!((f0, f1), (0, 1));
+    // What a shell does for `echo hi > /dev/stdout`.
+    let fd = open(&p, "/dev/stdout", O_WRONLY | O_CREAT | O_TRUNC, 0o666);
+    assert!(fd >= 0, "{fd}");
+    assert_eq!(write(&p, fd, b"hi\n"), 3);
+    assert_eq!(get(&p, "/tmp/out"), b"hi\n");
+}
+
+#[test]
+fn dev_stdout_reaches_a_pipe_on_fd_1() {
+    let h = Harness::new();
+    let p = h.process(None);
+    let fds = p.alloc(8);
+    assert_eq!(p.sys(wasmpod_abi::syscalls::SYS_pipe2, &[u64::from(fds), 0]), 0);
+    let (r, w) = (p.read_i32(fds), p.read_i32(fds + 4));
+    assert_eq!((r, w), (0, 1));
+    let fd = open(&p, "/dev/stdout", O_WRONLY | O_CREAT | O_TRUNC, 0o666);
+    assert!(fd >= 0, "{fd}");
+    assert_eq!(write(&p, fd, b"piped"), 5);
+    assert_eq!(read(&p, 0, 16), b"piped");
+}
+
+#[test]
+fn proc_self_cwd_reads_the_cwd() {
+    let h = Harness::new();
+    let p = h.process(None);
+    mkdir(&p, "/tmp/here", 0o755);
+    chdir(&p, "/tmp/here");
+    let b = p.alloc(64);
+    let n = p.sys(
+        wasmpod_abi::syscalls::SYS_readlinkat,
+        &[AT_FDCWD as u32 as u64, p.cstr("/proc/self/cwd"), u64::from(b), 64],
+    );
+    assert_eq!(p.read(b, n.max(0) as usize), b"/tmp/here");
+    // And it can be walked through.
+    put(&p, "/tmp/here/f", b"x");
+    assert_eq!(get(&p, "/proc/self/cwd/f"), b"x");
+}
