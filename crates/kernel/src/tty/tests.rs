@@ -1851,3 +1851,56 @@ fn background_reader_stops_on_sigttin_then_reads_after_fg_and_sigcont() {
     write(&p, m, b"input\n");
     assert_eq!(read(&bg, t, 16), Ok(b"input\n".to_vec()), "the restarted read now succeeds");
 }
+
+/// ppoll(2) on one fd for `events`, no timeout; returns revents.
+fn ppoll1(p: &Proc, fd: i64, events: u16) -> u16 {
+    let mut pfd = (fd as i32).to_le_bytes().to_vec();
+    pfd.extend_from_slice(&events.to_le_bytes());
+    pfd.extend_from_slice(&0u16.to_le_bytes());
+    let a = p.bytes(&pfd);
+    let r = p.sys(SYS_ppoll, &[u64::from(a), 1, 0, 0, 8]);
+    assert_eq!(r, 1, "ppoll result");
+    u16::from_le_bytes(p.read(a + 6, 2).try_into().unwrap())
+}
+
+#[test]
+fn ppoll_on_master_wakes_when_the_slave_writes() {
+    let h = Harness::new();
+    let p = h.process(None);
+    let (m, s, _) = pair(&p);
+    let writer = h.process(None);
+    let file = state(&h, |st| st.procs.procs[&p.pid].files.get(s as i32).unwrap());
+    let ws = i64::from(state(&h, |st| {
+        st.procs.procs.get_mut(&writer.pid).unwrap().files.alloc(file, false, 0, 64).unwrap()
+    }));
+    let poller = p.clone();
+    let t = std::thread::spawn(move || ppoll1(&poller, m, POLLIN));
+    h.wait_sleeping(p.tid);
+    write(&writer, ws, b"!");
+    assert_eq!(t.join().unwrap() & POLLIN, POLLIN);
+}
+
+#[test]
+fn ppoll_on_slave_wakes_on_a_complete_line_and_on_hangup() {
+    let h = Harness::new();
+    let p = h.process(None);
+    let (m, s, _) = pair(&p);
+    let typist = h.process(None);
+    let file = state(&h, |st| st.procs.procs.get_mut(&p.pid).unwrap().files.remove(m as i32).unwrap().file);
+    let tm = i64::from(state(&h, |st| {
+        st.procs.procs.get_mut(&typist.pid).unwrap().files.alloc(file, false, 0, 64).unwrap()
+    }));
+    let poller = p.clone();
+    let t = std::thread::spawn(move || ppoll1(&poller, s, POLLIN));
+    h.wait_sleeping(p.tid);
+    write(&typist, tm, b"half");
+    h.wait_sleeping(p.tid);
+    write(&typist, tm, b"\n");
+    assert_eq!(t.join().unwrap() & POLLIN, POLLIN);
+    assert_eq!(read(&p, s, 16), Ok(b"half\n".to_vec()));
+    let poller = p.clone();
+    let t = std::thread::spawn(move || ppoll1(&poller, s, POLLIN));
+    h.wait_sleeping(p.tid);
+    close(&typist, tm);
+    assert_ne!(t.join().unwrap() & POLLHUP, 0);
+}
