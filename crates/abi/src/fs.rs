@@ -147,6 +147,39 @@ pub const EXT2_SUPER_MAGIC: u32 = 0xef53;
 pub const PIPEFS_MAGIC: u32 = 0x5049_5045;
 pub const ANON_INODE_FS_MAGIC: u32 = 0x0904_1934;
 
+/// mount(2) flags (`<linux/mount.h>`; `MS_` of mount, not msync's).
+pub const MS_RDONLY: u32 = 1;
+pub const MS_NOSUID: u32 = 2;
+pub const MS_NODEV: u32 = 4;
+pub const MS_NOEXEC: u32 = 8;
+pub const MS_SYNCHRONOUS: u32 = 16;
+pub const MS_REMOUNT: u32 = 32;
+pub const MS_MANDLOCK: u32 = 64;
+pub const MS_DIRSYNC: u32 = 128;
+pub const MS_NOSYMFOLLOW: u32 = 256;
+pub const MS_NOATIME: u32 = 1024;
+pub const MS_NODIRATIME: u32 = 2048;
+pub const MS_BIND: u32 = 4096;
+pub const MS_MOVE: u32 = 8192;
+pub const MS_REC: u32 = 16384;
+pub const MS_SILENT: u32 = 32768;
+pub const MS_UNBINDABLE: u32 = 1 << 17;
+pub const MS_PRIVATE: u32 = 1 << 18;
+pub const MS_SLAVE: u32 = 1 << 19;
+pub const MS_SHARED: u32 = 1 << 20;
+pub const MS_RELATIME: u32 = 1 << 21;
+pub const MS_STRICTATIME: u32 = 1 << 24;
+pub const MS_LAZYTIME: u32 = 1 << 25;
+/// Old magic in the top 16 bits of mount flags: "if present, ignored" (mount(2)).
+pub const MS_MGC_VAL: u32 = 0xc0ed_0000;
+pub const MS_MGC_MSK: u32 = 0xffff_0000;
+
+/// umount2(2) flags.
+pub const MNT_FORCE: u32 = 1;
+pub const MNT_DETACH: u32 = 2;
+pub const MNT_EXPIRE: u32 = 4;
+pub const UMOUNT_NOFOLLOW: u32 = 8;
+
 pub const UTIME_NOW: i64 = (1 << 30) - 1;
 pub const UTIME_OMIT: i64 = (1 << 30) - 2;
 

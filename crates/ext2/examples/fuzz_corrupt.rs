@@ -31,11 +31,7 @@ fn main() {
     for f in &failures {
         println!("{f}");
     }
-    println!(
-        "{runs} runs, seed {seed}, {} panics, {:.1}s",
-        failures.len(),
-        start.elapsed().as_secs_f64()
-    );
+    println!("{runs} runs, seed {seed}, {} panics, {:.1}s", failures.len(), start.elapsed().as_secs_f64());
     if !failures.is_empty() {
         std::process::exit(1);
     }

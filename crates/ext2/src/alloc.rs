@@ -19,11 +19,7 @@ impl<D: BlockDevice> Ext2<D> {
         if self.sb.free_blocks_count() == 0 {
             return Err(Ext2Error::NoSpace);
         }
-        let goal = if self.geo.valid_block(goal) {
-            goal
-        } else {
-            self.geo.first_data_block
-        };
+        let goal = if self.geo.valid_block(goal) { goal } else { self.geo.first_data_block };
         let g0 = self.geo.block_group(goal);
         let ngroups = self.geo.groups;
         for k in 0..=ngroups {
@@ -31,11 +27,7 @@ impl<D: BlockDevice> Ext2<D> {
             if self.groups[g as usize].free_blocks == 0 {
                 continue;
             }
-            let start = if k == 0 {
-                (goal - self.geo.group_first_block(g)) as usize
-            } else {
-                0
-            };
+            let start = if k == 0 { (goal - self.geo.group_first_block(g)) as usize } else { 0 };
             let nbits = self.geo.group_blocks(g) as usize;
             let bm_blk = u64::from(self.groups[g as usize].block_bitmap);
             let bm = self.io.block(bm_blk)?;
@@ -50,8 +42,7 @@ impl<D: BlockDevice> Ext2<D> {
             bitmap::set(self.io.block_mut(bm_blk)?, bit);
             let gd = &mut self.groups[g as usize];
             gd.free_blocks -= 1;
-            self.sb
-                .set_free_blocks_count(self.sb.free_blocks_count() - 1);
+            self.sb.set_free_blocks_count(self.sb.free_blocks_count() - 1);
             self.meta_dirty = true;
             return Ok(self.geo.group_first_block(g) + bit as u64);
         }
@@ -74,8 +65,7 @@ impl<D: BlockDevice> Ext2<D> {
         self.io.forget(b);
         let gd = &mut self.groups[g as usize];
         gd.free_blocks = gd.free_blocks.saturating_add(1);
-        self.sb
-            .set_free_blocks_count(self.sb.free_blocks_count().saturating_add(1));
+        self.sb.set_free_blocks_count(self.sb.free_blocks_count().saturating_add(1));
         self.meta_dirty = true;
         Ok(())
     }
@@ -114,11 +104,7 @@ impl<D: BlockDevice> Ext2<D> {
                 continue;
             }
             // Inodes below s_first_ino are reserved.
-            let start = if g == 0 {
-                (self.geo.first_ino - 1) as usize
-            } else {
-                0
-            };
+            let start = if g == 0 { (self.geo.first_ino - 1) as usize } else { 0 };
             let bm_blk = u64::from(self.groups[g as usize].inode_bitmap);
             let bm = self.io.block(bm_blk)?;
             let Some(bit) = bitmap::find_zero(bm, start, ipg as usize) else {
@@ -130,8 +116,7 @@ impl<D: BlockDevice> Ext2<D> {
             if is_dir {
                 gd.used_dirs = gd.used_dirs.saturating_add(1);
             }
-            self.sb
-                .set_free_inodes_count(self.sb.free_inodes_count() - 1);
+            self.sb.set_free_inodes_count(self.sb.free_inodes_count() - 1);
             self.meta_dirty = true;
             return Ok(g * ipg + bit as u32 + 1);
         }
@@ -155,8 +140,7 @@ impl<D: BlockDevice> Ext2<D> {
         if is_dir {
             gd.used_dirs = gd.used_dirs.saturating_sub(1);
         }
-        self.sb
-            .set_free_inodes_count(self.sb.free_inodes_count().saturating_add(1));
+        self.sb.set_free_inodes_count(self.sb.free_inodes_count().saturating_add(1));
         self.meta_dirty = true;
         Ok(())
     }

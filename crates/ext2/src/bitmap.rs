@@ -17,8 +17,7 @@ pub(crate) fn find_zero(bm: &[u8], start: usize, end: usize) -> Option<usize> {
     let end = end.min(bm.len() * 8);
     let mut i = start;
     while i < end {
-        if i.is_multiple_of(64) && i + 64 <= end && bm[i / 8..i / 8 + 8].iter().all(|&b| b == 0xFF)
-        {
+        if i.is_multiple_of(64) && i + 64 <= end && bm[i / 8..i / 8 + 8].iter().all(|&b| b == 0xFF) {
             i += 64;
             continue;
         }

@@ -24,10 +24,7 @@ pub(crate) struct MapPath {
 /// Computes the path of logical block `lblk` with `p` pointers per block.
 pub(crate) fn map_path(lblk: u64, p: u64) -> Option<MapPath> {
     if lblk < NDIR_BLOCKS as u64 {
-        return Some(MapPath {
-            slot: lblk as usize,
-            idx: vec![],
-        });
+        return Some(MapPath { slot: lblk as usize, idx: vec![] });
     }
     let mut rest = lblk - NDIR_BLOCKS as u64;
     let mut span = p;
@@ -39,10 +36,7 @@ pub(crate) fn map_path(lblk: u64, p: u64) -> Option<MapPath> {
                 idx[d] = (r % p) as usize;
                 r /= p;
             }
-            return Some(MapPath {
-                slot: NDIR_BLOCKS + depth - 1,
-                idx,
-            });
+            return Some(MapPath { slot: NDIR_BLOCKS + depth - 1, idx });
         }
         rest -= span;
         span = span.checked_mul(p)?;
@@ -95,13 +89,7 @@ impl<D: BlockDevice> Ext2<D> {
     /// Returns the block and whether it was newly allocated. All blocks the
     /// path needs are allocated before any is linked, so running out of space
     /// leaves nothing half-attached. The caller writes the inode back.
-    pub(crate) fn bmap_alloc(
-        &mut self,
-        ino: u32,
-        inode: &mut Inode,
-        lblk: u64,
-        goal: u64,
-    ) -> Result<(u64, bool)> {
+    pub(crate) fn bmap_alloc(&mut self, ino: u32, inode: &mut Inode, lblk: u64, goal: u64) -> Result<(u64, bool)> {
         let path = map_path(lblk, self.ptrs_per_block()).ok_or(Ext2Error::FileTooBig)?;
         let levels = path.idx.len();
         // Walk what exists; find where the path stops.
@@ -152,11 +140,7 @@ impl<D: BlockDevice> Ext2<D> {
         }
         match hole_at {
             None => inode.set_block(path.slot, new[0] as u32),
-            Some((parent, level)) => set32(
-                self.io.block_mut(parent)?,
-                path.idx[level] * 4,
-                new[0] as u32,
-            ),
+            Some((parent, level)) => set32(self.io.block_mut(parent)?, path.idx[level] * 4, new[0] as u32),
         }
         inode.set_blocks(add);
         Ok((new[missing - 1], true))
@@ -200,9 +184,7 @@ impl<D: BlockDevice> Ext2<D> {
         let inode = self.read_inode(ino)?;
         let mut data = Vec::new();
         let mut meta = Vec::new();
-        let owns = inode.is_reg()
-            || inode.is_dir()
-            || (inode.is_symlink() && self.data_sectors(&inode) > 0);
+        let owns = inode.is_reg() || inode.is_dir() || (inode.is_symlink() && self.data_sectors(&inode) > 0);
         if !owns {
             return Ok((data, meta));
         }
@@ -220,23 +202,13 @@ impl<D: BlockDevice> Ext2<D> {
         Ok((data, meta))
     }
 
-    fn collect_tree(
-        &mut self,
-        ino: u32,
-        b: u32,
-        depth: u32,
-        data: &mut Vec<u64>,
-        meta: &mut Vec<u64>,
-    ) -> Result<()> {
+    fn collect_tree(&mut self, ino: u32, b: u32, depth: u32, data: &mut Vec<u64>, meta: &mut Vec<u64>) -> Result<()> {
         let blk = self.check_ptr(ino, b)?;
         meta.push(blk);
         let p = self.ptrs_per_block() as usize;
         let ptrs: Vec<u32> = {
             let d = self.io.block(blk)?;
-            (0..p)
-                .map(|i| get32(d, i * 4))
-                .filter(|&x| x != 0)
-                .collect()
+            (0..p).map(|i| get32(d, i * 4)).filter(|&x| x != 0).collect()
         };
         for c in ptrs {
             if depth == 1 {
@@ -255,14 +227,7 @@ impl<D: BlockDevice> Ext2<D> {
     /// Frees entries of indirect block `b` (at `depth`, 1 = points at data)
     /// covering logical offsets `>= cut` within it; returns whether the block
     /// is now all zero and may be freed by the caller.
-    fn free_tree(
-        &mut self,
-        ino: u32,
-        inode: &mut Inode,
-        b: u32,
-        depth: u32,
-        cut: u64,
-    ) -> Result<bool> {
+    fn free_tree(&mut self, ino: u32, inode: &mut Inode, b: u32, depth: u32, cut: u64) -> Result<bool> {
         let blk = self.check_ptr(ino, b)?;
         let p = self.ptrs_per_block();
         let span = p.pow(depth - 1);
@@ -279,11 +244,7 @@ impl<D: BlockDevice> Ext2<D> {
                 continue;
             }
             let sub_cut = cut.saturating_sub(start);
-            let free_child = if depth == 1 {
-                true
-            } else {
-                self.free_tree(ino, inode, child, depth - 1, sub_cut)?
-            };
+            let free_child = if depth == 1 { true } else { self.free_tree(ino, inode, child, depth - 1, sub_cut)? };
             if free_child {
                 let cb = self.check_ptr(ino, child)?;
                 self.free_block(cb)?;
@@ -303,56 +264,14 @@ mod tests {
     #[test]
     fn paths_at_level_boundaries() {
         let p = 256; // 1 KiB blocks
-        assert_eq!(
-            map_path(11, p),
-            Some(MapPath {
-                slot: 11,
-                idx: vec![]
-            })
-        );
-        assert_eq!(
-            map_path(12, p),
-            Some(MapPath {
-                slot: 12,
-                idx: vec![0]
-            })
-        );
-        assert_eq!(
-            map_path(12 + 255, p),
-            Some(MapPath {
-                slot: 12,
-                idx: vec![255]
-            })
-        );
-        assert_eq!(
-            map_path(12 + 256, p),
-            Some(MapPath {
-                slot: 13,
-                idx: vec![0, 0]
-            })
-        );
-        assert_eq!(
-            map_path(12 + 256 + 257, p),
-            Some(MapPath {
-                slot: 13,
-                idx: vec![1, 1]
-            })
-        );
+        assert_eq!(map_path(11, p), Some(MapPath { slot: 11, idx: vec![] }));
+        assert_eq!(map_path(12, p), Some(MapPath { slot: 12, idx: vec![0] }));
+        assert_eq!(map_path(12 + 255, p), Some(MapPath { slot: 12, idx: vec![255] }));
+        assert_eq!(map_path(12 + 256, p), Some(MapPath { slot: 13, idx: vec![0, 0] }));
+        assert_eq!(map_path(12 + 256 + 257, p), Some(MapPath { slot: 13, idx: vec![1, 1] }));
         let t = 12 + 256 + 256 * 256;
-        assert_eq!(
-            map_path(t, p),
-            Some(MapPath {
-                slot: 14,
-                idx: vec![0, 0, 0]
-            })
-        );
-        assert_eq!(
-            map_path(max_blocks(p) - 1, p),
-            Some(MapPath {
-                slot: 14,
-                idx: vec![255, 255, 255]
-            })
-        );
+        assert_eq!(map_path(t, p), Some(MapPath { slot: 14, idx: vec![0, 0, 0] }));
+        assert_eq!(map_path(max_blocks(p) - 1, p), Some(MapPath { slot: 14, idx: vec![255, 255, 255] }));
         assert_eq!(map_path(max_blocks(p), p), None);
     }
 }

@@ -58,13 +58,7 @@ pub(crate) struct DirBlockIter<'a> {
 
 impl<'a> DirBlockIter<'a> {
     pub fn new(block: &'a [u8], filetype: bool, dir: u32, base: u64) -> Self {
-        DirBlockIter {
-            block,
-            off: 0,
-            filetype,
-            dir,
-            base,
-        }
+        DirBlockIter { block, off: 0, filetype, dir, base }
     }
 }
 
@@ -76,12 +70,7 @@ impl Iterator for DirBlockIter<'_> {
             return None;
         }
         let off = self.off;
-        let bad = || {
-            Some(corrupt(CorruptKind::DirEntry(
-                self.dir,
-                self.base + off as u64,
-            )))
-        };
+        let bad = || Some(corrupt(CorruptKind::DirEntry(self.dir, self.base + off as u64)));
         if off + 8 > bs {
             self.off = bs;
             return bad();
@@ -91,23 +80,14 @@ impl Iterator for DirBlockIter<'_> {
         if bs >= 65536 && (rec_len == 65535 || rec_len == 0) {
             rec_len = 65536;
         }
-        let (name_len, ftype) = if self.filetype {
-            (usize::from(b[off + 6]), b[off + 7])
-        } else {
-            (usize::from(get16(b, off + 6)), 0)
-        };
+        let (name_len, ftype) =
+            if self.filetype { (usize::from(b[off + 6]), b[off + 7]) } else { (usize::from(get16(b, off + 6)), 0) };
         if rec_len < 8 || rec_len % 4 != 0 || off + rec_len > bs || 8 + name_len > rec_len {
             self.off = bs;
             return bad();
         }
         self.off = off + rec_len;
-        Some(Ok(RawEntry {
-            off,
-            inode: get32(b, off),
-            rec_len,
-            name_len,
-            ftype,
-        }))
+        Some(Ok(RawEntry { off, inode: get32(b, off), rec_len, name_len, ftype }))
     }
 }
 
@@ -122,15 +102,7 @@ pub(crate) fn write_entry(
     filetype: bool,
 ) {
     set32(block, off, ino);
-    set16(
-        block,
-        off + 4,
-        if rec_len >= 65536 {
-            65535
-        } else {
-            rec_len as u16
-        },
-    );
+    set16(block, off + 4, if rec_len >= 65536 { 65535 } else { rec_len as u16 });
     if filetype {
         block[off + 6] = name.len() as u8;
         block[off + 7] = ftype;
@@ -145,8 +117,7 @@ pub(crate) fn check_name(name: &[u8]) -> Result<()> {
     if name.len() > NAME_MAX {
         return Err(Ext2Error::NameTooLong);
     }
-    if name.is_empty() || name == b"." || name == b".." || name.contains(&b'/') || name.contains(&0)
-    {
+    if name.is_empty() || name == b"." || name == b".." || name.contains(&b'/') || name.contains(&0) {
         return Err(Ext2Error::InvalidArgument("bad file name"));
     }
     Ok(())
@@ -176,12 +147,7 @@ impl<D: BlockDevice> Ext2<D> {
     }
 
     /// Finds `name` in directory `ino`.
-    pub(crate) fn find_entry(
-        &mut self,
-        ino: u32,
-        dir: &Inode,
-        name: &[u8],
-    ) -> Result<Option<Found>> {
+    pub(crate) fn find_entry(&mut self, ino: u32, dir: &Inode, name: &[u8]) -> Result<Option<Found>> {
         if let Some(found) = self.htree_find(ino, dir, name)? {
             return Ok(found);
         }
@@ -193,12 +159,7 @@ impl<D: BlockDevice> Ext2<D> {
             for e in DirBlockIter::new(block, ft, ino, lblk * bs) {
                 let e = e?;
                 if e.inode != 0 && e.name(block) == name {
-                    return Ok(Some(Found {
-                        lblk,
-                        phys,
-                        off: e.off,
-                        ino: e.inode,
-                    }));
+                    return Ok(Some(Found { lblk, phys, off: e.off, ino: e.inode }));
                 }
             }
         }
@@ -253,15 +214,7 @@ impl<D: BlockDevice> Ext2<D> {
     }
 
     /// Puts an entry into directory block `lblk` if it has room.
-    fn insert_in_block(
-        &mut self,
-        ino: u32,
-        dir: &Inode,
-        lblk: u64,
-        name: &[u8],
-        target: u32,
-        ftb: u8,
-    ) -> Result<bool> {
+    fn insert_in_block(&mut self, ino: u32, dir: &Inode, lblk: u64, name: &[u8], target: u32, ftb: u8) -> Result<bool> {
         let ft = self.filetype;
         let need = rec_len_for(name.len());
         let bs = u64::from(self.geo.block_size);
@@ -352,12 +305,9 @@ impl<D: BlockDevice> Ext2<D> {
         let dot = it.next().transpose()?;
         let dotdot = it.next().transpose()?;
         match (dot, dotdot) {
-            (Some(d), Some(dd)) if d.name(block) == b"." && dd.name(block) == b".." => Ok(Found {
-                lblk: 0,
-                phys,
-                off: dd.off,
-                ino: dd.inode,
-            }),
+            (Some(d), Some(dd)) if d.name(block) == b"." && dd.name(block) == b".." => {
+                Ok(Found { lblk: 0, phys, off: dd.off, ino: dd.inode })
+            }
             _ => corrupt(CorruptKind::DirStructure(ino, "missing . or ..")),
         }
     }
@@ -366,11 +316,7 @@ impl<D: BlockDevice> Ext2<D> {
     pub(crate) fn new_dir_block(&self, ino: u32, parent: u32) -> Vec<u8> {
         let bs = self.geo.block_size as usize;
         let ft = self.filetype;
-        let d = if ft {
-            FileType::Directory.to_dirent()
-        } else {
-            0
-        };
+        let d = if ft { FileType::Directory.to_dirent() } else { 0 };
         let mut b = vec![0u8; bs];
         write_entry(&mut b, 0, ino, 12, b".", d, ft);
         write_entry(&mut b, 12, parent, bs - 12, b"..", d, ft);
@@ -395,10 +341,7 @@ mod tests {
         let mut b = vec![0u8; 1024];
         write_entry(&mut b, 0, 5, 2000, b"x", 1, true);
         let r: Vec<_> = DirBlockIter::new(&b, true, 2, 0).collect();
-        assert!(matches!(
-            r[0],
-            Err(Ext2Error::Corrupt(CorruptKind::DirEntry(2, 0)))
-        ));
+        assert!(matches!(r[0], Err(Ext2Error::Corrupt(CorruptKind::DirEntry(2, 0)))));
     }
 
     #[test]
@@ -412,10 +355,7 @@ mod tests {
     #[test]
     fn names_are_checked() {
         assert!(check_name(b"ok").is_ok());
-        assert!(matches!(
-            check_name(&[b'a'; 256]),
-            Err(Ext2Error::NameTooLong)
-        ));
+        assert!(matches!(check_name(&[b'a'; 256]), Err(Ext2Error::NameTooLong)));
         for bad in [&b""[..], b".", b"..", b"a/b", b"a\0"] {
             assert!(check_name(bad).is_err());
         }

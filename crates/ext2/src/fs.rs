@@ -24,13 +24,12 @@ use crate::dir::{check_name, DirBlockIter, Found};
 use crate::error::{corrupt, CorruptKind, Ext2Error, Result};
 use crate::group::{Geometry, GroupDesc, DESC_SIZE};
 use crate::inode::{
-    FileType, Inode, Timespec, EXT4_EXTENTS_FL, EXT4_INLINE_DATA_FL, ROOT_INO, S_IFBLK, S_IFCHR,
-    S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK,
+    FileType, Inode, Timespec, EXT4_EXTENTS_FL, EXT4_INLINE_DATA_FL, ROOT_INO, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO,
+    S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK,
 };
 use crate::io::BlockIo;
 use crate::superblock::{
-    Superblock, INCOMPAT_FILETYPE, RO_COMPAT_LARGE_FILE, STATE_VALID, SUPERBLOCK_OFFSET,
-    SUPERBLOCK_SIZE,
+    Superblock, INCOMPAT_FILETYPE, RO_COMPAT_LARGE_FILE, STATE_VALID, SUPERBLOCK_OFFSET, SUPERBLOCK_SIZE,
 };
 use wasmpod_blockdev::BlockDevice;
 
@@ -132,25 +131,17 @@ impl<D: BlockDevice> Ext2<D> {
     }
 
     fn mount(mut dev: D, force_ro: bool) -> Result<Ext2<D>> {
-        let raw =
-            BlockIo::read_bytes_raw(&mut dev, SUPERBLOCK_OFFSET, SUPERBLOCK_SIZE).map_err(|e| {
-                match e {
-                    Ext2Error::Io(_) => {
-                        Ext2Error::Corrupt(CorruptKind::Superblock("device size", dev.size_bytes()))
-                    }
-                    e => e,
-                }
-            })?;
+        let raw = BlockIo::read_bytes_raw(&mut dev, SUPERBLOCK_OFFSET, SUPERBLOCK_SIZE).map_err(|e| match e {
+            Ext2Error::Io(_) => Ext2Error::Corrupt(CorruptKind::Superblock("device size", dev.size_bytes())),
+            e => e,
+        })?;
         let sb = Superblock::from_bytes(&raw)?;
         sb.check_incompat()?;
         let geo = Geometry::from_superblock(&sb)?;
         let read_only = force_ro || dev.is_read_only() || sb.needs_read_only();
         let mut io = BlockIo::new(dev, geo.block_size)?;
         if geo.blocks_count > io.device_blocks() {
-            return corrupt(CorruptKind::Superblock(
-                "s_blocks_count (past device end)",
-                geo.blocks_count,
-            ));
+            return corrupt(CorruptKind::Superblock("s_blocks_count (past device end)", geo.blocks_count));
         }
         let mut gdt = vec![0u8; geo.gdt_blocks as usize * geo.block_size as usize];
         io.read_data(geo.gdt_start(), &mut gdt)?;
@@ -250,10 +241,7 @@ impl<D: BlockDevice> Ext2<D> {
         let idx = u64::from((ino - 1) % ipg);
         let byte = idx * u64::from(self.geo.inode_size);
         let bs = u64::from(self.geo.block_size);
-        Ok((
-            u64::from(self.groups[g].inode_table) + byte / bs,
-            (byte % bs) as usize,
-        ))
+        Ok((u64::from(self.groups[g].inode_table) + byte / bs, (byte % bs) as usize))
     }
 
     /// Reads an inode record (whatever its state).
@@ -261,9 +249,7 @@ impl<D: BlockDevice> Ext2<D> {
         let (blk, off) = self.inode_loc(ino)?;
         let isz = self.geo.inode_size as usize;
         let block = self.io.block(blk)?;
-        Ok(Inode {
-            raw: block[off..off + isz].to_vec(),
-        })
+        Ok(Inode { raw: block[off..off + isz].to_vec() })
     }
 
     /// Reads an inode that must be in use and in a format we implement.
@@ -273,13 +259,9 @@ impl<D: BlockDevice> Ext2<D> {
             return corrupt(CorruptKind::Inode(ino, "reference to an unused inode"));
         }
         if inode.flags() & (EXT4_EXTENTS_FL | EXT4_INLINE_DATA_FL) != 0 {
-            return Err(Ext2Error::Unsupported(format!(
-                "inode {ino}: extents or inline data"
-            )));
+            return Err(Ext2Error::Unsupported(format!("inode {ino}: extents or inline data")));
         }
-        if inode.extra_isize() > 0
-            && (128 + inode.extra_isize() > inode.raw.len() || inode.extra_isize() % 4 != 0)
-        {
+        if inode.extra_isize() > 0 && (128 + inode.extra_isize() > inode.raw.len() || inode.extra_isize() % 4 != 0) {
             return corrupt(CorruptKind::Inode(ino, "bad i_extra_isize"));
         }
         Ok(inode)
@@ -408,11 +390,7 @@ impl<D: BlockDevice> Ext2<D> {
                     continue;
                 }
                 self.check_ino(e.inode)?;
-                let file_type = if ft {
-                    FileType::from_dirent(e.ftype)
-                } else {
-                    self.read_inode(e.inode)?.file_type()
-                };
+                let file_type = if ft { FileType::from_dirent(e.ftype) } else { self.read_inode(e.inode)?.file_type() };
                 out.push(DirEntry {
                     ino: e.inode,
                     name: e.name(&block).to_vec(),
@@ -466,9 +444,7 @@ impl<D: BlockDevice> Ext2<D> {
             let pos = off + done as u64;
             let lblk = pos / bs;
             let in_blk = (pos % bs) as usize;
-            let want_blocks = ((in_blk + len - done) as u64)
-                .div_ceil(bs)
-                .min(MAX_RUN_BLOCKS);
+            let want_blocks = ((in_blk + len - done) as u64).div_ceil(bs).min(MAX_RUN_BLOCKS);
             let first = self.bmap(ino, &inode, lblk)?;
             // Extend the run while the mapping stays contiguous (or a hole).
             let mut n = 1u64;
@@ -515,9 +491,7 @@ impl<D: BlockDevice> Ext2<D> {
             return Err(Ext2Error::InvalidArgument("write to a special file"));
         }
         let bs = u64::from(self.geo.block_size);
-        let end = off
-            .checked_add(data.len() as u64)
-            .ok_or(Ext2Error::FileTooBig)?;
+        let end = off.checked_add(data.len() as u64).ok_or(Ext2Error::FileTooBig)?;
         if end.div_ceil(bs) > max_blocks(bs / 4) {
             return Err(Ext2Error::FileTooBig);
         }
@@ -539,21 +513,12 @@ impl<D: BlockDevice> Ext2<D> {
         result
     }
 
-    fn write_blocks(
-        &mut self,
-        ino: u32,
-        inode: &mut Inode,
-        off: u64,
-        data: &[u8],
-    ) -> Result<usize> {
+    fn write_blocks(&mut self, ino: u32, inode: &mut Inode, off: u64, data: &[u8]) -> Result<usize> {
         let bs = u64::from(self.geo.block_size);
         let bsz = bs as usize;
         let mut done = 0usize;
         let mut goal = match (off / bs).checked_sub(1) {
-            Some(prev) => self
-                .bmap(ino, inode, prev)?
-                .map(|b| b + 1)
-                .unwrap_or(self.inode_goal(ino)),
+            Some(prev) => self.bmap(ino, inode, prev)?.map(|b| b + 1).unwrap_or(self.inode_goal(ino)),
             None => self.inode_goal(ino),
         };
         // A run of consecutive physical blocks waiting to be written.
@@ -568,11 +533,7 @@ impl<D: BlockDevice> Ext2<D> {
                 Ok(x) => x,
                 Err(e) => {
                     self.flush_run(run_start, &mut run)?;
-                    return if done > 0 && matches!(e, Ext2Error::NoSpace) {
-                        Ok(done)
-                    } else {
-                        Err(e)
-                    };
+                    return if done > 0 && matches!(e, Ext2Error::NoSpace) { Ok(done) } else { Err(e) };
                 }
             };
             goal = phys + 1;
@@ -611,8 +572,7 @@ impl<D: BlockDevice> Ext2<D> {
             if self.sb.rev_level() == 0 {
                 return Err(Ext2Error::FileTooBig);
             }
-            self.sb
-                .set_feature_ro_compat(self.sb.feature_ro_compat() | RO_COMPAT_LARGE_FILE);
+            self.sb.set_feature_ro_compat(self.sb.feature_ro_compat() | RO_COMPAT_LARGE_FILE);
             self.meta_dirty = true;
         }
         Ok(())
@@ -706,9 +666,7 @@ impl<D: BlockDevice> Ext2<D> {
     /// Implements creat/open(O_CREAT): a new empty regular file.
     pub fn create(&mut self, dir: u32, name: &[u8], mode: u16, uid: u32, gid: u32) -> Result<u32> {
         if mode & S_IFMT != 0 && mode & S_IFMT != S_IFREG {
-            return Err(Ext2Error::InvalidArgument(
-                "create: mode is not a regular file",
-            ));
+            return Err(Ext2Error::InvalidArgument("create: mode is not a regular file"));
         }
         let d = self.prepare_create(dir, name)?;
         let (ino, i) = self.new_inode(dir, S_IFREG | (mode & 0o7777), uid, gid)?;
@@ -718,15 +676,7 @@ impl<D: BlockDevice> Ext2<D> {
 
     /// Implements mknod for character/block devices, FIFOs and sockets
     /// (and regular files). `rdev` is (major, minor).
-    pub fn mknod(
-        &mut self,
-        dir: u32,
-        name: &[u8],
-        mode: u16,
-        rdev: (u32, u32),
-        uid: u32,
-        gid: u32,
-    ) -> Result<u32> {
+    pub fn mknod(&mut self, dir: u32, name: &[u8], mode: u16, rdev: (u32, u32), uid: u32, gid: u32) -> Result<u32> {
         let kind = mode & S_IFMT;
         if ![S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK, S_IFREG].contains(&kind) {
             return Err(Ext2Error::InvalidArgument("mknod: bad file type"));
@@ -767,14 +717,7 @@ impl<D: BlockDevice> Ext2<D> {
     }
 
     /// Implements symlink.
-    pub fn symlink(
-        &mut self,
-        dir: u32,
-        name: &[u8],
-        target: &[u8],
-        uid: u32,
-        gid: u32,
-    ) -> Result<u32> {
+    pub fn symlink(&mut self, dir: u32, name: &[u8], target: &[u8], uid: u32, gid: u32) -> Result<u32> {
         if target.is_empty() {
             return Err(Ext2Error::InvalidArgument("empty symlink target"));
         }
@@ -885,22 +828,14 @@ impl<D: BlockDevice> Ext2<D> {
 
     /// Implements rename(2) (without flags): replaces an existing target of a
     /// compatible type; moving a directory fixes its `..` and link counts.
-    pub fn rename(
-        &mut self,
-        old_dir: u32,
-        old_name: &[u8],
-        new_dir: u32,
-        new_name: &[u8],
-    ) -> Result<()> {
+    pub fn rename(&mut self, old_dir: u32, old_name: &[u8], new_dir: u32, new_name: &[u8]) -> Result<()> {
         self.check_writable()?;
         if old_name == b"." || old_name == b".." {
             return Err(Ext2Error::InvalidArgument("rename of . or .."));
         }
         check_name(new_name)?;
         let od = self.dir_inode(old_dir)?;
-        let src = self
-            .find_entry(old_dir, &od, old_name)?
-            .ok_or(Ext2Error::NotFound)?;
+        let src = self.find_entry(old_dir, &od, old_name)?.ok_or(Ext2Error::NotFound)?;
         let mut si = self.live_inode(src.ino)?;
         let nd = self.dir_inode(new_dir)?;
         let dst = self.find_entry(new_dir, &nd, new_name)?;
@@ -911,9 +846,7 @@ impl<D: BlockDevice> Ext2<D> {
         }
         let src_is_dir = si.is_dir();
         if src_is_dir && old_dir != new_dir && self.is_ancestor(src.ino, new_dir)? {
-            return Err(Ext2Error::InvalidArgument(
-                "rename: directory into its own subtree",
-            ));
+            return Err(Ext2Error::InvalidArgument("rename: directory into its own subtree"));
         }
         let mut target: Option<(Found, Inode)> = None;
         if let Some(t) = dst {
@@ -937,14 +870,8 @@ impl<D: BlockDevice> Ext2<D> {
         }
         // 2. Remove the old name (re-find: the insert may have moved nothing,
         // but when both directories are the same the entry offsets still hold).
-        let od = if old_dir == new_dir {
-            nd.clone()
-        } else {
-            self.dir_inode(old_dir)?
-        };
-        let src_now = self
-            .find_entry(old_dir, &od, old_name)?
-            .ok_or(Ext2Error::NotFound)?;
+        let od = if old_dir == new_dir { nd.clone() } else { self.dir_inode(old_dir)? };
+        let src_now = self.find_entry(old_dir, &od, old_name)?.ok_or(Ext2Error::NotFound)?;
         self.remove_entry(old_dir, &src_now)?;
         // 3. Link counts.
         let mut nd = if old_dir == new_dir { od } else { nd };
@@ -1047,8 +974,7 @@ impl<D: BlockDevice> Ext2<D> {
             if cur == 0 {
                 return Ok(());
             }
-            self.check_ino(cur)
-                .map_err(|_| Ext2Error::Corrupt(CorruptKind::OrphanList(cur)))?;
+            self.check_ino(cur).map_err(|_| Ext2Error::Corrupt(CorruptKind::OrphanList(cur)))?;
             let mut ci = self.read_inode(cur)?;
             if ci.dtime() == ino {
                 ci.set_dtime(next);
@@ -1065,8 +991,7 @@ impl<D: BlockDevice> Ext2<D> {
         let mut n = 0u32;
         while cur != 0 {
             n += 1;
-            if n > self.geo.inodes_count || cur < self.geo.first_ino || cur > self.geo.inodes_count
-            {
+            if n > self.geo.inodes_count || cur < self.geo.first_ino || cur > self.geo.inodes_count {
                 return corrupt(CorruptKind::OrphanList(cur));
             }
             let mut i = self.read_inode(cur)?;

@@ -178,9 +178,7 @@ impl GroupDesc {
         if !geo.valid_block(it) || it + u64::from(geo.inode_table_blocks) > geo.blocks_count {
             return bad();
         }
-        if u32::from(self.free_inodes) > geo.inodes_per_group
-            || u32::from(self.free_blocks) > geo.group_blocks(g)
-        {
+        if u32::from(self.free_inodes) > geo.inodes_per_group || u32::from(self.free_blocks) > geo.group_blocks(g) {
             return bad();
         }
         Ok(())

@@ -53,11 +53,7 @@ fn str2hashbuf(msg: &[u8], num: usize, unsigned: bool) -> [u32; 8] {
     let mut val = pad;
     let mut k = 0;
     for (i, &byte) in msg.iter().take(num * 4).enumerate() {
-        let c = if unsigned {
-            u32::from(byte)
-        } else {
-            byte as i8 as i32 as u32
-        };
+        let c = if unsigned { u32::from(byte) } else { byte as i8 as i32 as u32 };
         val = c.wrapping_add(val << 8);
         if i % 4 == 3 {
             out[k] = val;
@@ -80,10 +76,7 @@ fn half_md4(buf: &mut [u32; 4], inp: &[u32; 8]) {
     let [mut a, mut b, mut c, mut d] = *buf;
     macro_rules! round {
         ($f:ident, $a:ident, $b:ident, $c:ident, $d:ident, $x:expr, $s:expr) => {
-            $a = $a
-                .wrapping_add($f($b, $c, $d))
-                .wrapping_add($x)
-                .rotate_left($s);
+            $a = $a.wrapping_add($f($b, $c, $d)).wrapping_add($x).rotate_left($s);
         };
     }
     round!(f, a, b, c, d, inp[0], 3);
@@ -123,12 +116,8 @@ fn tea(buf: &mut [u32; 4], inp: &[u32; 8]) {
     let mut sum = 0u32;
     for _ in 0..16 {
         sum = sum.wrapping_add(DELTA);
-        b0 = b0.wrapping_add(
-            (b1 << 4).wrapping_add(a) ^ b1.wrapping_add(sum) ^ (b1 >> 5).wrapping_add(b),
-        );
-        b1 = b1.wrapping_add(
-            (b0 << 4).wrapping_add(c) ^ b0.wrapping_add(sum) ^ (b0 >> 5).wrapping_add(d),
-        );
+        b0 = b0.wrapping_add((b1 << 4).wrapping_add(a) ^ b1.wrapping_add(sum) ^ (b1 >> 5).wrapping_add(b));
+        b1 = b1.wrapping_add((b0 << 4).wrapping_add(c) ^ b0.wrapping_add(sum) ^ (b0 >> 5).wrapping_add(d));
     }
     buf[0] = buf[0].wrapping_add(b0);
     buf[1] = buf[1].wrapping_add(b1);
@@ -137,11 +126,7 @@ fn tea(buf: &mut [u32; 4], inp: &[u32; 8]) {
 fn legacy(name: &[u8], unsigned: bool) -> u32 {
     let (mut h0, mut h1) = (0x12a3_fe2du32, 0x37ab_e8f9u32);
     for &byte in name {
-        let c = if unsigned {
-            u32::from(byte)
-        } else {
-            byte as i8 as i32 as u32
-        };
+        let c = if unsigned { u32::from(byte) } else { byte as i8 as i32 as u32 };
         let mut h = h1.wrapping_add(h0 ^ c.wrapping_mul(7_152_373));
         if h & 0x8000_0000 != 0 {
             h = h.wrapping_sub(0x7fff_ffff);
@@ -155,11 +140,8 @@ fn legacy(name: &[u8], unsigned: bool) -> u32 {
 /// The major hash of a name (e2fsprogs' `ext2fs_dirhash`), or `None` for an
 /// unknown algorithm.
 pub fn dirhash(name: &[u8], version: u8, seed: [u32; 4], unsigned: bool) -> Option<u32> {
-    let mut buf = if seed.iter().any(|&w| w != 0) {
-        seed
-    } else {
-        [0x6745_2301, 0xefcd_ab89, 0x98ba_dcfe, 0x1032_5476]
-    };
+    let mut buf =
+        if seed.iter().any(|&w| w != 0) { seed } else { [0x6745_2301, 0xefcd_ab89, 0x98ba_dcfe, 0x1032_5476] };
     let hash = match version {
         HASH_LEGACY => legacy(name, unsigned),
         HASH_HALF_MD4 => {
@@ -188,11 +170,7 @@ pub fn dirhash(name: &[u8], version: u8, seed: [u32; 4], unsigned: bool) -> Opti
     };
     let hash = hash & !1;
     // 0x7fffffff << 1 is reserved as the end-of-directory marker.
-    Some(if hash == 0x7fff_ffff << 1 {
-        (0x7fff_ffff - 1) << 1
-    } else {
-        hash
-    })
+    Some(if hash == 0x7fff_ffff << 1 { (0x7fff_ffff - 1) << 1 } else { hash })
 }
 
 /// Deepest index Linux builds without `large_dir`.
@@ -218,12 +196,7 @@ fn dx_entries(block: &[u8], off: usize) -> Option<Vec<(u32, u32)>> {
 impl<D: BlockDevice> Ext2<D> {
     /// Looks `name` up through the hash index. `Ok(None)` means the index
     /// cannot be used (then scan linearly); `Ok(Some(None))` means absent.
-    pub(crate) fn htree_find(
-        &mut self,
-        ino: u32,
-        dir: &Inode,
-        name: &[u8],
-    ) -> Result<Option<Option<Found>>> {
+    pub(crate) fn htree_find(&mut self, ino: u32, dir: &Inode, name: &[u8]) -> Result<Option<Option<Found>>> {
         Ok(self.htree_probe(ino, dir, name)?.map(|(_, f)| f))
     }
 
@@ -233,18 +206,10 @@ impl<D: BlockDevice> Ext2<D> {
     }
 
     /// Walks the index to the leaf for `name`: (that leaf, the entry if found).
-    fn htree_probe(
-        &mut self,
-        ino: u32,
-        dir: &Inode,
-        name: &[u8],
-    ) -> Result<Option<(u64, Option<Found>)>> {
+    fn htree_probe(&mut self, ino: u32, dir: &Inode, name: &[u8]) -> Result<Option<(u64, Option<Found>)>> {
         // `.` and `..` live in the root block's header, not in any leaf
         // (Linux skips the index for them too).
-        if !is_indexed(dir)
-            || !self.sb.has_compat(crate::superblock::COMPAT_DIR_INDEX)
-            || name == b"."
-            || name == b".."
+        if !is_indexed(dir) || !self.sb.has_compat(crate::superblock::COMPAT_DIR_INDEX) || name == b"." || name == b".."
         {
             return Ok(None);
         }
@@ -255,8 +220,7 @@ impl<D: BlockDevice> Ext2<D> {
             return Ok(None);
         }
         let (version, levels) = (root[28], root[30]);
-        let Some(hash) = dirhash(name, version, self.sb.hash_seed(), self.sb.unsigned_hash())
-        else {
+        let Some(hash) = dirhash(name, version, self.sb.hash_seed(), self.sb.unsigned_hash()) else {
             return Ok(None);
         };
         let Some(mut entries) = dx_entries(root, 32) else {
@@ -288,15 +252,7 @@ impl<D: BlockDevice> Ext2<D> {
                 for e in DirBlockIter::new(block, self.filetype, ino, leaf * bs) {
                     let e = e?;
                     if e.inode != 0 && e.name(block) == name {
-                        return Ok(Some((
-                            lblk,
-                            Some(Found {
-                                lblk: leaf,
-                                phys,
-                                off: e.off,
-                                ino: e.inode,
-                            }),
-                        )));
+                        return Ok(Some((lblk, Some(Found { lblk: leaf, phys, off: e.off, ino: e.inode }))));
                     }
                 }
                 match entries.get(pos + 1) {

@@ -217,10 +217,7 @@ impl Inode {
         let lo = get32(&self.raw, base) as i32 as i64;
         if self.has_extra(extra) {
             let x = get32(&self.raw, extra);
-            Timespec {
-                sec: lo + (i64::from(x & 3) << 32),
-                nsec: (x >> 2).min(999_999_999),
-            }
+            Timespec { sec: lo + (i64::from(x & 3) << 32), nsec: (x >> 2).min(999_999_999) }
         } else {
             Timespec { sec: lo, nsec: 0 }
         }

@@ -41,9 +41,7 @@ impl<D: BlockDevice> BlockIo<D> {
             return Err(Ext2Error::Unsupported("device block size 0".into()));
         }
         let first = offset / dbs;
-        let end = offset
-            .checked_add(len as u64)
-            .ok_or(Ext2Error::InvalidArgument("offset overflow"))?;
+        let end = offset.checked_add(len as u64).ok_or(Ext2Error::InvalidArgument("offset overflow"))?;
         let last = end.div_ceil(dbs);
         let mut buf = vec![0u8; ((last - first) * dbs) as usize];
         dev.read_blocks(first, &mut buf)?;
@@ -71,12 +69,7 @@ impl<D: BlockDevice> BlockIo<D> {
                 "device block size {dbs} does not divide filesystem block size {bs}"
             )));
         }
-        Ok(BlockIo {
-            dev,
-            bs,
-            ratio: u64::from(bs / dbs),
-            cache: HashMap::new(),
-        })
+        Ok(BlockIo { dev, bs, ratio: u64::from(bs / dbs), cache: HashMap::new() })
     }
 
     pub fn device(&mut self) -> &mut D {
@@ -108,9 +101,7 @@ impl<D: BlockDevice> BlockIo<D> {
             self.cache.insert(blk, Entry { data, dirty: false });
         }
         // The entry was just inserted or already present.
-        self.cache
-            .get_mut(&blk)
-            .ok_or(Ext2Error::InvalidArgument("block cache lost an entry"))
+        self.cache.get_mut(&blk).ok_or(Ext2Error::InvalidArgument("block cache lost an entry"))
     }
 
     /// A metadata block, read through the cache.
@@ -173,12 +164,7 @@ impl<D: BlockDevice> BlockIo<D> {
 
     /// Writes dirty cached blocks to the device, in block order.
     pub fn flush_cache(&mut self) -> Result<()> {
-        let mut dirty: Vec<u64> = self
-            .cache
-            .iter()
-            .filter(|(_, e)| e.dirty)
-            .map(|(&b, _)| b)
-            .collect();
+        let mut dirty: Vec<u64> = self.cache.iter().filter(|(_, e)| e.dirty).map(|(&b, _)| b).collect();
         dirty.sort_unstable();
         let bs = self.bs as usize;
         let mut i = 0;

@@ -18,8 +18,8 @@ use crate::group::{Geometry, GroupDesc, DESC_SIZE};
 use crate::inode::{Inode, Timespec, ROOT_INO, S_IFDIR};
 use crate::io::BlockIo;
 use crate::superblock::{
-    Superblock, EXT2_MAGIC, INCOMPAT_FILETYPE, RO_COMPAT_LARGE_FILE, RO_COMPAT_SPARSE_SUPER,
-    STATE_VALID, SUPERBLOCK_OFFSET, SUPERBLOCK_SIZE,
+    Superblock, EXT2_MAGIC, INCOMPAT_FILETYPE, RO_COMPAT_LARGE_FILE, RO_COMPAT_SPARSE_SUPER, STATE_VALID,
+    SUPERBLOCK_OFFSET, SUPERBLOCK_SIZE,
 };
 use wasmpod_blockdev::BlockDevice;
 
@@ -61,9 +61,7 @@ const LOST_FOUND_BYTES: u64 = 16 * 1024;
 pub fn format<D: BlockDevice>(dev: D, o: &MkfsOptions) -> Result<D> {
     let bs = o.block_size;
     if !(1024..=65536).contains(&bs) || !bs.is_power_of_two() {
-        return Err(Ext2Error::InvalidArgument(
-            "block size must be a power of two in 1024..=65536",
-        ));
+        return Err(Ext2Error::InvalidArgument("block size must be a power of two in 1024..=65536"));
     }
     if o.inode_size != 128 && o.inode_size != 256 {
         return Err(Ext2Error::InvalidArgument("inode size must be 128 or 256"));
@@ -73,9 +71,7 @@ pub fn format<D: BlockDevice>(dev: D, o: &MkfsOptions) -> Result<D> {
     let bpg = bs * 8;
     let isz = u32::from(o.inode_size);
     let mut blocks = total;
-    let mut groups = (blocks.saturating_sub(first))
-        .div_ceil(u64::from(bpg))
-        .max(1);
+    let mut groups = (blocks.saturating_sub(first)).div_ceil(u64::from(bpg)).max(1);
     let ipb = bs / isz;
     let gdt_blocks = |groups: u64| (groups * DESC_SIZE as u64).div_ceil(u64::from(bs));
     let want = u64::from(o.inodes.max(32));
@@ -199,12 +195,7 @@ pub fn format<D: BlockDevice>(dev: D, o: &MkfsOptions) -> Result<D> {
     fs.unmount()
 }
 
-fn write_primary<D: BlockDevice>(
-    dev: &mut D,
-    sb: &Superblock,
-    gds: &[GroupDesc],
-    geo: &Geometry,
-) -> Result<()> {
+fn write_primary<D: BlockDevice>(dev: &mut D, sb: &Superblock, gds: &[GroupDesc], geo: &Geometry) -> Result<()> {
     BlockIo::write_bytes_raw(dev, SUPERBLOCK_OFFSET, sb.as_bytes())?;
     let mut gdt = vec![0u8; geo.gdt_blocks as usize * geo.block_size as usize];
     for (g, gd) in gds.iter().enumerate() {
@@ -219,11 +210,7 @@ pub fn write_backups<D: BlockDevice>(dev: &mut D) -> Result<()> {
     let sb = Superblock::from_bytes(&raw)?;
     let geo = Geometry::from_superblock(&sb)?;
     let bs = u64::from(geo.block_size);
-    let gdt = BlockIo::read_bytes_raw(
-        dev,
-        geo.gdt_start() * bs,
-        (u64::from(geo.gdt_blocks) * bs) as usize,
-    )?;
+    let gdt = BlockIo::read_bytes_raw(dev, geo.gdt_start() * bs, (u64::from(geo.gdt_blocks) * bs) as usize)?;
     for g in 1..geo.groups {
         if !geo.group_has_super(g) {
             continue;

@@ -94,9 +94,7 @@ impl Superblock {
         if raw.len() < SUPERBLOCK_SIZE {
             return corrupt(CorruptKind::Superblock("size", raw.len() as u64));
         }
-        let sb = Superblock {
-            raw: raw[..SUPERBLOCK_SIZE].to_vec(),
-        };
+        let sb = Superblock { raw: raw[..SUPERBLOCK_SIZE].to_vec() };
         if sb.magic() != EXT2_MAGIC {
             return corrupt(CorruptKind::BadMagic(sb.magic()));
         }
@@ -105,9 +103,7 @@ impl Superblock {
 
     /// An all-zero superblock for `mkfs` to fill in.
     pub fn zeroed() -> Superblock {
-        Superblock {
-            raw: vec![0; SUPERBLOCK_SIZE],
-        }
+        Superblock { raw: vec![0; SUPERBLOCK_SIZE] }
     }
 
     /// The raw bytes, as written to disk.
@@ -171,12 +167,7 @@ impl Superblock {
     }
     /// `s_hash_seed` (dir_index), four words.
     pub fn hash_seed(&self) -> [u32; 4] {
-        [
-            get32(&self.raw, 236),
-            get32(&self.raw, 240),
-            get32(&self.raw, 244),
-            get32(&self.raw, 248),
-        ]
+        [get32(&self.raw, 236), get32(&self.raw, 240), get32(&self.raw, 244), get32(&self.raw, 248)]
     }
     /// `s_flags` bit 0x2: directory hashes treat name bytes as unsigned.
     pub fn unsigned_hash(&self) -> bool {
@@ -225,10 +216,7 @@ impl Superblock {
     /// Checks the incompat features: unknown ones make mounting impossible.
     pub fn check_incompat(&self) -> Result<()> {
         if self.rev_level() > 1 {
-            return Err(Ext2Error::Unsupported(format!(
-                "revision {}",
-                self.rev_level()
-            )));
+            return Err(Ext2Error::Unsupported(format!("revision {}", self.rev_level())));
         }
         let unknown = self.feature_incompat() & !INCOMPAT_SUPPORTED;
         if unknown != 0 {
@@ -237,10 +225,7 @@ impl Superblock {
                 .filter(|bit| unknown & bit != 0)
                 .map(|bit| format!("{} ({bit:#x})", incompat_name(bit)))
                 .collect();
-            return Err(Ext2Error::Unsupported(format!(
-                "incompat {}",
-                names.join(", ")
-            )));
+            return Err(Ext2Error::Unsupported(format!("incompat {}", names.join(", "))));
         }
         Ok(())
     }
@@ -265,10 +250,7 @@ mod tests {
     #[test]
     fn rejects_bad_magic() {
         let raw = vec![0u8; 1024];
-        assert!(matches!(
-            Superblock::from_bytes(&raw),
-            Err(Ext2Error::Corrupt(CorruptKind::BadMagic(0)))
-        ));
+        assert!(matches!(Superblock::from_bytes(&raw), Err(Ext2Error::Corrupt(CorruptKind::BadMagic(0)))));
     }
 
     #[test]

@@ -12,11 +12,7 @@ pub const FAST_SYMLINK_MAX: usize = 60;
 impl<D: BlockDevice> Ext2<D> {
     /// Data blocks of an inode, excluding its extended-attribute block.
     pub(crate) fn data_sectors(&self, inode: &Inode) -> u32 {
-        let acl = if inode.file_acl() != 0 {
-            self.geo.block_size / 512
-        } else {
-            0
-        };
+        let acl = if inode.file_acl() != 0 { self.geo.block_size / 512 } else { 0 };
         inode.blocks().saturating_sub(acl)
     }
 
@@ -43,12 +39,7 @@ impl<D: BlockDevice> Ext2<D> {
     }
 
     /// Stores a symlink target into a fresh inode.
-    pub(crate) fn store_symlink(
-        &mut self,
-        ino: u32,
-        inode: &mut Inode,
-        target: &[u8],
-    ) -> Result<()> {
+    pub(crate) fn store_symlink(&mut self, ino: u32, inode: &mut Inode, target: &[u8]) -> Result<()> {
         if target.len() < FAST_SYMLINK_MAX {
             inode.block_bytes_mut()[..target.len()].copy_from_slice(target);
         } else {

@@ -62,11 +62,7 @@ fn parse_entries(
         let Some(vend) = vstart.checked_add(value_size).filter(|&e| e <= area.len()) else {
             return bad();
         };
-        let name = format!(
-            "{}{}",
-            prefix(index),
-            String::from_utf8_lossy(&area[off + 16..name_end])
-        );
+        let name = format!("{}{}", prefix(index), String::from_utf8_lossy(&area[off + 16..name_end]));
         out.push((name, area[vstart..vend].to_vec()));
         off = (name_end + 3) & !3;
     }
@@ -100,11 +96,7 @@ impl<D: BlockDevice> Ext2<D> {
 
     /// One attribute's value.
     pub fn get_xattr(&mut self, ino: u32, name: &str) -> Result<Option<Vec<u8>>> {
-        Ok(self
-            .list_xattrs(ino)?
-            .into_iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v))
+        Ok(self.list_xattrs(ino)?.into_iter().find(|(n, _)| n == name).map(|(_, v)| v))
     }
 
     /// Drops this inode's reference to its attribute block.

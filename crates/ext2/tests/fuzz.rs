@@ -6,10 +6,5 @@ mod common;
 fn corrupted_images_never_panic() {
     let bases = common::fuzz::bases();
     let failures = common::fuzz::fuzz(2000, 42, &bases);
-    assert!(
-        failures.is_empty(),
-        "{} panics, first: {:?}",
-        failures.len(),
-        &failures[..failures.len().min(5)]
-    );
+    assert!(failures.is_empty(), "{} panics, first: {:?}", failures.len(), &failures[..failures.len().min(5)]);
 }

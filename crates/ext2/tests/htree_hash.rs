@@ -8,23 +8,10 @@ use std::process::{Command, Stdio};
 use wasmpod_ext2::htree::dirhash;
 
 fn names() -> Vec<String> {
-    let mut v: Vec<String> = [
-        "a",
-        "hello",
-        "lost+found",
-        "é-ü-名前",
-        "x.txt",
-        "\u{ff}\u{80}",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+    let mut v: Vec<String> =
+        ["a", "hello", "lost+found", "é-ü-名前", "x.txt", "\u{ff}\u{80}"].iter().map(|s| s.to_string()).collect();
     for n in [15, 16, 17, 31, 32, 33, 64, 100, 200, 255] {
-        v.push(
-            (0..n)
-                .map(|i| char::from(b'a' + (i * 7 % 26) as u8))
-                .collect(),
-        );
+        v.push((0..n).map(|i| char::from(b'a' + (i * 7 % 26) as u8)).collect());
     }
     v.push("é".repeat(100)); // 200 bytes of high-bit characters
     v
@@ -42,9 +29,8 @@ fn dirhash_matches_e2fsprogs() {
         .chunks(2)
         .map(|h| u8::from_str_radix(std::str::from_utf8(h).unwrap(), 16).unwrap())
         .collect();
-    let seed_words: [u32; 4] = std::array::from_fn(|i| {
-        u32::from_le_bytes(seed_bytes[i * 4..i * 4 + 4].try_into().unwrap())
-    });
+    let seed_words: [u32; 4] =
+        std::array::from_fn(|i| u32::from_le_bytes(seed_bytes[i * 4..i * 4 + 4].try_into().unwrap()));
     let names = names();
     let mut checked = 0;
     // dx_hash takes e2fsprogs' numeric versions: 0-2 signed, 3-5 unsigned.
@@ -65,12 +51,7 @@ fn dirhash_matches_e2fsprogs() {
                     .stderr(Stdio::null())
                     .spawn()
                     .unwrap();
-                child
-                    .stdin
-                    .take()
-                    .unwrap()
-                    .write_all(script.as_bytes())
-                    .unwrap();
+                child.stdin.take().unwrap().write_all(script.as_bytes()).unwrap();
                 let out = String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap();
                 let hashes: Vec<u32> = out
                     .lines()
@@ -81,10 +62,7 @@ fn dirhash_matches_e2fsprogs() {
                 let words = if seed.is_some() { seed_words } else { [0; 4] };
                 for (n, want) in names.iter().zip(hashes) {
                     let got = dirhash(n.as_bytes(), version, words, unsigned).unwrap();
-                    assert_eq!(
-                        got, want,
-                        "{alg} unsigned={unsigned} seed={seed:?} name={n:?}"
-                    );
+                    assert_eq!(got, want, "{alg} unsigned={unsigned} seed={seed:?} name={n:?}");
                     checked += 1;
                 }
             }

@@ -11,14 +11,7 @@ use proptest::prelude::*;
 use wasmpod_ext2::mkfs::{format, MkfsOptions};
 use wasmpod_ext2::{Ext2, FileType, Timespec, ROOT_INO};
 
-const NAMES: [&str; 6] = [
-    "a",
-    "b",
-    "c",
-    "dir",
-    "x.txt",
-    "a-much-longer-name-to-fill-directory-blocks-faster",
-];
+const NAMES: [&str; 6] = ["a", "b", "c", "dir", "x.txt", "a-much-longer-name-to-fill-directory-blocks-faster"];
 
 #[derive(Debug, Clone)]
 enum Op {
@@ -68,12 +61,7 @@ struct Model {
 
 impl Model {
     fn pick(&self, i: usize, f: impl Fn(&Kind) -> bool, with_root: bool) -> Option<P> {
-        let mut v: Vec<&P> = self
-            .paths
-            .iter()
-            .filter(|(_, k)| f(k))
-            .map(|(p, _)| p)
-            .collect();
+        let mut v: Vec<&P> = self.paths.iter().filter(|(_, k)| f(k)).map(|(p, _)| p).collect();
         if with_root {
             v.insert(0, &ROOTP);
         }
@@ -84,10 +72,7 @@ impl Model {
         }
     }
     fn children(&self, d: &P) -> usize {
-        self.paths
-            .keys()
-            .filter(|p| p.len() == d.len() + 1 && p.starts_with(d))
-            .count()
+        self.paths.keys().filter(|p| p.len() == d.len() + 1 && p.starts_with(d)).count()
     }
 }
 
@@ -96,9 +81,7 @@ static ROOTP: P = Vec::new();
 fn resolve(fs: &mut Ext2<MemDevice>, p: &P) -> u32 {
     let mut ino = ROOT_INO;
     for c in p {
-        ino = fs
-            .lookup(ino, c.as_bytes())
-            .unwrap_or_else(|e| panic!("lookup {p:?}: {e}"));
+        ino = fs.lookup(ino, c.as_bytes()).unwrap_or_else(|e| panic!("lookup {p:?}: {e}"));
     }
     ino
 }
@@ -149,9 +132,7 @@ fn apply(fs: &mut Ext2<MemDevice>, m: &mut Model, op: &Op) {
             let Some(p) = m.pick(f, is_file, false) else {
                 return;
             };
-            let Kind::File(id) = m.paths[&p] else {
-                unreachable!()
-            };
+            let Kind::File(id) = m.paths[&p] else { unreachable!() };
             let ino = resolve(fs, &p);
             let data = vec![byte; usize::from(len)];
             assert_eq!(fs.write(ino, u64::from(off), &data).unwrap(), data.len());
@@ -168,9 +149,7 @@ fn apply(fs: &mut Ext2<MemDevice>, m: &mut Model, op: &Op) {
             let Some(p) = m.pick(f, is_file, false) else {
                 return;
             };
-            let Kind::File(id) = m.paths[&p] else {
-                unreachable!()
-            };
+            let Kind::File(id) = m.paths[&p] else { unreachable!() };
             let ino = resolve(fs, &p);
             fs.truncate(ino, u64::from(size)).unwrap();
             m.files[id].resize(size as usize, 0);
@@ -218,12 +197,7 @@ fn apply(fs: &mut Ext2<MemDevice>, m: &mut Model, op: &Op) {
             let dst = join(&dir, NAMES[n]);
             let sparent = resolve(fs, &src[..src.len() - 1].to_vec());
             let di = resolve(fs, &dir);
-            let r = fs.rename(
-                sparent,
-                src.last().unwrap().as_bytes(),
-                di,
-                NAMES[n].as_bytes(),
-            );
+            let r = fs.rename(sparent, src.last().unwrap().as_bytes(), di, NAMES[n].as_bytes());
             let sk = m.paths[&src].clone();
             let expect_ok = if dst == src {
                 true
@@ -247,12 +221,7 @@ fn apply(fs: &mut Ext2<MemDevice>, m: &mut Model, op: &Op) {
                 }
             }
             m.paths.remove(&dst);
-            let moved: Vec<P> = m
-                .paths
-                .keys()
-                .filter(|p| p.starts_with(&src))
-                .cloned()
-                .collect();
+            let moved: Vec<P> = m.paths.keys().filter(|p| p.starts_with(&src)).cloned().collect();
             for old in moved {
                 let k = m.paths.remove(&old).unwrap();
                 let mut np = dst.clone();
@@ -268,10 +237,7 @@ fn check_ours(fs: &mut Ext2<MemDevice>, m: &Model) {
     let mut seen = BTreeMap::new();
     walk(fs, ROOT_INO, &Vec::new(), &mut seen, m);
     let expected: BTreeMap<P, Kind> = m.paths.clone();
-    assert_eq!(
-        seen.keys().collect::<Vec<_>>(),
-        expected.keys().collect::<Vec<_>>()
-    );
+    assert_eq!(seen.keys().collect::<Vec<_>>(), expected.keys().collect::<Vec<_>>());
 }
 
 fn walk(fs: &mut Ext2<MemDevice>, ino: u32, p: &P, seen: &mut BTreeMap<P, ()>, m: &Model) {
@@ -281,10 +247,7 @@ fn walk(fs: &mut Ext2<MemDevice>, ino: u32, p: &P, seen: &mut BTreeMap<P, ()>, m
             continue;
         }
         let cp = join(p, &name);
-        let k = m
-            .paths
-            .get(&cp)
-            .unwrap_or_else(|| panic!("unexpected {cp:?}"));
+        let k = m.paths.get(&cp).unwrap_or_else(|| panic!("unexpected {cp:?}"));
         seen.insert(cp.clone(), ());
         match k {
             Kind::Dir => {
@@ -318,13 +281,7 @@ fn check_rdump(img: &Path, m: &Model) {
             Kind::Dir => assert!(hp.is_dir(), "{hp:?}"),
             Kind::File(id) => assert!(std::fs::read(&hp).unwrap() == m.files[*id], "{hp:?}"),
             Kind::Symlink(t) => {
-                assert_eq!(
-                    std::fs::read_link(&hp)
-                        .unwrap()
-                        .into_os_string()
-                        .into_encoded_bytes(),
-                    *t
-                )
+                assert_eq!(std::fs::read_link(&hp).unwrap().into_os_string().into_encoded_bytes(), *t)
             }
         }
     }
@@ -333,12 +290,7 @@ fn check_rdump(img: &Path, m: &Model) {
 fn run(bs: u32, ops: &[Op]) {
     let dev = format(
         MemDevice::new(12 << 20),
-        &MkfsOptions {
-            block_size: bs,
-            inodes: 256,
-            uuid: [1; 16],
-            ..Default::default()
-        },
+        &MkfsOptions { block_size: bs, inodes: 256, uuid: [1; 16], ..Default::default() },
     )
     .unwrap();
     run_on(dev, ops);

@@ -7,11 +7,7 @@ use std::process::Command;
 use wasmpod_ext2::{Ext2, Ext2Error, ROOT_INO};
 
 fn debugfs_w(img: &std::path::Path, req: &str) {
-    let st = Command::new("/usr/sbin/debugfs")
-        .args(["-w", "-R", req])
-        .arg(img)
-        .output()
-        .unwrap();
+    let st = Command::new("/usr/sbin/debugfs").args(["-w", "-R", req]).arg(img).output().unwrap();
     assert!(st.status.success());
 }
 
@@ -31,29 +27,21 @@ fn indexed_directory_stays_valid_through_deletes_and_inserts() {
         assert!(fs.stat(big).unwrap().flags & 0x1000 != 0);
         // Deletions keep the index.
         for i in (0..3000).step_by(3) {
-            fs.unlink(big, format!("entry-with-a-longish-name-{i:05}").as_bytes())
-                .unwrap();
+            fs.unlink(big, format!("entry-with-a-longish-name-{i:05}").as_bytes()).unwrap();
         }
         let dev = fs.unmount().unwrap();
         dev.save(&img);
         assert_fsck_clean(&img);
         let mut fs = Ext2::open(dev).unwrap();
-        assert!(
-            fs.stat(big).unwrap().flags & 0x1000 != 0,
-            "deletes keep the index"
-        );
+        assert!(fs.stat(big).unwrap().flags & 0x1000 != 0, "deletes keep the index");
         // Insertions go to the leaf their hash selects while it has room:
         // the index stays (and e2fsck checks every leaf's hash range).
         let f = fs.create(big, b"new-file", 0o644, 0, 0).unwrap();
         fs.write(f, 0, b"new").unwrap();
         for i in 0..20 {
-            fs.create(big, format!("added-{i}").as_bytes(), 0o644, 0, 0)
-                .unwrap();
+            fs.create(big, format!("added-{i}").as_bytes(), 0o644, 0, 0).unwrap();
         }
-        assert!(
-            fs.stat(big).unwrap().flags & 0x1000 != 0,
-            "room in the leaves keeps the index"
-        );
+        assert!(fs.stat(big).unwrap().flags & 0x1000 != 0, "room in the leaves keeps the index");
         let dev = fs.unmount().unwrap();
         dev.save(&img);
         assert_fsck_clean(&img);
@@ -70,16 +58,12 @@ fn indexed_directory_stays_valid_through_deletes_and_inserts() {
             let n = format!("filler-with-a-long-name-{k:06}");
             assert!(fs.lookup(big, n.as_bytes()).is_ok(), "{n}");
         }
-        fs.rename(big, b"entry-with-a-longish-name-00001", ROOT_INO, b"moved")
-            .unwrap();
+        fs.rename(big, b"entry-with-a-longish-name-00001", ROOT_INO, b"moved").unwrap();
         for i in (2..3000).step_by(3) {
             let n = format!("entry-with-a-longish-name-{i:05}");
             assert!(fs.lookup(big, n.as_bytes()).is_ok(), "{n}");
         }
-        assert!(matches!(
-            fs.lookup(big, b"entry-with-a-longish-name-00000"),
-            Err(Ext2Error::NotFound)
-        ));
+        assert!(matches!(fs.lookup(big, b"entry-with-a-longish-name-00000"), Err(Ext2Error::NotFound)));
         fs.unmount().unwrap().save(&img);
         assert_fsck_clean(&img);
         assert_eq!(debugfs(&img, "cat /bigdir/new-file"), b"new");
@@ -102,20 +86,14 @@ fn extended_attributes_are_read_and_released() {
     assert_fsck_clean(&img);
     let mut fs = Ext2::open(MemDevice::from_file(&img)).unwrap();
     let a = fs.lookup(ROOT_INO, b"a").unwrap();
-    assert_eq!(
-        fs.get_xattr(a, "user.color").unwrap().as_deref(),
-        Some(&b"blue"[..])
-    );
+    assert_eq!(fs.get_xattr(a, "user.color").unwrap().as_deref(), Some(&b"blue"[..]));
     assert_eq!(fs.list_xattrs(a).unwrap().len(), 2);
     // Writes keep the attributes.
     fs.write(a, 0, b"changed").unwrap();
     fs.unmount().unwrap().save(&img);
     assert_fsck_clean(&img);
     let mut fs = Ext2::open(MemDevice::from_file(&img)).unwrap();
-    assert_eq!(
-        fs.get_xattr(a, "user.size").unwrap().as_deref(),
-        Some(&b"1234567"[..])
-    );
+    assert_eq!(fs.get_xattr(a, "user.size").unwrap().as_deref(), Some(&b"1234567"[..]));
     fs.unlink(ROOT_INO, b"a").unwrap();
     fs.unmount().unwrap().save(&img);
     assert_fsck_clean(&img);
@@ -132,19 +110,9 @@ fn in_inode_attributes_survive_rewrites() {
     debugfs_w(&img, "ea_set /a user.k v");
     let mut fs = Ext2::open(MemDevice::from_file(&img)).unwrap();
     let a = fs.lookup(ROOT_INO, b"a").unwrap();
-    fs.setattr(
-        a,
-        &wasmpod_ext2::SetAttr {
-            mode: Some(0o600),
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    fs.setattr(a, &wasmpod_ext2::SetAttr { mode: Some(0o600), ..Default::default() }).unwrap();
     fs.write(a, 0, &[5u8; 10000]).unwrap();
-    assert_eq!(
-        fs.get_xattr(a, "user.k").unwrap().as_deref(),
-        Some(&b"v"[..])
-    );
+    assert_eq!(fs.get_xattr(a, "user.k").unwrap().as_deref(), Some(&b"v"[..]));
     fs.unmount().unwrap().save(&img);
     assert_fsck_clean(&img);
 }
@@ -183,10 +151,7 @@ fn unknown_features_refuse_or_force_read_only() {
     let mut bytes = std::fs::read(&img).unwrap();
     // Set ro_compat bit 0x400 (metadata_csum's neighbour): read-only.
     bytes[1024 + 101] |= 0x04;
-    let fs = Ext2::open(MemDevice {
-        data: bytes.clone(),
-    })
-    .unwrap();
+    let fs = Ext2::open(MemDevice { data: bytes.clone() }).unwrap();
     assert!(fs.is_read_only());
     bytes[1024 + 101] &= !0x04;
     // Set incompat extents: refused with a clear error.

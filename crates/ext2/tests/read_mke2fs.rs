@@ -17,15 +17,9 @@ fn compare<D: BlockDevice>(fs: &mut Ext2<D>, ino: u32, host: &Path, with_times: 
         .map(|e| (e.name, e.ino, e.file_type))
         .collect();
     ours.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut theirs: Vec<_> = std::fs::read_dir(host)
-        .unwrap()
-        .map(|e| e.unwrap())
-        .collect();
+    let mut theirs: Vec<_> = std::fs::read_dir(host).unwrap().map(|e| e.unwrap()).collect();
     theirs.sort_by_key(|e| e.file_name());
-    let names: Vec<Vec<u8>> = theirs
-        .iter()
-        .map(|e| e.file_name().into_encoded_bytes())
-        .collect();
+    let names: Vec<Vec<u8>> = theirs.iter().map(|e| e.file_name().into_encoded_bytes()).collect();
     let our_names: Vec<Vec<u8>> = ours.iter().map(|o| o.0.clone()).collect();
     assert_eq!(our_names, names, "entries of {}", host.display());
     let mut count = 0;
@@ -36,12 +30,7 @@ fn compare<D: BlockDevice>(fs: &mut Ext2<D>, ino: u32, host: &Path, with_times: 
         let st = fs.stat(child).unwrap();
         assert_eq!(fs.lookup(ino, &name).unwrap(), child);
         assert_eq!(u32::from(st.mode), md.mode(), "mode of {}", p.display());
-        assert_eq!(
-            (st.uid, st.gid),
-            (md.uid(), md.gid()),
-            "owner of {}",
-            p.display()
-        );
+        assert_eq!((st.uid, st.gid), (md.uid(), md.gid()), "owner of {}", p.display());
         assert_eq!(st.nlink as u64, md.nlink(), "nlink of {}", p.display());
         if with_times {
             assert_eq!(st.mtime.sec, md.mtime(), "mtime of {}", p.display());
@@ -52,26 +41,15 @@ fn compare<D: BlockDevice>(fs: &mut Ext2<D>, ino: u32, host: &Path, with_times: 
             count += compare(fs, child, &p, with_times);
         } else if t.is_symlink() {
             assert_eq!(ft, FileType::Symlink);
-            let target = std::fs::read_link(&p)
-                .unwrap()
-                .into_os_string()
-                .into_encoded_bytes();
-            assert_eq!(
-                fs.readlink(child).unwrap(),
-                target,
-                "target of {}",
-                p.display()
-            );
+            let target = std::fs::read_link(&p).unwrap().into_os_string().into_encoded_bytes();
+            assert_eq!(fs.readlink(child).unwrap(), target, "target of {}", p.display());
         } else if t.is_file() {
             assert_eq!(ft, FileType::Regular);
             assert_eq!(st.size, md.len(), "size of {}", p.display());
             compare_file(fs, child, &p, md.len());
         } else if t.is_char_device() || t.is_block_device() {
             let rdev = md.rdev();
-            let (major, minor) = (
-                ((rdev >> 8) & 0xfff) as u32,
-                ((rdev & 0xff) | ((rdev >> 12) & 0xfff00)) as u32,
-            );
+            let (major, minor) = (((rdev >> 8) & 0xfff) as u32, ((rdev & 0xff) | ((rdev >> 12) & 0xfff00)) as u32);
             assert_eq!(st.rdev, (major, minor), "rdev of {}", p.display());
         } else {
             assert!(t.is_fifo() || t.is_socket());
@@ -177,25 +155,13 @@ fn mke2fs_revision_0() {
 
 #[test]
 fn mke2fs_tea_hash_unsigned() {
-    check_with(
-        &["-b", "1024"],
-        3000,
-        false,
-        true,
-        &["def_hash_version tea", "flags 2"],
-    );
+    check_with(&["-b", "1024"], 3000, false, true, &["def_hash_version tea", "flags 2"]);
 }
 
 #[test]
 fn mke2fs_legacy_hash_signed_two_levels() {
     // 1 KiB blocks and 6000 long names need a two-level index.
-    check_with(
-        &["-b", "1024"],
-        6000,
-        false,
-        true,
-        &["def_hash_version legacy", "flags 1"],
-    );
+    check_with(&["-b", "1024"], 6000, false, true, &["def_hash_version legacy", "flags 1"]);
 }
 
 #[test]

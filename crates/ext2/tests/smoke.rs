@@ -8,15 +8,8 @@ fn formatted_image_is_fsck_clean() {
     for bs in [1024u32, 2048, 4096] {
         let dir = tempfile::tempdir().unwrap();
         let img = dir.path().join("img");
-        let dev = format(
-            MemDevice::new(8 << 20),
-            &MkfsOptions {
-                block_size: bs,
-                inodes: 512,
-                ..Default::default()
-            },
-        )
-        .unwrap();
+        let dev = format(MemDevice::new(8 << 20), &MkfsOptions { block_size: bs, inodes: 512, ..Default::default() })
+            .unwrap();
         dev.save(&img);
         assert_fsck_clean(&img);
         let mut fs = Ext2::open(MemDevice::from_file(&img)).unwrap();

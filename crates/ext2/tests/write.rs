@@ -9,12 +9,7 @@ use wasmpod_ext2::{Ext2, Ext2Error, FileType, SetAttr, Timespec, ROOT_INO};
 fn fresh(bs: u32, mib: usize) -> Ext2<MemDevice> {
     let dev = format(
         MemDevice::new(mib << 20),
-        &MkfsOptions {
-            block_size: bs,
-            inodes: 2048,
-            uuid: [7; 16],
-            ..Default::default()
-        },
+        &MkfsOptions { block_size: bs, inodes: 2048, uuid: [7; 16], ..Default::default() },
     )
     .unwrap();
     let mut fs = Ext2::open(dev).unwrap();
@@ -49,14 +44,7 @@ fn writes_across_every_indirection_level_and_holes() {
         let p = u64::from(bs / 4);
         let b = u64::from(bs);
         // Data at the last direct block, inside single/double/triple indirect ranges.
-        let offsets = [
-            0,
-            11 * b - 500,
-            12 * b + 600,
-            (12 + p) * b - 3,
-            (12 + p + p * p) * b + 7,
-            5 << 30,
-        ];
+        let offsets = [0, 11 * b - 500, 12 * b + 600, (12 + p) * b - 3, (12 + p + p * p) * b + 7, 5 << 30];
         for (i, &off) in offsets.iter().enumerate() {
             fs.write(f, off, &vec![i as u8 + 1; 1000]).unwrap();
         }
@@ -71,10 +59,7 @@ fn writes_across_every_indirection_level_and_holes() {
         assert_eq!(fs.stat(f).unwrap().size, (5 << 30) + 1000);
         finish(fs, &img);
         let out = String::from_utf8(debugfs(&img, "stat /f")).unwrap();
-        assert!(
-            out.contains(&format!("Size: {}", (5u64 << 30) + 1000)),
-            "{out}"
-        );
+        assert!(out.contains(&format!("Size: {}", (5u64 << 30) + 1000)), "{out}");
     }
 }
 
@@ -91,10 +76,7 @@ fn truncate_shrinks_extends_and_zeroes_the_tail() {
     let mut buf = vec![9u8; 5000];
     fs.read(f, 0, &mut buf).unwrap();
     assert!(buf[..1500].iter().all(|&x| x == 7));
-    assert!(
-        buf[1500..].iter().all(|&x| x == 0),
-        "tail after truncate must read as zeros"
-    );
+    assert!(buf[1500..].iter().all(|&x| x == 0), "tail after truncate must read as zeros");
     fs.truncate(f, 0).unwrap();
     assert_eq!(fs.statfs().free_blocks, free0);
     fs.write(f, 100 * 1024, b"x").unwrap();
@@ -119,10 +101,7 @@ fn namespace_operations_keep_links_and_dotdot_right() {
     assert_eq!(fs.stat(a).unwrap().nlink, 2);
     assert_eq!(fs.stat(b).unwrap().nlink, 3);
     // A directory cannot move under itself.
-    assert!(matches!(
-        fs.rename(b, b"c2", c, b"x"),
-        Err(Ext2Error::InvalidArgument(_))
-    ));
+    assert!(matches!(fs.rename(b, b"c2", c, b"x"), Err(Ext2Error::InvalidArgument(_))));
     // Replace an existing file.
     let g = fs.create(ROOT_INO, b"g", 0o644, 0, 0).unwrap();
     fs.rename(b, b"hard", ROOT_INO, b"g").unwrap();
@@ -138,47 +117,20 @@ fn namespace_operations_keep_links_and_dotdot_right() {
     fs.mkdir(ROOT_INO, b"full", 0o755, 0, 0).unwrap();
     let full = fs.lookup(ROOT_INO, b"full").unwrap();
     fs.create(full, b"x", 0o644, 0, 0).unwrap();
-    assert!(matches!(
-        fs.rename(ROOT_INO, b"empty", ROOT_INO, b"full"),
-        Err(Ext2Error::NotEmpty)
-    ));
-    assert!(matches!(
-        fs.rename(ROOT_INO, b"g", ROOT_INO, b"full"),
-        Err(Ext2Error::IsDir)
-    ));
-    assert!(matches!(
-        fs.rename(ROOT_INO, b"full", ROOT_INO, b"g"),
-        Err(Ext2Error::NotDir)
-    ));
-    assert!(matches!(
-        fs.rmdir(ROOT_INO, b"full"),
-        Err(Ext2Error::NotEmpty)
-    ));
-    assert!(matches!(
-        fs.unlink(ROOT_INO, b"full"),
-        Err(Ext2Error::IsDir)
-    ));
-    assert!(matches!(
-        fs.create(ROOT_INO, b"g", 0o644, 0, 0),
-        Err(Ext2Error::Exists)
-    ));
-    assert!(matches!(
-        fs.lookup(ROOT_INO, b"nope"),
-        Err(Ext2Error::NotFound)
-    ));
-    assert!(matches!(
-        fs.create(ROOT_INO, &[b'n'; 256], 0o644, 0, 0),
-        Err(Ext2Error::NameTooLong)
-    ));
+    assert!(matches!(fs.rename(ROOT_INO, b"empty", ROOT_INO, b"full"), Err(Ext2Error::NotEmpty)));
+    assert!(matches!(fs.rename(ROOT_INO, b"g", ROOT_INO, b"full"), Err(Ext2Error::IsDir)));
+    assert!(matches!(fs.rename(ROOT_INO, b"full", ROOT_INO, b"g"), Err(Ext2Error::NotDir)));
+    assert!(matches!(fs.rmdir(ROOT_INO, b"full"), Err(Ext2Error::NotEmpty)));
+    assert!(matches!(fs.unlink(ROOT_INO, b"full"), Err(Ext2Error::IsDir)));
+    assert!(matches!(fs.create(ROOT_INO, b"g", 0o644, 0, 0), Err(Ext2Error::Exists)));
+    assert!(matches!(fs.lookup(ROOT_INO, b"nope"), Err(Ext2Error::NotFound)));
+    assert!(matches!(fs.create(ROOT_INO, &[b'n'; 256], 0o644, 0, 0), Err(Ext2Error::NameTooLong)));
     fs.unlink(full, b"x").unwrap();
     fs.rmdir(ROOT_INO, b"full").unwrap();
     // Renaming onto a hard link of itself is a no-op.
     fs.link(f, ROOT_INO, b"g2").unwrap();
     fs.rename(ROOT_INO, b"g", ROOT_INO, b"g2").unwrap();
-    assert_eq!(
-        names(&mut fs, ROOT_INO),
-        ["a", "b", "empty", "g", "g2", "lost+found"]
-    );
+    assert_eq!(names(&mut fs, ROOT_INO), ["a", "b", "empty", "g", "g2", "lost+found"]);
     finish(fs, &img);
 }
 
@@ -188,9 +140,7 @@ fn special_files_symlinks_and_attributes() {
     let img = dir.path().join("img");
     let mut fs = fresh(1024, 8);
     let c = fs.mknod(ROOT_INO, b"null", 0o20666, (1, 3), 0, 0).unwrap();
-    let b = fs
-        .mknod(ROOT_INO, b"nvme", 0o60660, (259, 70000), 0, 6)
-        .unwrap();
+    let b = fs.mknod(ROOT_INO, b"nvme", 0o60660, (259, 70000), 0, 6).unwrap();
     fs.mknod(ROOT_INO, b"fifo", 0o10644, (0, 0), 0, 0).unwrap();
     fs.mknod(ROOT_INO, b"sock", 0o140755, (0, 0), 0, 0).unwrap();
     assert_eq!(fs.stat(c).unwrap().rdev, (1, 3));
@@ -221,12 +171,7 @@ fn special_files_symlinks_and_attributes() {
     assert_eq!((st.uid, st.gid), (100_000, 7));
     assert_eq!(st.mtime, t);
     assert_eq!(st.atime, t);
-    let types: Vec<FileType> = fs
-        .read_dir_all(ROOT_INO)
-        .unwrap()
-        .into_iter()
-        .map(|e| e.file_type)
-        .collect();
+    let types: Vec<FileType> = fs.read_dir_all(ROOT_INO).unwrap().into_iter().map(|e| e.file_type).collect();
     assert!(types.contains(&FileType::CharDevice) && types.contains(&FileType::Socket));
     finish(fs, &img);
     let out = String::from_utf8(debugfs(&img, "stat /f")).unwrap();
@@ -277,10 +222,7 @@ fn orphans_survive_an_unclean_stop() {
     dev.save(&crashed);
     let (code, out) = e2fsck_with(&crashed, "-fp");
     // 1 = "errors corrected": the not-clean state was reset along the way.
-    assert!(
-        code <= 1,
-        "e2fsck -fp processes the orphan list without asking: {out}"
-    );
+    assert!(code <= 1, "e2fsck -fp processes the orphan list without asking: {out}");
     assert!(out.contains("Clearing orphaned inode"), "{out}");
     assert_fsck_clean(&crashed);
     // Our own read-write mount processes the list as well.
@@ -322,11 +264,8 @@ fn filling_the_disk_fails_cleanly_and_deleting_restores_counts() {
             match fs.create(d, name.as_bytes(), 0o644, 0, 0) {
                 Ok(f) => {
                     made.push(name);
-                    if let Err(e) = fs.write(
-                        f,
-                        u64::from(i % 7) * 13_000,
-                        &vec![i as u8; (i as usize * 997) % 30_000],
-                    ) {
+                    if let Err(e) = fs.write(f, u64::from(i % 7) * 13_000, &vec![i as u8; (i as usize * 997) % 30_000])
+                    {
                         last_err = Some(e);
                     }
                 }
@@ -359,8 +298,7 @@ fn readdir_cookies_resume_across_batches_and_deletions() {
     let img = dir.path().join("img");
     let mut fs = fresh(1024, 8);
     for i in 0..500 {
-        fs.create(ROOT_INO, format!("n{i:03}").as_bytes(), 0o644, 0, 0)
-            .unwrap();
+        fs.create(ROOT_INO, format!("n{i:03}").as_bytes(), 0o644, 0, 0).unwrap();
     }
     let mut seen = Vec::new();
     let mut cookie = 0;
@@ -395,16 +333,8 @@ fn revision0_images_accept_writes() {
     fs.symlink(d, b"s", b"f", 0, 0).unwrap();
     fs.mknod(d, b"c", 0o20600, (5, 1), 0, 0).unwrap();
     fs.rename(d, b"f", ROOT_INO, b"g").unwrap();
-    assert!(
-        matches!(fs.truncate(f, 3 << 30), Err(Ext2Error::FileTooBig)),
-        "rev 0 has no large_file"
-    );
-    let types: Vec<FileType> = fs
-        .read_dir_all(d)
-        .unwrap()
-        .into_iter()
-        .map(|e| e.file_type)
-        .collect();
+    assert!(matches!(fs.truncate(f, 3 << 30), Err(Ext2Error::FileTooBig)), "rev 0 has no large_file");
+    let types: Vec<FileType> = fs.read_dir_all(d).unwrap().into_iter().map(|e| e.file_type).collect();
     assert!(types.contains(&FileType::Symlink) && types.contains(&FileType::CharDevice));
     finish(fs, &img);
 }

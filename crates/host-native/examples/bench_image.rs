@@ -22,11 +22,7 @@ fn make_tree(root: &Path, files: usize) -> u64 {
     let mut x = 0x1234_5678u32;
     let per_dir = 100;
     for i in 0..files {
-        let d = root.join(format!(
-            "d{:03}/s{:02}",
-            i / per_dir / 10,
-            (i / per_dir) % 10
-        ));
+        let d = root.join(format!("d{:03}/s{:02}", i / per_dir / 10, (i / per_dir) % 10));
         if i % per_dir == 0 {
             std::fs::create_dir_all(&d).unwrap();
         }
@@ -34,14 +30,8 @@ fn make_tree(root: &Path, files: usize) -> u64 {
         x ^= x >> 17;
         x ^= x << 5;
         // Mostly small files, like a root filesystem: 0..16 KiB, some 64 KiB.
-        let len = if x.is_multiple_of(50) {
-            65_536
-        } else {
-            (x % 16_384) as usize
-        };
-        let data: Vec<u8> = (0..len)
-            .map(|k| (k as u32).wrapping_mul(x) as u8 | 1)
-            .collect();
+        let len = if x.is_multiple_of(50) { 65_536 } else { (x % 16_384) as usize };
+        let data: Vec<u8> = (0..len).map(|k| (k as u32).wrapping_mul(x) as u8 | 1).collect();
         std::fs::write(d.join(format!("file-{i:05}")), &data).unwrap();
         bytes += len as u64;
     }
@@ -63,10 +53,7 @@ fn main() {
     let mut files = 20_000usize;
     let args: Vec<String> = std::env::args().collect();
     if let Some(i) = args.iter().position(|a| a == "--files") {
-        files = args
-            .get(i + 1)
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(files);
+        files = args.get(i + 1).and_then(|v| v.parse().ok()).unwrap_or(files);
     }
     let dir = tempfile::tempdir().unwrap();
     let tree = dir.path().join("tree");
@@ -78,10 +65,7 @@ fn main() {
     image::main(&["build".into(), s(&tree), "-o".into(), s(&ours)]);
     let t_ours = time(|| {
         let _ = std::fs::remove_file(&ours);
-        assert_eq!(
-            image::main(&["build".into(), s(&tree), "-o".into(), s(&ours)]),
-            0
-        )
+        assert_eq!(image::main(&["build".into(), s(&tree), "-o".into(), s(&ours)]), 0)
     });
     let size_kib = std::fs::metadata(&ours).unwrap().len() / 1024;
     let mke2fs = |img: &Path| {
@@ -103,16 +87,11 @@ fn main() {
     let big_tree = dir.path().join("big");
     std::fs::create_dir(&big_tree).unwrap();
     let big_len = 256usize << 20;
-    let data: Vec<u8> = (0..big_len)
-        .map(|i| (i as u32).wrapping_mul(2_654_435_761) as u8 | 1)
-        .collect();
+    let data: Vec<u8> = (0..big_len).map(|i| (i as u32).wrapping_mul(2_654_435_761) as u8 | 1).collect();
     std::fs::write(big_tree.join("big"), &data).unwrap();
     drop(data);
     let big_img = dir.path().join("big.img");
-    assert_eq!(
-        image::main(&["build".into(), s(&big_tree), "-o".into(), s(&big_img)]),
-        0
-    );
+    assert_eq!(image::main(&["build".into(), s(&big_tree), "-o".into(), s(&big_img)]), 0);
     let mut buf = vec![0u8; 1 << 20];
     let read_host = || {
         use std::io::Read;
@@ -138,15 +117,9 @@ fn main() {
     read_ours();
     let t_read = time(read_ours);
     let mb = big_len as f64 / (1 << 20) as f64;
-    println!(
-        "| benchmark ({files} files, {:.0} MiB) | wasmpod | native | ratio |",
-        bytes as f64 / (1 << 20) as f64
-    );
+    println!("| benchmark ({files} files, {:.0} MiB) | wasmpod | native | ratio |", bytes as f64 / (1 << 20) as f64);
     println!("|---|---|---|---|");
-    println!(
-        "| image build vs `mke2fs -t ext2 -d` (s) | {t_ours:.3} | {t_mke2fs:.3} | {:.2}x |",
-        t_ours / t_mke2fs
-    );
+    println!("| image build vs `mke2fs -t ext2 -d` (s) | {t_ours:.3} | {t_mke2fs:.3} | {:.2}x |", t_ours / t_mke2fs);
     println!(
         "| sequential read 256 MiB (MB/s) | {:.0} | {:.0} | {:.2}x |",
         mb / t_read,

@@ -6,19 +6,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn wasmpod(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_wasmpod"))
-        .args(args)
-        .output()
-        .unwrap()
+    Command::new(env!("CARGO_BIN_EXE_wasmpod")).args(args).output().unwrap()
 }
 
 fn ok(args: &[&str]) -> Vec<u8> {
     let o = wasmpod(args);
-    assert!(
-        o.status.success(),
-        "wasmpod {args:?} failed: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert!(o.status.success(), "wasmpod {args:?} failed: {}", String::from_utf8_lossy(&o.stderr));
     o.stdout
 }
 
@@ -27,33 +20,19 @@ fn fails(args: &[&str]) -> String {
     let o = wasmpod(args);
     let err = String::from_utf8_lossy(&o.stderr).to_string();
     assert!(!o.status.success(), "wasmpod {args:?} should fail");
-    assert!(
-        !err.contains("panicked"),
-        "wasmpod {args:?} panicked: {err}"
-    );
-    assert_eq!(
-        err.trim_end().lines().count(),
-        1,
-        "one-line error expected: {err}"
-    );
+    assert!(!err.contains("panicked"), "wasmpod {args:?} panicked: {err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "one-line error expected: {err}");
     err
 }
 
 fn tool(name: &str) -> PathBuf {
     let p = Path::new("/usr/sbin").join(name);
-    assert!(
-        p.exists(),
-        "{name} not found: install e2fsprogs (cargo xtask setup does)"
-    );
+    assert!(p.exists(), "{name} not found: install e2fsprogs (cargo xtask setup does)");
     p
 }
 
 fn fsck_clean(img: &Path) {
-    let o = Command::new(tool("e2fsck"))
-        .arg("-fn")
-        .arg(img)
-        .output()
-        .unwrap();
+    let o = Command::new(tool("e2fsck")).arg("-fn").arg(img).output().unwrap();
     assert!(
         o.status.success(),
         "e2fsck -fn: {}{}",
@@ -70,11 +49,8 @@ fn make_tree(root: &Path) {
     use std::os::unix::fs::{symlink, FileExt};
     std::fs::create_dir_all(root.join("etc/deep/er")).unwrap();
     std::fs::write(root.join("etc/passwd"), b"root:x:0:0::/root:/bin/sh\n").unwrap();
-    std::fs::write(
-        root.join("etc/deep/er/data"),
-        (0..200_000u32).map(|i| (i % 251) as u8).collect::<Vec<_>>(),
-    )
-    .unwrap();
+    std::fs::write(root.join("etc/deep/er/data"), (0..200_000u32).map(|i| (i % 251) as u8).collect::<Vec<_>>())
+        .unwrap();
     std::fs::write(root.join("zeros"), vec![0u8; 100_000]).unwrap();
     symlink("passwd", root.join("etc/pw")).unwrap();
     symlink("/".to_string() + &"x/".repeat(80), root.join("long")).unwrap();
@@ -82,17 +58,9 @@ fn make_tree(root: &Path) {
     let f = std::fs::File::create(root.join("sparse")).unwrap();
     f.set_len(5 << 30).unwrap();
     f.write_all_at(b"middle", 3 << 30).unwrap();
-    std::fs::set_permissions(
-        root.join("etc/passwd"),
-        std::fs::Permissions::from_mode(0o4640),
-    )
-    .unwrap();
+    std::fs::set_permissions(root.join("etc/passwd"), std::fs::Permissions::from_mode(0o4640)).unwrap();
     std::os::unix::fs::chown(root.join("etc/deep"), Some(1000), Some(1000)).unwrap();
-    assert!(Command::new("mkfifo")
-        .arg(root.join("fifo"))
-        .status()
-        .unwrap()
-        .success());
+    assert!(Command::new("mkfifo").arg(root.join("fifo")).status().unwrap().success());
     // A tree's own lost+found takes the place of the one mkfs makes.
     std::fs::create_dir(root.join("lost+found")).unwrap();
     std::fs::write(root.join("lost+found/kept"), b"kept").unwrap();
@@ -102,61 +70,31 @@ fn make_tree(root: &Path) {
 }
 
 fn compare(a: &Path, b: &Path) {
-    let mut ea: Vec<_> = std::fs::read_dir(a)
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
-    let mut eb: Vec<_> = std::fs::read_dir(b)
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
+    let mut ea: Vec<_> = std::fs::read_dir(a).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let mut eb: Vec<_> = std::fs::read_dir(b).unwrap().map(|e| e.unwrap().file_name()).collect();
     ea.sort();
     eb.sort();
     eb.retain(|n| n != "lost+found" || ea.contains(n));
     assert_eq!(ea, eb, "entries of {}", a.display());
     for n in ea {
         let (pa, pb) = (a.join(&n), b.join(&n));
-        let (ma, mb) = (
-            std::fs::symlink_metadata(&pa).unwrap(),
-            std::fs::symlink_metadata(&pb).unwrap(),
-        );
+        let (ma, mb) = (std::fs::symlink_metadata(&pa).unwrap(), std::fs::symlink_metadata(&pb).unwrap());
         assert_eq!(ma.mode(), mb.mode(), "{}", pa.display());
-        assert_eq!(
-            (ma.uid(), ma.gid()),
-            (mb.uid(), mb.gid()),
-            "{}",
-            pa.display()
-        );
+        assert_eq!((ma.uid(), ma.gid()), (mb.uid(), mb.gid()), "{}", pa.display());
         assert_eq!(ma.nlink(), mb.nlink(), "{}", pa.display());
         if ma.is_dir() {
             compare(&pa, &pb);
             assert_eq!(ma.mtime(), mb.mtime(), "{}", pa.display());
         } else if ma.is_symlink() {
-            assert_eq!(
-                std::fs::read_link(&pa).unwrap(),
-                std::fs::read_link(&pb).unwrap()
-            );
+            assert_eq!(std::fs::read_link(&pa).unwrap(), std::fs::read_link(&pb).unwrap());
         } else if ma.is_file() {
-            assert_eq!(
-                (ma.mtime(), ma.mtime_nsec()),
-                (mb.mtime(), mb.mtime_nsec()),
-                "{}",
-                pa.display()
-            );
+            assert_eq!((ma.mtime(), ma.mtime_nsec()), (mb.mtime(), mb.mtime_nsec()), "{}", pa.display());
             assert_eq!(ma.len(), mb.len());
             if ma.len() < 1 << 20 {
-                assert!(
-                    std::fs::read(&pa).unwrap() == std::fs::read(&pb).unwrap(),
-                    "{}",
-                    pa.display()
-                );
+                assert!(std::fs::read(&pa).unwrap() == std::fs::read(&pb).unwrap(), "{}", pa.display());
             } else {
                 // Sparse: both keep their holes.
-                assert!(
-                    mb.blocks() * 512 < ma.len() / 100,
-                    "{} lost its holes",
-                    pb.display()
-                );
+                assert!(mb.blocks() * 512 < ma.len() / 100, "{} lost its holes", pb.display());
             }
         }
     }
@@ -170,49 +108,20 @@ fn build_is_deterministic_fsck_clean_and_round_trips() {
     for bs in ["1024", "2048", "4096"] {
         let img = dir.path().join(format!("img{bs}"));
         let img2 = dir.path().join(format!("img{bs}-again"));
-        ok(&[
-            "image",
-            "build",
-            s(&tree),
-            "-o",
-            s(&img),
-            "--block-size",
-            bs,
-        ]);
-        ok(&[
-            "image",
-            "build",
-            s(&tree),
-            "-o",
-            s(&img2),
-            "--block-size",
-            bs,
-        ]);
-        assert!(
-            std::fs::read(&img).unwrap() == std::fs::read(&img2).unwrap(),
-            "same tree, same bytes"
-        );
+        ok(&["image", "build", s(&tree), "-o", s(&img), "--block-size", bs]);
+        ok(&["image", "build", s(&tree), "-o", s(&img2), "--block-size", bs]);
+        assert!(std::fs::read(&img).unwrap() == std::fs::read(&img2).unwrap(), "same tree, same bytes");
         fsck_clean(&img);
         let out = dir.path().join(format!("out{bs}"));
         ok(&["image", "extract", s(&img), s(&out)]);
         compare(&tree, &out);
-        let o = Command::new(tool("debugfs"))
-            .args(["-R", "cat /etc/deep/er/data"])
-            .arg(&img)
-            .output()
-            .unwrap();
+        let o = Command::new(tool("debugfs")).args(["-R", "cat /etc/deep/er/data"]).arg(&img).output().unwrap();
         assert!(o.stdout == std::fs::read(tree.join("etc/deep/er/data")).unwrap());
     }
     let img = dir.path().join("img4096");
-    assert_eq!(
-        ok(&["image", "cat", s(&img), "/etc/passwd"]),
-        std::fs::read(tree.join("etc/passwd")).unwrap()
-    );
+    assert_eq!(ok(&["image", "cat", s(&img), "/etc/passwd"]), std::fs::read(tree.join("etc/passwd")).unwrap());
     let ls = String::from_utf8(ok(&["image", "ls", s(&img), "/etc"])).unwrap();
-    assert!(
-        ls.contains("-rwSr----- ") && ls.contains("pw -> passwd"),
-        "{ls}"
-    );
+    assert!(ls.contains("-rwSr----- ") && ls.contains("pw -> passwd"), "{ls}");
     let info = String::from_utf8(ok(&["image", "info", s(&img)])).unwrap();
     assert!(info.contains("state:             clean"), "{info}");
 }
@@ -223,38 +132,16 @@ fn edits_keep_the_image_consistent() {
     let tree = dir.path().join("tree");
     make_tree(&tree);
     let img = dir.path().join("img");
-    ok(&[
-        "image",
-        "build",
-        s(&tree),
-        "-o",
-        s(&img),
-        "--size",
-        "64M",
-        "--block-size",
-        "1024",
-    ]);
+    ok(&["image", "build", s(&tree), "-o", s(&img), "--size", "64M", "--block-size", "1024"]);
     assert_eq!(std::fs::metadata(&img).unwrap().len(), 64 << 20);
     let host = dir.path().join("hostfile");
     std::fs::write(&host, vec![7u8; 300_000]).unwrap();
     ok(&["image", "mkdir", s(&img), "/new"]);
     ok(&["image", "put", s(&img), s(&host), "/new/copy"]);
     ok(&["image", "put", s(&img), s(&host), "/new"]);
-    ok(&[
-        "image",
-        "put",
-        s(&img),
-        s(&tree.join("etc/passwd")),
-        "/new/copy",
-    ]);
-    assert_eq!(
-        ok(&["image", "cat", s(&img), "new/copy"]),
-        std::fs::read(tree.join("etc/passwd")).unwrap()
-    );
-    assert_eq!(
-        ok(&["image", "cat", s(&img), "new/hostfile"]).len(),
-        300_000
-    );
+    ok(&["image", "put", s(&img), s(&tree.join("etc/passwd")), "/new/copy"]);
+    assert_eq!(ok(&["image", "cat", s(&img), "new/copy"]), std::fs::read(tree.join("etc/passwd")).unwrap());
+    assert_eq!(ok(&["image", "cat", s(&img), "new/hostfile"]).len(), 300_000);
     ok(&["image", "rm", s(&img), "/passwd-link"]);
     fails(&["image", "rm", s(&img), "/etc"]);
     ok(&["image", "rm", "-r", s(&img), "/etc"]);
@@ -284,31 +171,9 @@ fn bad_input_gives_one_line_errors() {
     fails(&["image", "mkdir", s(&img), "/f"]);
     fails(&["image", "mkdir", s(&img), "/a/b"]);
     fails(&["image", "rm", s(&img), "/"]);
-    fails(&[
-        "image",
-        "build",
-        s(&tree),
-        "-o",
-        s(&dir.path().join("x")),
-        "--size",
-        "10K",
-    ]);
-    fails(&[
-        "image",
-        "build",
-        s(&tree),
-        "-o",
-        s(&dir.path().join("x")),
-        "--block-size",
-        "3000",
-    ]);
-    fails(&[
-        "image",
-        "build",
-        s(&dir.path().join("nodir")),
-        "-o",
-        s(&dir.path().join("x")),
-    ]);
+    fails(&["image", "build", s(&tree), "-o", s(&dir.path().join("x")), "--size", "10K"]);
+    fails(&["image", "build", s(&tree), "-o", s(&dir.path().join("x")), "--block-size", "3000"]);
+    fails(&["image", "build", s(&dir.path().join("nodir")), "-o", s(&dir.path().join("x"))]);
     fails(&["image", "frobnicate"]);
     assert!(fails(&["image", "ls", s(&img), "--overlay", "x"]).contains("not yet"));
     fsck_clean(&img);

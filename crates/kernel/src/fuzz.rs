@@ -196,7 +196,9 @@ pub fn run(calls: u64, seed: u64) -> Result<FuzzReport, String> {
         std::thread::spawn(move || {
             let mut patience = 0u32;
             while !stop.load(Ordering::Relaxed) {
-                std::thread::yield_now();
+                // A monitor, not a test waiting for an event: polling the
+                // kernel lock in a tight loop would slow every call down.
+                std::thread::sleep(std::time::Duration::from_millis(1));
                 if !in_call.load(Ordering::Relaxed) {
                     patience = 0;
                     continue;
@@ -208,11 +210,11 @@ pub fn run(calls: u64, seed: u64) -> Result<FuzzReport, String> {
                     continue;
                 };
                 patience += 1;
-                if patience == 50 {
+                if patience == 5 {
                     // First let time pass: timeouts fire.
                     platform.advance_ns(1_000_000_000);
                     kernel.clock_changed();
-                } else if patience > 200 {
+                } else if patience > 20 {
                     kernel.with_state(|st| send_to_process(st, pid, SigInfo::kernel(SIGKILL)));
                     kernel.clock_changed();
                     kicks.fetch_add(1, Ordering::Relaxed);

@@ -36,6 +36,25 @@ pub trait UserMemory {
     }
 }
 
+/// Memory for kernel work done on a host's behalf, outside any program:
+/// every access faults.
+pub struct NoUserMemory;
+
+impl UserMemory for NoUserMemory {
+    fn read(&self, _addr: u32, _buf: &mut [u8]) -> Result<(), Fault> {
+        Err(Fault)
+    }
+    fn write(&mut self, _addr: u32, _data: &[u8]) -> Result<(), Fault> {
+        Err(Fault)
+    }
+    fn size(&self) -> u64 {
+        0
+    }
+    fn grow_to(&mut self, _bytes: u64) -> Result<(), Fault> {
+        Err(Fault)
+    }
+}
+
 /// Which clock to read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ClockKind {

@@ -35,10 +35,7 @@ pub struct Base {
 }
 
 fn metadata_regions(bytes: &[u8]) -> Vec<(usize, usize)> {
-    let mut fs = Ext2::open_read_only(MemDevice {
-        data: bytes.to_vec(),
-    })
-    .expect("base image mounts");
+    let mut fs = Ext2::open_read_only(MemDevice { data: bytes.to_vec() }).expect("base image mounts");
     let bs = fs.geometry().block_size as usize;
     let isz = fs.geometry().inode_size as usize;
     let mut r = vec![(1024, 1024), (fs.geometry().gdt_start() as usize * bs, bs)];
@@ -49,10 +46,7 @@ fn metadata_regions(bytes: &[u8]) -> Vec<(usize, usize)> {
     }
     // The part of group 0's inode table that holds used inodes.
     let used = (fs.geometry().inodes_count - fs.statfs().free_files as u32) as usize + 16;
-    r.push((
-        gds[0].inode_table as usize * bs,
-        (used * isz).min(fs.geometry().inode_table_blocks as usize * bs),
-    ));
+    r.push((gds[0].inode_table as usize * bs, (used * isz).min(fs.geometry().inode_table_blocks as usize * bs)));
     let mut stack = vec![ROOT_INO];
     let mut seen = std::collections::HashSet::new();
     while let Some(d) = stack.pop() {
@@ -112,11 +106,7 @@ pub fn bases() -> Vec<Base> {
         }
         let bytes = std::fs::read(&img).unwrap();
         let regions = metadata_regions(&bytes);
-        out.push(Base {
-            name,
-            bytes,
-            regions,
-        });
+        out.push(Base { name, bytes, regions });
     }
     out
 }
@@ -221,10 +211,7 @@ pub fn fuzz(runs: u64, seed: u64, bases: &[Base]) -> Vec<String> {
                 .cloned()
                 .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
                 .unwrap_or_default();
-            failures.push(format!(
-                "seed {seed} run {run} ({}): panic: {msg}",
-                base.name
-            ));
+            failures.push(format!("seed {seed} run {run} ({}): panic: {msg}", base.name));
         }
     }
     std::panic::set_hook(prev);

@@ -22,14 +22,10 @@ pub struct MemDevice {
 
 impl MemDevice {
     pub fn new(bytes: usize) -> MemDevice {
-        MemDevice {
-            data: vec![0; bytes],
-        }
+        MemDevice { data: vec![0; bytes] }
     }
     pub fn from_file(p: &Path) -> MemDevice {
-        MemDevice {
-            data: std::fs::read(p).expect("read image"),
-        }
+        MemDevice { data: std::fs::read(p).expect("read image") }
     }
     pub fn save(&self, p: &Path) {
         std::fs::write(p, &self.data).expect("write image");
@@ -37,18 +33,11 @@ impl MemDevice {
     fn range(&self, start: u64, len: usize) -> Result<std::ops::Range<usize>, BlockError> {
         let bs = u64::from(DEV_BS);
         if !len.is_multiple_of(DEV_BS as usize) {
-            return Err(BlockError::Misaligned {
-                len,
-                block_size: DEV_BS,
-            });
+            return Err(BlockError::Misaligned { len, block_size: DEV_BS });
         }
         let count = len as u64 / bs;
         if start + count > self.num_blocks() {
-            return Err(BlockError::OutOfRange {
-                block: start,
-                count,
-                device_blocks: self.num_blocks(),
-            });
+            return Err(BlockError::OutOfRange { block: start, count, device_blocks: self.num_blocks() });
         }
         let s = (start * bs) as usize;
         Ok(s..s + len)
@@ -85,11 +74,7 @@ pub struct FileDevice {
 
 impl FileDevice {
     pub fn open(p: &Path) -> FileDevice {
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(p)
-            .expect("open image");
+        let file = OpenOptions::new().read(true).write(true).open(p).expect("open image");
         let blocks = file.metadata().expect("stat").len() / u64::from(DEV_BS);
         FileDevice { file, blocks }
     }
@@ -103,14 +88,10 @@ impl BlockDevice for FileDevice {
         self.blocks
     }
     fn read_blocks(&mut self, start: u64, buf: &mut [u8]) -> Result<(), BlockError> {
-        self.file
-            .read_exact_at(buf, start * u64::from(DEV_BS))
-            .map_err(|e| BlockError::Io(e.to_string()))
+        self.file.read_exact_at(buf, start * u64::from(DEV_BS)).map_err(|e| BlockError::Io(e.to_string()))
     }
     fn write_blocks(&mut self, start: u64, buf: &[u8]) -> Result<(), BlockError> {
-        self.file
-            .write_all_at(buf, start * u64::from(DEV_BS))
-            .map_err(|e| BlockError::Io(e.to_string()))
+        self.file.write_all_at(buf, start * u64::from(DEV_BS)).map_err(|e| BlockError::Io(e.to_string()))
     }
     fn flush(&mut self) -> Result<(), BlockError> {
         Ok(())
@@ -137,25 +118,13 @@ pub fn mke2fs(img: &Path, tree: Option<&Path>, size_kib: u64, args: &[&str]) {
     c.arg(img).arg(format!("{size_kib}k"));
     c.env("E2FSPROGS_FAKE_TIME", "1700000000");
     let out = c.output().expect("run mke2fs");
-    assert!(
-        out.status.success(),
-        "mke2fs failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "mke2fs failed: {}", String::from_utf8_lossy(&out.stderr));
 }
 
 /// Runs `e2fsck -fn img`; returns (exit code, combined output).
 pub fn e2fsck(img: &Path) -> (i32, String) {
-    let out = Command::new(tool("e2fsck"))
-        .arg("-fn")
-        .arg(img)
-        .output()
-        .expect("run e2fsck");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = Command::new(tool("e2fsck")).arg("-fn").arg(img).output().expect("run e2fsck");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     (out.status.code().unwrap_or(-1), text)
 }
 
@@ -167,32 +136,15 @@ pub fn assert_fsck_clean(img: &Path) {
 
 /// Runs `e2fsck` with extra flags (e.g. `-fp`), returning (code, output).
 pub fn e2fsck_with(img: &Path, flags: &str) -> (i32, String) {
-    let out = Command::new(tool("e2fsck"))
-        .arg(flags)
-        .arg(img)
-        .output()
-        .expect("run e2fsck");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = Command::new(tool("e2fsck")).arg(flags).arg(img).output().expect("run e2fsck");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     (out.status.code().unwrap_or(-1), text)
 }
 
 /// Runs a debugfs request on an image, returning stdout bytes.
 pub fn debugfs(img: &Path, request: &str) -> Vec<u8> {
-    let out = Command::new(tool("debugfs"))
-        .arg("-R")
-        .arg(request)
-        .arg(img)
-        .output()
-        .expect("run debugfs");
-    assert!(
-        out.status.success(),
-        "debugfs failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = Command::new(tool("debugfs")).arg("-R").arg(request).arg(img).output().expect("run debugfs");
+    assert!(out.status.success(), "debugfs failed: {}", String::from_utf8_lossy(&out.stderr));
     out.stdout
 }
 
@@ -204,42 +156,18 @@ pub fn build_tree(root: &Path, big_dir_entries: usize, sparse_big: bool) {
     use std::os::unix::fs::{symlink, PermissionsExt};
     let w = |p: &Path, data: &[u8]| std::fs::write(p, data).unwrap();
     let pattern = |n: usize, seed: u8| -> Vec<u8> {
-        (0..n)
-            .map(|i| {
-                (i as u32)
-                    .wrapping_mul(2654435761)
-                    .wrapping_add(u32::from(seed))
-                    .to_le_bytes()[1]
-            })
-            .collect()
+        (0..n).map(|i| (i as u32).wrapping_mul(2654435761).wrapping_add(u32::from(seed)).to_le_bytes()[1]).collect()
     };
-    for (i, n) in [
-        0usize,
-        1,
-        11,
-        1023,
-        1024,
-        1025,
-        4095,
-        4096,
-        4097,
-        12 * 1024,
-        13 * 1024,
-        300 * 1024,
-        1100 * 1024,
-    ]
-    .into_iter()
-    .enumerate()
+    for (i, n) in [0usize, 1, 11, 1023, 1024, 1025, 4095, 4096, 4097, 12 * 1024, 13 * 1024, 300 * 1024, 1100 * 1024]
+        .into_iter()
+        .enumerate()
     {
         w(&root.join(format!("f{n}")), &pattern(n, i as u8));
     }
     let big = root.join("bigdir");
     std::fs::create_dir(&big).unwrap();
     for i in 0..big_dir_entries {
-        w(
-            &big.join(format!("entry-with-a-longish-name-{i:05}")),
-            format!("{i}\n").as_bytes(),
-        );
+        w(&big.join(format!("entry-with-a-longish-name-{i:05}")), format!("{i}\n").as_bytes());
     }
     // Bytes >= 0x80 make signed and unsigned directory hashes differ.
     for i in 0..big_dir_entries / 20 {
@@ -261,23 +189,9 @@ pub fn build_tree(root: &Path, big_dir_entries: usize, sparse_big: bool) {
     w(&odd, b"odd");
     std::fs::set_permissions(&odd, std::fs::Permissions::from_mode(0o4751)).unwrap();
     std::os::unix::fs::chown(&odd, Some(1234), Some(5678)).unwrap();
-    assert!(Command::new("mkfifo")
-        .arg(root.join("fifo"))
-        .status()
-        .unwrap()
-        .success());
-    assert!(Command::new("mknod")
-        .arg(root.join("chr"))
-        .args(["c", "4", "64"])
-        .status()
-        .unwrap()
-        .success());
-    assert!(Command::new("mknod")
-        .arg(root.join("blk"))
-        .args(["b", "259", "70000"])
-        .status()
-        .unwrap()
-        .success());
+    assert!(Command::new("mkfifo").arg(root.join("fifo")).status().unwrap().success());
+    assert!(Command::new("mknod").arg(root.join("chr")).args(["c", "4", "64"]).status().unwrap().success());
+    assert!(Command::new("mknod").arg(root.join("blk")).args(["b", "259", "70000"]).status().unwrap().success());
     std::os::unix::net::UnixListener::bind(root.join("sock")).unwrap();
     if sparse_big {
         let f = File::create(root.join("sparse")).unwrap();

@@ -51,14 +51,10 @@ fn scan(path: &Path, md: Metadata, name: Vec<u8>, bs: u64, t: &mut Totals) -> Re
         list.sort_by(|a, b| a.file_name().as_bytes().cmp(b.file_name().as_bytes()));
         for e in list {
             let p = e.path();
-            let cmd = std::fs::symlink_metadata(&p)
-                .map_err(|e| Error::msg(format!("{}: {e}", p.display())))?;
+            let cmd = std::fs::symlink_metadata(&p).map_err(|e| Error::msg(format!("{}: {e}", p.display())))?;
             let n = e.file_name().as_bytes().to_vec();
             if n.len() > 255 {
-                return Err(Error::msg(format!(
-                    "{}: name longer than 255 bytes",
-                    p.display()
-                )));
+                return Err(Error::msg(format!("{}: name longer than 255 bytes", p.display())));
             }
             dir_bytes += (8 + n.len() as u64 + 3) & !3;
             children.push(scan(&p, cmd, n, bs, t)?);
@@ -68,21 +64,12 @@ fn scan(path: &Path, md: Metadata, name: Vec<u8>, bs: u64, t: &mut Totals) -> Re
         // Allocated size, not apparent size: holes stay holes.
         let data = md.len().div_ceil(bs).min((md.blocks() * 512).div_ceil(bs));
         // Indirect blocks only past the 12 direct pointers.
-        let indirect = if data > 12 {
-            (data - 12).div_ceil(bs / 4) + 1
-        } else {
-            0
-        };
+        let indirect = if data > 12 { (data - 12).div_ceil(bs / 4) + 1 } else { 0 };
         t.blocks += data + indirect;
     } else if md.file_type().is_symlink() && md.len() >= 60 {
         t.blocks += 1;
     }
-    Ok(Node {
-        name,
-        path: path.to_path_buf(),
-        md,
-        children,
-    })
+    Ok(Node { name, path: path.to_path_buf(), md, children })
 }
 
 /// Parses "64M", "1G", "512K", "4096".
@@ -93,10 +80,7 @@ pub fn parse_size(s: &str) -> Result<u64, Error> {
         Some(b'G' | b'g') => (&s[..s.len() - 1], 1 << 30),
         _ => (s, 1),
     };
-    num.parse::<u64>()
-        .ok()
-        .and_then(|n| n.checked_mul(mult))
-        .ok_or_else(|| Error::msg(format!("bad size '{s}'")))
+    num.parse::<u64>().ok().and_then(|n| n.checked_mul(mult)).ok_or_else(|| Error::msg(format!("bad size '{s}'")))
 }
 
 pub struct BuildOptions {
@@ -113,10 +97,7 @@ pub fn build(src: &Path, out: &Path, o: &BuildOptions) -> Result<u64, Error> {
     }
     let mut t = Totals::default();
     let root = scan(src, md, Vec::new(), bs, &mut t)?;
-    let time = match std::env::var("SOURCE_DATE_EPOCH")
-        .ok()
-        .and_then(|v| v.parse::<i64>().ok())
-    {
+    let time = match std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|v| v.parse::<i64>().ok()) {
         Some(v) => v,
         None => t.newest,
     }
@@ -139,15 +120,8 @@ pub fn build(src: &Path, out: &Path, o: &BuildOptions) -> Result<u64, Error> {
     if size > 16 << 40 {
         return Err(Error::msg("image larger than 16 TiB".to_string()));
     }
-    let mem = Memory {
-        data: vec![0u8; size as usize],
-    };
-    let opts = MkfsOptions {
-        block_size: o.block_size,
-        inodes,
-        time,
-        ..Default::default()
-    };
+    let mem = Memory { data: vec![0u8; size as usize] };
+    let opts = MkfsOptions { block_size: o.block_size, inodes, time, ..Default::default() };
     let dev = format(mem, &opts).map_err(|e| Error::msg(format!("format: {e}")))?;
     let mut fs = Ext2::open(dev)?;
     let ctime = Timespec::new(i64::from(time), 0);
@@ -176,11 +150,7 @@ fn set_attrs(fs: &mut Ext2<Memory>, ino: u32, md: &Metadata, ctime: Timespec) ->
     fs.setattr(
         ino,
         &SetAttr {
-            mode: if md.file_type().is_symlink() {
-                None
-            } else {
-                Some((md.mode() & 0o7777) as u16)
-            },
+            mode: if md.file_type().is_symlink() { None } else { Some((md.mode() & 0o7777) as u16) },
             uid: Some(md.uid()),
             gid: Some(md.gid()),
             atime: Some(mtime),
@@ -211,9 +181,7 @@ fn add(
     let ino = if ft.is_dir() {
         let ino = match fs.mkdir(parent, &n.name, 0o755, 0, 0) {
             // The tree's own lost+found replaces the one mkfs made.
-            Err(wasmpod_ext2::Ext2Error::Exists)
-                if parent == ROOT_INO && n.name == b"lost+found" =>
-            {
+            Err(wasmpod_ext2::Ext2Error::Exists) if parent == ROOT_INO && n.name == b"lost+found" => {
                 fs.lookup(ROOT_INO, b"lost+found").map_err(ctx)?
             }
             r => r.map_err(ctx)?,
@@ -227,21 +195,14 @@ fn add(
         copy_file(fs, ino, &n.path, md.len(), buf)?;
         ino
     } else if ft.is_symlink() {
-        let target = std::fs::read_link(&n.path)
-            .map_err(|e| Error::msg(format!("{}: {e}", n.path.display())))?;
-        fs.symlink(parent, &n.name, target.as_os_str().as_bytes(), 0, 0)
-            .map_err(ctx)?
+        let target = std::fs::read_link(&n.path).map_err(|e| Error::msg(format!("{}: {e}", n.path.display())))?;
+        fs.symlink(parent, &n.name, target.as_os_str().as_bytes(), 0, 0).map_err(ctx)?
     } else {
         let rdev = md.rdev();
         let major = (((rdev >> 8) & 0xfff) | ((rdev >> 32) & !0xfff)) as u32;
         let minor = ((rdev & 0xff) | ((rdev >> 12) & !0xff)) as u32;
-        let (major, minor) = if ft.is_char_device() || ft.is_block_device() {
-            (major, minor)
-        } else {
-            (0, 0)
-        };
-        fs.mknod(parent, &n.name, md.mode() as u16, (major, minor), 0, 0)
-            .map_err(ctx)?
+        let (major, minor) = if ft.is_char_device() || ft.is_block_device() { (major, minor) } else { (0, 0) };
+        fs.mknod(parent, &n.name, md.mode() as u16, (major, minor), 0, 0).map_err(ctx)?
     };
     set_attrs(fs, ino, md, ctime)?;
     if !ft.is_dir() && md.nlink() > 1 {
@@ -252,13 +213,7 @@ fn add(
 
 /// Copies a host file: only its data regions, and within them only blocks
 /// that are not all zero (holes stay holes, as with `mke2fs -d`).
-fn copy_file(
-    fs: &mut Ext2<Memory>,
-    ino: u32,
-    path: &Path,
-    len: u64,
-    buf: &mut [u8],
-) -> Result<(), Error> {
+fn copy_file(fs: &mut Ext2<Memory>, ino: u32, path: &Path, len: u64, buf: &mut [u8]) -> Result<(), Error> {
     let err = |e: &dyn std::fmt::Display| Error::msg(format!("{}: {e}", path.display()));
     let mut f = File::open(path).map_err(|e| err(&e))?;
     let bs = fs.geometry().block_size as usize;
@@ -285,8 +240,7 @@ fn copy_file(
                     i += bs;
                 }
                 let e = i.min(n);
-                fs.write(ino, off + s as u64, &chunk[s..e])
-                    .map_err(|e| err(&e))?;
+                fs.write(ino, off + s as u64, &chunk[s..e]).map_err(|e| err(&e))?;
             }
             off += n as u64;
         }
@@ -315,12 +269,7 @@ struct Hasher([u64; 4]);
 
 impl Hasher {
     fn new() -> Hasher {
-        Hasher([
-            0xcbf2_9ce4_8422_2325,
-            0x6c62_272e_07bb_0142,
-            0x9e37_79b9_7f4a_7c15,
-            0x0123_4567_89ab_cdef,
-        ])
+        Hasher([0xcbf2_9ce4_8422_2325, 0x6c62_272e_07bb_0142, 0x9e37_79b9_7f4a_7c15, 0x0123_4567_89ab_cdef])
     }
     fn chunk(&mut self, off: u64, data: &[u8]) {
         const K: u64 = 0x0000_0100_0000_01b3;
@@ -403,10 +352,7 @@ fn all_zero(c: &[u8]) -> bool {
 /// Writes again the chunks that hold a superblock copy (after the UUID).
 fn rewrite_superblocks(out: &Path, data: &[u8], bs: u32) -> Result<(), Error> {
     let err = |e: std::io::Error| Error::msg(format!("{}: {e}", out.display()));
-    let f = std::fs::OpenOptions::new()
-        .write(true)
-        .open(out)
-        .map_err(err)?;
+    let f = std::fs::OpenOptions::new().write(true).open(out).map_err(err)?;
     let bs = u64::from(bs);
     let first = u64::from(bs == 1024);
     let bpg = bs * 8;
@@ -427,8 +373,7 @@ fn rewrite_superblocks(out: &Path, data: &[u8], bs: u32) -> Result<(), Error> {
             });
         if has_super {
             let off = if g == 0 { 1024 } else { (start * bs) as usize };
-            f.write_all_at(&data[off..off + 1024], off as u64)
-                .map_err(err)?;
+            f.write_all_at(&data[off..off + 1024], off as u64).map_err(err)?;
         }
         g += 1;
     }

@@ -14,18 +14,11 @@ pub const DEV_BLOCK: u32 = 512;
 
 fn check(len: usize, start: u64, blocks: u64) -> Result<(), BlockError> {
     if !len.is_multiple_of(DEV_BLOCK as usize) {
-        return Err(BlockError::Misaligned {
-            len,
-            block_size: DEV_BLOCK,
-        });
+        return Err(BlockError::Misaligned { len, block_size: DEV_BLOCK });
     }
     let count = (len / DEV_BLOCK as usize) as u64;
     if start.checked_add(count).is_none_or(|end| end > blocks) {
-        return Err(BlockError::OutOfRange {
-            block: start,
-            count,
-            device_blocks: blocks,
-        });
+        return Err(BlockError::OutOfRange { block: start, count, device_blocks: blocks });
     }
     Ok(())
 }
@@ -39,16 +32,9 @@ pub struct ImageFile {
 
 impl ImageFile {
     pub fn open(path: &Path, writable: bool) -> std::io::Result<ImageFile> {
-        let file = std::fs::OpenOptions::new()
-            .read(true)
-            .write(writable)
-            .open(path)?;
+        let file = std::fs::OpenOptions::new().read(true).write(writable).open(path)?;
         let blocks = file.metadata()?.len() / u64::from(DEV_BLOCK);
-        Ok(ImageFile {
-            file,
-            blocks,
-            read_only: !writable,
-        })
+        Ok(ImageFile { file, blocks, read_only: !writable })
     }
 }
 
@@ -61,26 +47,20 @@ impl BlockDevice for ImageFile {
     }
     fn read_blocks(&mut self, start: u64, buf: &mut [u8]) -> Result<(), BlockError> {
         check(buf.len(), start, self.blocks)?;
-        self.file
-            .read_exact_at(buf, start * u64::from(DEV_BLOCK))
-            .map_err(|e| BlockError::Io(e.to_string()))
+        self.file.read_exact_at(buf, start * u64::from(DEV_BLOCK)).map_err(|e| BlockError::Io(e.to_string()))
     }
     fn write_blocks(&mut self, start: u64, buf: &[u8]) -> Result<(), BlockError> {
         if self.read_only {
             return Err(BlockError::ReadOnly);
         }
         check(buf.len(), start, self.blocks)?;
-        self.file
-            .write_all_at(buf, start * u64::from(DEV_BLOCK))
-            .map_err(|e| BlockError::Io(e.to_string()))
+        self.file.write_all_at(buf, start * u64::from(DEV_BLOCK)).map_err(|e| BlockError::Io(e.to_string()))
     }
     fn flush(&mut self) -> Result<(), BlockError> {
         if self.read_only {
             return Ok(());
         }
-        self.file
-            .sync_data()
-            .map_err(|e| BlockError::Io(e.to_string()))
+        self.file.sync_data().map_err(|e| BlockError::Io(e.to_string()))
     }
     fn is_read_only(&self) -> bool {
         self.read_only

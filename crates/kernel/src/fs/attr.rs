@@ -8,6 +8,7 @@ use wasmpod_abi::fs::*;
 use wasmpod_abi::time::timespec;
 
 use super::inode::{Inode, SetAttr, Timespec};
+use super::mount::MountId;
 use super::open::now;
 use super::vfs::{self, check_perm, in_group, may, owner_or_root, IdKind, MAY_WRITE};
 use crate::error::Result;
@@ -22,17 +23,36 @@ fn fd_inode(ctx: &Ctx, fd: i32) -> Result<Arc<dyn Inode>> {
     if f.is_path_only() {
         return_errno!(EBADF, "O_PATH fd");
     }
+    if let Some(l) = super::inode_file::location_of(&f) {
+        vfs::check_rw(ctx, l.mount)?;
+    }
     f.ops.inode().ok_or(errno!(EBADF, "file has no inode"))
 }
 
-/// The inode `(dirfd, path)` names, with `AT_EMPTY_PATH` meaning the fd
-/// itself (O_PATH fds allowed) and `AT_SYMLINK_NOFOLLOW`.
-fn at_inode(ctx: &mut Ctx, dirfd: i32, path: &[u8], flags: u32) -> Result<Arc<dyn Inode>> {
+/// The inode `(dirfd, path)` names and the mount it is on, when known;
+/// `AT_EMPTY_PATH` means the fd itself (O_PATH fds allowed).
+fn at_target(ctx: &mut Ctx, dirfd: i32, path: &[u8], flags: u32) -> Result<(Arc<dyn Inode>, Option<MountId>)> {
     match vfs::resolve_at(ctx, dirfd, path, flags & AT_EMPTY_PATH != 0, flags & AT_SYMLINK_NOFOLLOW == 0)? {
-        Some(l) => Ok(l.inode),
-        None if dirfd == AT_FDCWD => Ok(vfs::cwd_location(ctx).inode),
-        None => ctx.file(dirfd)?.ops.inode().ok_or(errno!(EBADF, "file has no inode")),
+        Some(l) => Ok((l.inode, Some(l.mount))),
+        None if dirfd == AT_FDCWD => {
+            let l = vfs::cwd_location(ctx);
+            Ok((l.inode, Some(l.mount)))
+        }
+        None => {
+            let f = ctx.file(dirfd)?;
+            let mount = super::inode_file::location_of(&f).map(|l| l.mount);
+            Ok((f.ops.inode().ok_or(errno!(EBADF, "file has no inode"))?, mount))
+        }
     }
+}
+
+/// [`at_target`]'s inode, for a call that changes the inode (`EROFS` on a read-only mount).
+fn at_inode_rw(ctx: &mut Ctx, dirfd: i32, path: &[u8], flags: u32) -> Result<Arc<dyn Inode>> {
+    let (inode, mount) = at_target(ctx, dirfd, path, flags)?;
+    if let Some(m) = mount {
+        vfs::check_rw(ctx, m)?;
+    }
+    Ok(inode)
 }
 
 // ---- chmod ------------------------------------------------------------------
@@ -66,7 +86,7 @@ pub fn sys_fchmod(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
 /// Implements fchmodat(2): `(dirfd, path, mode)` (the raw call has no flags).
 pub fn sys_fchmodat(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
     let path = ctx.read_path(a.ptr(1))?;
-    let inode = at_inode(ctx, a.fd(0), &path, 0)?;
+    let inode = at_inode_rw(ctx, a.fd(0), &path, 0)?;
     do_chmod(ctx, &inode, a.u32(2))?;
     Ok(0)
 }
@@ -79,7 +99,7 @@ pub fn sys_fchmodat2(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
         return_errno!(EINVAL, "fchmodat2: unknown flags");
     }
     let path = ctx.read_path(a.ptr(1))?;
-    let inode = at_inode(ctx, a.fd(0), &path, flags)?;
+    let inode = at_inode_rw(ctx, a.fd(0), &path, flags)?;
     do_chmod(ctx, &inode, a.u32(2))?;
     Ok(0)
 }
@@ -136,7 +156,7 @@ pub fn sys_fchownat(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
         return_errno!(EINVAL, "fchownat: unknown flags");
     }
     let path = ctx.read_path(a.ptr(1))?;
-    let inode = at_inode(ctx, a.fd(0), &path, flags)?;
+    let inode = at_inode_rw(ctx, a.fd(0), &path, flags)?;
     do_chown(ctx, &inode, a.u32(2), a.u32(3))?;
     Ok(0)
 }
@@ -176,7 +196,7 @@ pub fn sys_utimensat(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
         ctx.file(dirfd)?.ops.inode().ok_or(errno!(EBADF, "file has no inode"))?
     } else {
         let path = ctx.read_path(path_ptr)?;
-        at_inode(ctx, dirfd, &path, flags)?
+        at_inode_rw(ctx, dirfd, &path, flags)?
     };
     if at.is_none() && mt.is_none() {
         return Ok(0);
@@ -202,6 +222,14 @@ pub fn sys_utimensat(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
 
 // ---- truncate, fallocate ------------------------------------------------------
 
+/// A new size beyond RLIMIT_FSIZE is `EFBIG` with SIGXFSZ.
+fn check_fsize(ctx: &mut Ctx, size: u64, old: u64) -> Result<()> {
+    if size > old && size > 0 {
+        super::inode_file::fsize_limit(ctx, size - 1, 1)?;
+    }
+    Ok(())
+}
+
 fn length_arg(a: &SyscallArgs, lo: usize) -> Result<u64> {
     let len = a.i64_pair(lo);
     if len < 0 {
@@ -220,10 +248,12 @@ pub fn sys_truncate(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
     if vfs::is_dir(&m) {
         return_errno!(EISDIR, "truncate of a directory");
     }
+    vfs::check_rw(ctx, loc.mount)?;
     if m.mode & S_IFMT != S_IFREG {
         return_errno!(EINVAL, "truncate of a non-regular file");
     }
     may(ctx, &m, MAY_WRITE)?;
+    check_fsize(ctx, len, m.size)?;
     let mut attr = SetAttr { size: Some(len), ..Default::default() };
     if len != m.size {
         let t = now(ctx);
@@ -247,6 +277,7 @@ pub fn sys_ftruncate(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
     if m.mode & S_IFMT != S_IFREG || !f.writable() {
         return_errno!(EINVAL, "ftruncate: not a regular file open for writing");
     }
+    check_fsize(ctx, len, m.size)?;
     let t = now(ctx);
     inode.set_attr(ctx, &SetAttr { size: Some(len), mtime: Some(t), ctime: Some(t), ..Default::default() })?;
     Ok(0)
@@ -277,6 +308,7 @@ pub fn sys_fallocate(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
     }
     let end = off.checked_add(len).ok_or(errno!(EFBIG, "fallocate: too large"))? as u64;
     if end > m.size {
+        check_fsize(ctx, end, m.size)?;
         let t = now(ctx);
         inode.set_attr(ctx, &SetAttr { size: Some(end), mtime: Some(t), ctime: Some(t), ..Default::default() })?;
     }
@@ -302,11 +334,17 @@ fn do_access(ctx: &mut Ctx, dirfd: i32, path: &[u8], mode: u32, flags: u32) -> R
         c.fsgid = c.gid;
     }
     let r = (|| {
-        let inode = at_inode(ctx, dirfd, path, flags)?;
+        let (inode, mount) = at_target(ctx, dirfd, path, flags)?;
         if mode == F_OK {
             return Ok(());
         }
         let m = inode.metadata(ctx)?;
+        // access(2): "EROFS Write permission was requested for a file on a
+        // read-only filesystem."
+        let special = matches!(m.mode & S_IFMT, S_IFCHR | S_IFBLK | S_IFIFO | S_IFSOCK);
+        if let (true, Some(mnt), false) = (mode & W_OK != 0, mount, special) {
+            vfs::check_rw(ctx, mnt)?;
+        }
         check_perm(&ctx.process().creds, IdKind::Fs, &m, mode)
     })();
     ctx.process_mut().creds = saved;

@@ -132,10 +132,25 @@ pub trait Inode: Send + Sync + Any {
     ) -> Result<Arc<dyn Inode>> {
         return_errno!(ENOTDIR, "not a directory")
     }
+    /// Creates an unnamed regular file on this directory's filesystem
+    /// (open's `O_TMPFILE`): link count 0; it may be given a name with
+    /// `link` later when `linkable` (no `O_EXCL`).
+    fn create_tmpfile(
+        &self,
+        _ctx: &mut Ctx,
+        _mode: u32,
+        _uid: u32,
+        _gid: u32,
+        _linkable: bool,
+    ) -> Result<Arc<dyn Inode>> {
+        return_errno!(EOPNOTSUPP, "O_TMPFILE not supported by this filesystem")
+    }
     fn symlink(&self, _ctx: &mut Ctx, _name: &[u8], _target: &[u8], _uid: u32, _gid: u32) -> Result<Arc<dyn Inode>> {
         return_errno!(ENOTDIR, "not a directory")
     }
-    /// Adds a hard link `name` to `target` (same filesystem, checked by the VFS).
+    /// Adds a hard link `name` to `target` (same filesystem, checked by the
+    /// VFS). A target with no links left is `ENOENT` unless it is a
+    /// linkable `O_TMPFILE` file.
     fn link(&self, _ctx: &mut Ctx, _name: &[u8], _target: &Arc<dyn Inode>) -> Result<()> {
         return_errno!(ENOTDIR, "not a directory")
     }

@@ -37,6 +37,37 @@ pub fn location_of(file: &OpenFile) -> Option<Location> {
     file.ops.as_any().downcast_ref::<InodeFile>().map(|f| f.loc.clone())
 }
 
+/// A write by anyone but root clears set-user-ID, and set-group-ID when
+/// group-execute is set (Linux's `file_remove_privs`; write(2) and
+/// chmod(2)'s notes).
+fn remove_privs(ctx: &mut Ctx, inode: &Arc<dyn Inode>) -> Result<()> {
+    use wasmpod_abi::fs::{S_ISGID, S_ISUID};
+    let m = inode.metadata(ctx)?;
+    let kill = m.mode & S_ISUID != 0 || (m.mode & S_ISGID != 0 && m.mode & 0o010 != 0);
+    if kill && ctx.process().creds.fsuid != 0 {
+        let mode = m.mode & 0o7777 & !S_ISUID & !(if m.mode & 0o010 != 0 { S_ISGID } else { 0 });
+        inode.set_attr(ctx, &super::inode::SetAttr { mode: Some(mode), ..Default::default() })?;
+    }
+    Ok(())
+}
+
+/// Applies RLIMIT_FSIZE to a write of `len` bytes at `pos`: the length
+/// allowed, or `EFBIG` with SIGXFSZ to the thread when nothing fits
+/// (setrlimit(2): "Attempts to extend a file beyond this limit result in
+/// delivery of a SIGXFSZ signal"; write(2), EFBIG).
+pub fn fsize_limit(ctx: &mut Ctx, pos: u64, len: usize) -> Result<usize> {
+    let limit = ctx.process().rlimits[wasmpod_abi::misc::RLIMIT_FSIZE as usize].cur;
+    if limit == wasmpod_abi::misc::RLIM_INFINITY || len == 0 {
+        return Ok(len);
+    }
+    if pos >= limit {
+        let tid = ctx.tid;
+        crate::signal::send_to_thread(&mut ctx.st, tid, crate::signal::SigInfo::kernel(wasmpod_abi::signal::SIGXFSZ));
+        return_errno!(EFBIG, "file size limit exceeded");
+    }
+    Ok(len.min((limit - pos).min(usize::MAX as u64) as usize))
+}
+
 /// Offset after an append: the current size.
 fn append_pos(ctx: &mut Ctx, inode: &Arc<dyn Inode>) -> Result<u64> {
     Ok(inode.metadata(ctx)?.size)
@@ -57,8 +88,10 @@ impl FileOps for InodeFile {
         if self.is_dir {
             return_errno!(EISDIR, "write to a directory");
         }
+        remove_privs(ctx, &self.loc.inode)?;
         let pos = if file.append() { append_pos(ctx, &self.loc.inode)? } else { file.pos() };
-        let n = self.loc.inode.write_at(ctx, pos, buf)?;
+        let len = fsize_limit(ctx, pos, buf.len())?;
+        let n = self.loc.inode.write_at(ctx, pos, &buf[..len])?;
         file.set_pos(pos.checked_add(n as u64).ok_or(errno!(EFBIG, "offset overflow"))?);
         Ok(n)
     }
@@ -77,8 +110,10 @@ impl FileOps for InodeFile {
         if self.is_dir {
             return_errno!(EISDIR, "write to a directory");
         }
+        remove_privs(ctx, &self.loc.inode)?;
         let off = if file.append() { append_pos(ctx, &self.loc.inode)? } else { off };
-        self.loc.inode.write_at(ctx, off, buf)
+        let len = fsize_limit(ctx, off, buf.len())?;
+        self.loc.inode.write_at(ctx, off, &buf[..len])
     }
 
     fn seekable(&self) -> bool {

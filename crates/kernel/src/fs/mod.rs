@@ -8,6 +8,7 @@ pub mod cwd;
 pub mod devfs;
 pub mod devices;
 pub mod dir;
+pub mod ext2_adapter;
 pub mod fdtable;
 pub mod file;
 pub mod inode;
@@ -15,6 +16,7 @@ pub mod inode_file;
 pub mod lseek;
 pub mod mount;
 pub mod namei;
+pub mod namespace;
 pub mod open;
 pub mod procfs;
 pub mod rename;
@@ -199,6 +201,42 @@ pub fn open_path(
     mode: u32,
 ) -> crate::Result<std::sync::Arc<OpenFile>> {
     open::do_open(ctx, dirfd, path, flags, mode)
+}
+
+/// Resolves a program for execve/spawn: follows symlinks, then checks
+/// what execve(2) requires — a regular file (`EACCES` otherwise, and for a
+/// directory) with execute permission for the caller (`EACCES`; root
+/// needs some execute bit). Returns the inode, its metadata (for the
+/// compilation cache key) and its absolute path (for `/proc/<pid>/exe`).
+pub fn lookup_exec(
+    ctx: &mut crate::kernel::Ctx,
+    dirfd: i32,
+    path: &[u8],
+) -> crate::Result<(std::sync::Arc<dyn Inode>, Metadata, Vec<u8>)> {
+    let loc = vfs::resolve(ctx, dirfd, path, true)?;
+    let meta = loc.inode.metadata(ctx)?;
+    if meta.mode & wasmpod_abi::fs::S_IFMT != wasmpod_abi::fs::S_IFREG {
+        return Err(crate::errno!(EACCES, "execve: not a regular file"));
+    }
+    vfs::may(ctx, &meta, vfs::MAY_EXEC)?;
+    let abs = cwd::file_path(ctx, &loc).unwrap_or_else(|_| loc.path.clone());
+    Ok((loc.inode, meta, abs))
+}
+
+/// The working directory of process `pid` as the caller sees it (for
+/// `/proc/<pid>/cwd`); `ENOENT` if it was removed or `pid` is unknown.
+pub fn process_cwd_path(ctx: &mut crate::kernel::Ctx, pid: crate::Pid) -> crate::Result<Vec<u8>> {
+    let p = ctx.st.procs.procs.get(&pid).ok_or(crate::errno!(ENOENT, "no such process"))?;
+    let loc = p.fs.cwd.clone().or_else(|| p.fs.root.clone()).unwrap_or_else(|| vfs::global_root(ctx));
+    cwd::location_path(ctx, &loc)
+}
+
+/// The root directory of process `pid` as the caller sees it (for
+/// `/proc/<pid>/root`).
+pub fn process_root_path(ctx: &mut crate::kernel::Ctx, pid: crate::Pid) -> crate::Result<Vec<u8>> {
+    let p = ctx.st.procs.procs.get(&pid).ok_or(crate::errno!(ENOENT, "no such process"))?;
+    let loc = p.fs.root.clone().unwrap_or_else(|| vfs::global_root(ctx));
+    cwd::location_path(ctx, &loc)
 }
 
 /// The absolute, normalised path of `path` as seen by the caller (for

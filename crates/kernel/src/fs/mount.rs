@@ -36,6 +36,13 @@ pub struct Mount {
     pub options: String,
 }
 
+impl Mount {
+    /// Mounted read-only (`ro` in the options): changes are `EROFS`.
+    pub fn readonly(&self) -> bool {
+        self.options.split(',').any(|o| o == "ro")
+    }
+}
+
 /// What `/proc/mounts` shows for one mount.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MountInfo {
@@ -80,6 +87,11 @@ impl MountTable {
     /// filter before asking an inode for its number).
     pub fn has_children(&self, parent: MountId) -> bool {
         self.mounts.values().any(|m| m.mountpoint.as_ref().is_some_and(|p| p.mount == parent))
+    }
+
+    /// Removes a mount (umount); the caller has checked it is idle.
+    pub(crate) fn remove(&mut self, id: MountId) -> Option<Mount> {
+        self.mounts.remove(&id)
     }
 
     /// Every mount, in mount order (`/proc/mounts`).

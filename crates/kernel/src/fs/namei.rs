@@ -96,7 +96,7 @@ pub fn is_empty_dir(ctx: &mut Ctx, inode: &std::sync::Arc<dyn Inode>) -> Result<
 /// Checks for removing `victim` from `dir` (may_delete in Linux): write and
 /// search permission on the directory, the sticky rule, the type rule
 /// (`EISDIR`/`ENOTDIR` against `want_dir`), mount points (`EBUSY`).
-pub fn may_delete(ctx: &mut Ctx, dir: &Location, victim: &Location, want_dir: bool) -> Result<Metadata> {
+pub fn may_delete(ctx: &mut Ctx, dir: &Location, victim: &Location, mounted: bool, want_dir: bool) -> Result<Metadata> {
     let dmeta = dir.inode.metadata(ctx)?;
     let vmeta = victim.inode.metadata(ctx)?;
     may(ctx, &dmeta, MAY_WRITE | MAY_EXEC)?;
@@ -108,7 +108,7 @@ pub fn may_delete(ctx: &mut Ctx, dir: &Location, victim: &Location, want_dir: bo
     if !want_dir && is_dir {
         return_errno!(EISDIR, "is a directory");
     }
-    if victim.mount != dir.mount {
+    if mounted {
         return_errno!(EBUSY, "mount point");
     }
     Ok(vmeta)
@@ -125,6 +125,7 @@ pub fn sys_unlinkat(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
     }
     let path = ctx.read_path(a.ptr(1))?;
     let p = vfs::lookup_parent(ctx, a.fd(0), &path)?;
+    vfs::check_rw(ctx, p.dir.mount)?;
     let rmdir = flags & AT_REMOVEDIR != 0;
     let name = match p.name.as_deref() {
         None if rmdir => return_errno!(EBUSY, "rmdir of the root"),
@@ -134,14 +135,14 @@ pub fn sys_unlinkat(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
         Some(b".") | Some(b"..") => return_errno!(EISDIR, "unlink of a directory"),
         Some(n) => n.to_vec(),
     };
-    let victim = vfs::step(ctx, &p.dir, &name)?;
+    let (victim, mounted) = vfs::lookup_child(ctx, &p.dir, &name)?;
     if !rmdir && p.trailing_slash {
         let m = victim.inode.metadata(ctx)?;
         if !vfs::is_dir(&m) {
             return_errno!(ENOTDIR, "trailing slash on a non-directory");
         }
     }
-    may_delete(ctx, &p.dir, &victim, rmdir)?;
+    may_delete(ctx, &p.dir, &victim, mounted, rmdir)?;
     if rmdir {
         let root = vfs::root_location(ctx);
         if vfs::same_location(ctx, &victim, &root) {
@@ -205,9 +206,8 @@ pub fn sys_linkat(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
     if p.dir.mount != old.mount {
         return_errno!(EXDEV, "link across mounts");
     }
-    if ometa.nlink == 0 {
-        return_errno!(ENOENT, "linkat: file was deleted");
-    }
+    // A file with no links left (deleted, or O_TMPFILE) is the
+    // filesystem's call: only a linkable O_TMPFILE file may be named.
     p.dir.inode.link(ctx, &name, &old.inode)?;
     Ok(0)
 }

@@ -1,7 +1,8 @@
 //! open(2): `openat`, and [`do_open`] behind `fs::open_path`.
 //!
-//! Not supported yet: `O_TMPFILE` (`EOPNOTSUPP`, what Linux says for a
-//! filesystem without it), `openat2`'s `RESOLVE_*` flags.
+//! `O_TMPFILE` works on filesystems that implement
+//! `Inode::create_tmpfile` (tmpfs); others say `EOPNOTSUPP`, as Linux does.
+//! Not supported yet: `openat2`'s `RESOLVE_*` flags.
 
 use std::sync::Arc;
 
@@ -58,6 +59,7 @@ pub fn check_can_create(ctx: &mut Ctx, dir: &Location, name: &[u8]) -> Result<Me
         Err(e) if e == wasmpod_abi::Errno::ENOENT => {}
         Err(e) => return Err(e),
     }
+    vfs::check_rw(ctx, dir.mount)?;
     may(ctx, &dmeta, MAY_WRITE)?;
     Ok(dmeta)
 }
@@ -81,6 +83,14 @@ fn open_create(ctx: &mut Ctx, mut p: Parent, flags: u32, mode: u32) -> Result<(L
                 }
                 if flags & O_NOFOLLOW != 0 {
                     return_errno!(ELOOP, "O_NOFOLLOW: final component is a symlink");
+                }
+                // An existing target (or a /proc magic link) is opened as is;
+                // only a dangling link goes on to create its target.
+                let mut links = p.links;
+                match vfs::follow_link(ctx, &p.dir, loc.clone(), &mut links) {
+                    Ok(target) => return Ok((target, false)),
+                    Err(e) if e == wasmpod_abi::Errno::ENOENT => {}
+                    Err(e) => return Err(e),
                 }
                 let mut links = p.links + 1;
                 if links > vfs::MAXSYMLINKS {
@@ -106,7 +116,7 @@ fn open_create(ctx: &mut Ctx, mut p: Parent, flags: u32, mode: u32) -> Result<(L
 /// Opens `path` (see `fs::open_path`).
 pub fn do_open(ctx: &mut Ctx, dirfd: i32, path: &[u8], flags: u32, mode: u32) -> Result<Arc<OpenFile>> {
     if flags & __O_TMPFILE != 0 {
-        return_errno!(EOPNOTSUPP, "O_TMPFILE is not supported");
+        return open_tmpfile(ctx, dirfd, path, flags, mode);
     }
     // open(2), O_PATH: "When O_PATH is specified in flags, flag bits other
     // than O_CLOEXEC, O_DIRECTORY, and O_NOFOLLOW are ignored."
@@ -143,12 +153,15 @@ pub fn do_open(ctx: &mut Ctx, dirfd: i32, path: &[u8], flags: u32, mode: u32) ->
     if is_dir && (want & MAY_WRITE != 0 || flags & O_CREAT != 0) {
         return_errno!(EISDIR, "cannot open a directory for writing");
     }
+    let fmt = meta.mode & S_IFMT;
+    if want & MAY_WRITE != 0 && (fmt == S_IFREG || fmt == S_IFDIR || fmt == S_IFLNK) {
+        vfs::check_rw(ctx, loc.mount)?;
+    }
     // A file this call created is opened with the access asked for,
     // whatever its mode (open(2): the mode "applies to future accesses").
     if !created {
         may(ctx, &meta, want)?;
     }
-    let fmt = meta.mode & S_IFMT;
     if flags & O_TRUNC != 0 && fmt == S_IFREG && !created {
         let t = now(ctx);
         loc.inode.set_attr(ctx, &SetAttr { size: Some(0), mtime: Some(t), ctime: Some(t), ..Default::default() })?;
@@ -175,6 +188,32 @@ pub fn do_open(ctx: &mut Ctx, dirfd: i32, path: &[u8], flags: u32, mode: u32) ->
     Ok(OpenFile::with_path(ops, flags, path))
 }
 
+/// open(2), O_TMPFILE: "Create an unnamed temporary regular file. The
+/// pathname argument specifies a directory"; it must be opened for
+/// writing (`EINVAL` otherwise). Without `O_EXCL` it may be linked into
+/// the tree later (linkat with `AT_EMPTY_PATH`).
+fn open_tmpfile(ctx: &mut Ctx, dirfd: i32, path: &[u8], flags: u32, mode: u32) -> Result<Arc<OpenFile>> {
+    let acc = flags & O_ACCMODE;
+    if flags & O_TMPFILE != O_TMPFILE || (acc != O_WRONLY && acc != O_RDWR) || flags & O_CREAT != 0 {
+        return_errno!(EINVAL, "O_TMPFILE needs O_DIRECTORY and write access, without O_CREAT");
+    }
+    let dir = vfs::resolve(ctx, dirfd, path, true)?;
+    let dmeta = dir.inode.metadata(ctx)?;
+    if !vfs::is_dir(&dmeta) {
+        return_errno!(ENOTDIR, "O_TMPFILE: not a directory");
+    }
+    vfs::check_rw(ctx, dir.mount)?;
+    may(ctx, &dmeta, MAY_WRITE | MAY_EXEC)?;
+    let (uid, gid) = new_owner(ctx, &dmeta);
+    let mode = mode & !umask(ctx) & 0o7777;
+    let inode = dir.inode.create_tmpfile(ctx, mode, uid, gid, flags & O_EXCL == 0)?;
+    let ino = inode.metadata(ctx)?.ino;
+    let name = format!("#{ino}");
+    let loc = Location { mount: dir.mount, inode, path: join_path(&dir.path, name.as_bytes()) };
+    let path = loc.path.clone();
+    Ok(OpenFile::with_path(InodeFile::new(loc, false), flags & !O_DIRECTORY, path))
+}
+
 /// Installs `file` at the lowest free fd (open(2)), within RLIMIT_NOFILE.
 pub fn install_fd(ctx: &mut Ctx, file: Arc<OpenFile>, cloexec: bool) -> Result<i32> {
     let limit = ctx.process().rlimits[RLIMIT_NOFILE as usize].cur;
@@ -197,8 +236,12 @@ pub fn sys_openat2(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
     if size < 24 {
         return_errno!(EINVAL, "open_how too small");
     }
-    let raw = ctx.read_user_vec(a.ptr(2), size.min(4096))?;
-    if size > 4096 || raw[24..].iter().any(|&b| b != 0) {
+    // openat2(2): E2BIG for a size over a page or unknown non-zero fields.
+    if size > 4096 {
+        return_errno!(E2BIG, "open_how larger than a page");
+    }
+    let raw = ctx.read_user_vec(a.ptr(2), size)?;
+    if raw[24..].iter().any(|&b| b != 0) {
         return_errno!(E2BIG, "open_how has unknown non-zero fields");
     }
     let word = |i: usize| u64::from_le_bytes(raw[i..i + 8].try_into().unwrap_or([0; 8]));

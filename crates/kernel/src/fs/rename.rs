@@ -52,10 +52,11 @@ pub fn do_rename(ctx: &mut Ctx, od: i32, op: &[u8], nd: i32, np: &[u8], flags: u
     if po.dir.mount != pn.dir.mount {
         return_errno!(EXDEV, "rename across mounts");
     }
-    let old = vfs::step(ctx, &po.dir, &on)?;
-    let new = match vfs::step(ctx, &pn.dir, &nn) {
-        Ok(l) => Some(l),
-        Err(e) if e == Errno::ENOENT => None,
+    vfs::check_rw(ctx, po.dir.mount)?;
+    let (old, old_mounted) = vfs::lookup_child(ctx, &po.dir, &on)?;
+    let (new, new_mounted) = match vfs::lookup_child(ctx, &pn.dir, &nn) {
+        Ok((l, m)) => (Some(l), m),
+        Err(e) if e == Errno::ENOENT => (None, false),
         Err(e) => return Err(e),
     };
     if flags & RENAME_NOREPLACE != 0 && new.is_some() {
@@ -93,14 +94,14 @@ pub fn do_rename(ctx: &mut Ctx, od: i32, op: &[u8], nd: i32, np: &[u8], flags: u
             return Ok(());
         }
     }
-    may_delete(ctx, &po.dir, &old, old_is_dir)?;
+    may_delete(ctx, &po.dir, &old, old_mounted, old_is_dir)?;
     match &new {
         None => {
             check_can_create(ctx, &pn.dir, &nn)?;
         }
         Some(n) => {
             let want_dir = if exchange { new_is_dir } else { old_is_dir };
-            may_delete(ctx, &pn.dir, n, want_dir)?;
+            may_delete(ctx, &pn.dir, n, new_mounted, want_dir)?;
         }
     }
     let cross = !vfs::same_inode(ctx, &po.dir.inode, &pn.dir.inode);

@@ -126,6 +126,7 @@ pub fn sys_readlinkat(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
     let path = ctx.read_path(a.ptr(1))?;
     let inode = match vfs::resolve_at(ctx, a.fd(0), &path, true, false)? {
         Some(loc) => loc.inode,
+        None if a.fd(0) == AT_FDCWD => return_errno!(ENOENT, "readlink: empty path"),
         None => {
             let f = ctx.file(a.fd(0))?;
             match f.ops.inode() {

@@ -2,7 +2,7 @@
 
 use wasmpod_abi::syscalls::*;
 
-use super::{attr, cwd, dir, lseek, namei, open, rename, rw, stat, statfs, sync};
+use super::{attr, cwd, dir, lseek, namei, namespace, open, rename, rw, stat, statfs, sync};
 use crate::syscall::{partial, sup, Entry};
 
 pub const SYSCALLS: &[Entry] = &[
@@ -18,7 +18,7 @@ pub const SYSCALLS: &[Entry] = &[
     partial(SYS_pwritev2, rw::sys_pwritev2, "RWF_* flags are EOPNOTSUPP"),
     sup(SYS_close, rw::sys_close),
     sup(SYS_ioctl, rw::sys_ioctl),
-    partial(SYS_openat, open::sys_openat, "O_TMPFILE is EOPNOTSUPP; FIFOs are ENXIO until fs-fd's open_fifo lands"),
+    partial(SYS_openat, open::sys_openat, "FIFOs are ENXIO until fs-fd's open_fifo lands"),
     partial(SYS_openat2, open::sys_openat2, "no RESOLVE_* flags"),
     sup(SYS_lseek, lseek::sys_lseek),
     sup(SYS_fstat, stat::sys_fstat),
@@ -55,4 +55,6 @@ pub const SYSCALLS: &[Entry] = &[
     sup(SYS_fdatasync, sync::sys_fdatasync),
     sup(SYS_sync, sync::sys_sync),
     sup(SYS_syncfs, sync::sys_syncfs),
+    partial(SYS_mount, namespace::sys_mount, "tmpfs, proc and devpts only; no bind/move/remount"),
+    partial(SYS_umount2, namespace::sys_umount2, "MNT_DETACH and MNT_FORCE act like a plain umount"),
 ];

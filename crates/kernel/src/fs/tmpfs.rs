@@ -133,6 +133,8 @@ struct State {
     mtime: Timespec,
     ctime: Timespec,
     body: Body,
+    /// An `O_TMPFILE` file that may still get a name (Linux's I_LINKABLE).
+    linkable: bool,
 }
 
 /// A tmpfs inode.
@@ -159,7 +161,7 @@ impl TmpInode {
             fs: fs.clone(),
             ino,
             me: me.clone(),
-            st: Mutex::new(State { mode, nlink, uid, gid, rdev, atime: t, mtime: t, ctime: t, body }),
+            st: Mutex::new(State { mode, nlink, uid, gid, rdev, atime: t, mtime: t, ctime: t, body, linkable: false }),
         })
     }
 
@@ -195,6 +197,9 @@ impl TmpInode {
         let mode = if kind == NodeKind::Symlink { 0o777 } else { mode & 0o7777 };
         let node = TmpInode::new(&self.fs, fmt | mode, uid, gid, rdev, body, t);
         let mut st = self.st.lock();
+        if st.nlink == 0 {
+            return_errno!(ENOENT, "directory was removed");
+        }
         let Body::Dir(dir) = &mut st.body else { return_errno!(ENOTDIR, "not a directory") };
         if dir.get(name).is_some() {
             return_errno!(EEXIST, "entry exists");
@@ -406,6 +411,20 @@ impl Inode for TmpInode {
         Ok(self.make(name, kind, mode, uid, gid, t)?)
     }
 
+    fn create_tmpfile(&self, ctx: &mut Ctx, mode: u32, uid: u32, gid: u32, linkable: bool) -> Result<Arc<dyn Inode>> {
+        if !self.is_dir() {
+            return_errno!(ENOTDIR, "not a directory");
+        }
+        let t = now(ctx);
+        let body = Body::File { pages: BTreeMap::new(), size: 0 };
+        let node = TmpInode::new(&self.fs, S_IFREG | (mode & 0o7777), uid, gid, 0, body, t);
+        let mut st = node.st.lock();
+        st.nlink = 0;
+        st.linkable = linkable;
+        drop(st);
+        Ok(node)
+    }
+
     fn symlink(&self, ctx: &mut Ctx, name: &[u8], target: &[u8], uid: u32, gid: u32) -> Result<Arc<dyn Inode>> {
         let t = now(ctx);
         let node = self.make(name, NodeKind::Symlink, 0o777, uid, gid, t)?;
@@ -419,7 +438,16 @@ impl Inode for TmpInode {
             return_errno!(EXDEV, "link across filesystems");
         };
         {
+            let ts = tgt.st.lock();
+            if ts.nlink == 0 && !ts.linkable {
+                return_errno!(ENOENT, "link: file was deleted");
+            }
+        }
+        {
             let mut st = self.st.lock();
+            if st.nlink == 0 {
+                return_errno!(ENOENT, "directory was removed");
+            }
             let Body::Dir(dir) = &mut st.body else { return_errno!(ENOTDIR, "not a directory") };
             if dir.get(name).is_some() {
                 return_errno!(EEXIST, "entry exists");
@@ -430,6 +458,7 @@ impl Inode for TmpInode {
         }
         let mut ts = tgt.st.lock();
         ts.nlink = ts.nlink.saturating_add(1);
+        ts.linkable = false;
         ts.ctime = t;
         Ok(())
     }
@@ -494,6 +523,9 @@ impl Inode for TmpInode {
             return_errno!(EXDEV, "rename across filesystems");
         };
         let same_dir = std::ptr::eq(nd, self);
+        if nd.st.lock().nlink == 0 {
+            return_errno!(ENOENT, "directory was removed");
+        }
         let src = self.child(old_name).ok_or(errno!(ENOENT, "no such entry"))?;
         let dst = nd.child(new_name);
         let src_tmp = as_tmp(&src).ok_or(errno!(EXDEV, "foreign inode"))?;
@@ -568,11 +600,10 @@ impl Inode for TmpInode {
     }
 
     fn readdir(&self, _ctx: &mut Ctx, cookie: u64, sink: &mut dyn FnMut(DirEntry) -> bool) -> Result<()> {
-        let (parent_ino, entries): (u64, Vec<Listed>) = {
+        let parent_ino = {
             let st = self.st.lock();
             let Body::Dir(d) = &st.body else { return_errno!(ENOTDIR, "not a directory") };
-            let p = d.parent.upgrade().map_or(self.ino, |p| p.ino);
-            (p, d.by_seq.range(cookie.max(FIRST_SEQ)..).map(|(s, (n, i))| (*s, n.clone(), i.clone())).collect())
+            d.parent.upgrade().map_or(self.ino, |p| p.ino)
         };
         if cookie == 0 && !sink(DirEntry { ino: self.ino, name: b".".to_vec(), kind: DT_DIR, next: 1 }) {
             return Ok(());
@@ -580,16 +611,29 @@ impl Inode for TmpInode {
         if cookie <= 1 && !sink(DirEntry { ino: parent_ino, name: b"..".to_vec(), kind: DT_DIR, next: 2 }) {
             return Ok(());
         }
-        for (seq, name, inode) in entries {
-            let (ino, kind) = match as_tmp(&inode) {
-                Some(x) => (x.ino, dt_from_mode(x.st.lock().mode)),
-                None => (0, DT_UNKNOWN),
+        // Entries are copied out in small batches (the sink runs without
+        // the directory's lock), so a getdents pass costs O(entries
+        // returned), not O(directory size).
+        const BATCH: usize = 64;
+        let mut from = cookie.max(FIRST_SEQ);
+        loop {
+            let batch: Vec<Listed> = {
+                let st = self.st.lock();
+                let Body::Dir(d) = &st.body else { return Ok(()) };
+                d.by_seq.range(from..).take(BATCH).map(|(s, (n, i))| (*s, n.clone(), i.clone())).collect()
             };
-            if !sink(DirEntry { ino, name, kind, next: seq + 1 }) {
-                break;
+            let Some(last) = batch.last().map(|e| e.0) else { return Ok(()) };
+            for (seq, name, inode) in batch {
+                let (ino, kind) = match as_tmp(&inode) {
+                    Some(x) => (x.ino, dt_from_mode(x.st.lock().mode)),
+                    None => (0, DT_UNKNOWN),
+                };
+                if !sink(DirEntry { ino, name, kind, next: seq + 1 }) {
+                    return Ok(());
+                }
             }
+            from = last + 1;
         }
-        Ok(())
     }
 
     fn readlink(&self, _ctx: &mut Ctx) -> Result<Vec<u8>> {

@@ -314,6 +314,27 @@ pub fn step(ctx: &mut Ctx, dir: &Location, name: &[u8]) -> Result<Location> {
     }
 }
 
+/// `name` inside `dir` without crossing into a filesystem mounted there
+/// (for unlink and rename, which act on the covered entry): the entry and
+/// whether something is mounted on it. `name` is not `.` or `..`.
+pub fn lookup_child(ctx: &mut Ctx, dir: &Location, name: &[u8]) -> Result<(Location, bool)> {
+    if name.len() > NAME_MAX {
+        return_errno!(ENAMETOOLONG, "name component too long");
+    }
+    let meta = dir.inode.metadata(ctx)?;
+    if !is_dir(&meta) {
+        return_errno!(ENOTDIR, "path component is not a directory");
+    }
+    may(ctx, &meta, MAY_EXEC)?;
+    let child = dir.inode.lookup(ctx, name)?;
+    let loc = Location { mount: dir.mount, inode: child, path: join_path(&dir.path, name) };
+    let mounted = ctx.st.fs.mounts.has_children(loc.mount) && {
+        let key = inode_key(ctx, &loc.inode)?;
+        ctx.st.fs.mounts.mounted_on(loc.mount, key).is_some()
+    };
+    Ok((loc, mounted))
+}
+
 /// If a filesystem is mounted on `loc`, its root (repeatedly, for stacks).
 pub fn cross_down(ctx: &mut Ctx, mut loc: Location) -> Result<Location> {
     // Bounded by the number of mounts.
@@ -400,4 +421,18 @@ pub fn resolve_at(ctx: &mut Ctx, dirfd: i32, path: &[u8], empty_ok: bool, follow
         return Ok(None);
     }
     resolve(ctx, dirfd, path, follow).map(Some)
+}
+
+/// Follows `loc` if it is a symlink (relative targets from `dir`), counting
+/// into `links`; for callers outside the walk (open's `O_CREAT` path).
+pub(crate) fn follow_link(ctx: &mut Ctx, dir: &Location, loc: Location, links: &mut u32) -> Result<Location> {
+    follow(ctx, dir, loc, links)
+}
+
+/// `EROFS` if mount `id` is read-only (changes to anything on it).
+pub fn check_rw(ctx: &Ctx, id: MountId) -> Result<()> {
+    if ctx.st.fs.mounts.get(id).is_some_and(|m| m.readonly()) {
+        return_errno!(EROFS, "read-only filesystem");
+    }
+    Ok(())
 }

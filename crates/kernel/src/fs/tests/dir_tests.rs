@@ -228,3 +228,29 @@ fn dev_tty_open_goes_to_tty_subsystem() {
     let r = open(&p, "/dev/ptmx", O_RDWR, 0);
     assert!(r == errno(ENXIO) || r >= 0);
 }
+
+#[test]
+fn getdents_of_large_directory_lists_all_in_creation_order() {
+    let h = Harness::new();
+    let p = h.process(None);
+    mkdir(&p, "/tmp/big", 0o755);
+    for i in 0..300 {
+        put(&p, &format!("/tmp/big/{i}"), b"");
+    }
+    let names = list(&p, "/tmp/big", 1024);
+    assert_eq!(names.len(), 302);
+    let want: Vec<String> = (0..300).map(|i| i.to_string()).collect();
+    assert_eq!(&names[2..], &want[..]);
+}
+
+#[test]
+fn getdents_sees_entries_added_after_position() {
+    let h = Harness::new();
+    let p = h.process(None);
+    mkdir(&p, "/tmp/d", 0o755);
+    put(&p, "/tmp/d/a", b"");
+    let fd = open(&p, "/tmp/d", O_RDONLY | O_DIRECTORY, 0);
+    assert_eq!(list_fd(&p, fd, 4096), vec![".", "..", "a"]);
+    put(&p, "/tmp/d/b", b"");
+    assert_eq!(list_fd(&p, fd, 4096), vec!["b"]);
+}

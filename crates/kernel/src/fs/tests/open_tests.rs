@@ -299,10 +299,52 @@ fn user_cannot_search_roots_home() {
 }
 
 #[test]
-fn o_tmpfile_is_eopnotsupp() {
+fn o_tmpfile_creates_unnamed_file_that_linkat_can_name() {
     let h = Harness::new();
     let p = h.process(None);
-    assert_eq!(open(&p, "/tmp", O_TMPFILE | O_RDWR, 0o600), errno(EOPNOTSUPP));
+    let fd = open(&p, "/tmp", O_TMPFILE | O_RDWR, 0o600);
+    assert!(fd >= 0, "{fd}");
+    assert_eq!(write(&p, fd, b"anon"), 4);
+    let st = fstat(&p, fd);
+    assert_eq!((st.st_mode, st.st_nlink), (S_IFREG | 0o600, 0));
+    assert_eq!(list(&p, "/tmp", 4096), vec![".", ".."]);
+    let at = AT_FDCWD as u32 as u64;
+    let r = p.sys(SYS_linkat, &[fd as u64, p.cstr(""), at, p.cstr("/tmp/named"), u64::from(AT_EMPTY_PATH)]);
+    assert_eq!(r, 0);
+    assert_eq!(get(&p, "/tmp/named"), b"anon");
+    assert_eq!(fstat(&p, fd).st_nlink, 1);
+}
+
+#[test]
+fn o_tmpfile_with_o_excl_cannot_be_linked() {
+    let h = Harness::new();
+    let p = h.process(None);
+    let fd = open(&p, "/tmp", O_TMPFILE | O_RDWR | O_EXCL, 0o600);
+    let at = AT_FDCWD as u32 as u64;
+    let r = p.sys(SYS_linkat, &[fd as u64, p.cstr(""), at, p.cstr("/tmp/named"), u64::from(AT_EMPTY_PATH)]);
+    assert_eq!(r, errno(ENOENT));
+}
+
+#[test]
+fn o_tmpfile_needs_write_access_and_a_directory() {
+    let h = Harness::new();
+    let p = h.process(None);
+    assert_eq!(open(&p, "/tmp", O_TMPFILE | O_RDONLY, 0o600), errno(EINVAL));
+    put(&p, "/tmp/f", b"");
+    assert_eq!(open(&p, "/tmp/f", O_TMPFILE | O_RDWR, 0o600), errno(ENOTDIR));
+    assert_eq!(open(&p, "/", O_TMPFILE | O_RDWR, 0o600), errno(EACCES));
+}
+
+#[test]
+fn linkat_of_deleted_file_is_enoent() {
+    let h = Harness::new();
+    let p = h.process(None);
+    put(&p, "/tmp/f", b"");
+    let fd = open(&p, "/tmp/f", O_RDONLY, 0);
+    unlink(&p, "/tmp/f");
+    let at = AT_FDCWD as u32 as u64;
+    let r = p.sys(SYS_linkat, &[fd as u64, p.cstr(""), at, p.cstr("/tmp/g"), u64::from(AT_EMPTY_PATH)]);
+    assert_eq!(r, errno(ENOENT));
 }
 
 #[test]
@@ -396,4 +438,86 @@ fn openat2_opens_and_rejects_resolve_flags() {
     assert!(p.sys(SYS_openat2, &[AT_FDCWD as u32 as u64, p.cstr("/tmp/f"), u64::from(how), 24]) >= 0);
     p.write(how + 16, &1u64.to_le_bytes());
     assert_eq!(p.sys(SYS_openat2, &[AT_FDCWD as u32 as u64, p.cstr("/tmp/f"), u64::from(how), 24]), errno(EINVAL));
+}
+
+#[test]
+fn write_by_non_root_clears_setuid() {
+    let h = Harness::new();
+    let p = h.process(None);
+    let fd = open(&p, "/tmp/suid", O_RDWR | O_CREAT, 0o755);
+    assert_eq!(p.sys(SYS_fchmod, &[fd as u64, 0o6755]), 0);
+    assert_eq!(write(&p, fd, b"x"), 1);
+    assert_eq!(fstat(&p, fd).st_mode, S_IFREG | 0o755);
+}
+
+#[test]
+fn lookup_exec_requires_regular_executable_file() {
+    let h = Harness::new();
+    let p = h.process(None);
+    put(&p, "/tmp/prog", b"\0asm");
+    let run = |path: &'static [u8]| {
+        let mut mem = p.mem.clone();
+        h.kernel.with_ctx(p.tid, &mut mem, |ctx| crate::fs::lookup_exec(ctx, AT_FDCWD, path).map(|r| r.2))
+    };
+    assert_eq!(run(b"/tmp/prog").unwrap_err().errno(), EACCES);
+    assert_eq!(p.sys(SYS_fchmodat, &[AT_FDCWD as u32 as u64, p.cstr("/tmp/prog"), 0o755]), 0);
+    assert_eq!(run(b"/tmp/../tmp/prog").expect("exec"), b"/tmp/prog");
+    assert_eq!(run(b"/tmp").unwrap_err().errno(), EACCES);
+    assert_eq!(run(b"/tmp/none").unwrap_err().errno(), ENOENT);
+}
+
+#[test]
+fn o_creat_through_symlink_chain_to_existing_file_opens_it() {
+    let h = Harness::new();
+    let p = h.process(None);
+    put(&p, "/tmp/target", b"old contents");
+    symlink(&p, "/tmp/l2", "/tmp/l1");
+    symlink(&p, "target", "/tmp/l2");
+    let fd = open(&p, "/tmp/l1", O_WRONLY | O_CREAT | O_TRUNC, 0o644);
+    assert!(fd >= 0);
+    assert_eq!(write(&p, fd, b"new"), 3);
+    assert_eq!(get(&p, "/tmp/target"), b"new");
+}
+
+#[test]
+fn o_creat_through_dev_stdout_style_link_to_device() {
+    let h = Harness::new();
+    let p = h.process(None);
+    symlink(&p, "/dev/null", "/tmp/out");
+    let fd = open(&p, "/tmp/out", O_WRONLY | O_CREAT | O_TRUNC, 0o644);
+    assert!(fd >= 0);
+    assert_eq!(write(&p, fd, b"x"), 1);
+    assert_eq!(fstat(&p, fd).st_mode & S_IFMT, S_IFCHR);
+}
+
+#[test]
+fn readlinkat_empty_path_with_at_fdcwd_is_enoent() {
+    let h = Harness::new();
+    let p = h.process(None);
+    let b = p.alloc(16);
+    assert_eq!(p.sys(SYS_readlinkat, &[AT_FDCWD as u32 as u64, p.cstr(""), u64::from(b), 16]), errno(ENOENT));
+}
+
+#[test]
+fn readlinkat_empty_path_reads_o_path_symlink_fd() {
+    let h = Harness::new();
+    let p = h.process(None);
+    symlink(&p, "dest", "/tmp/l");
+    let fd = open(&p, "/tmp/l", O_PATH | O_NOFOLLOW, 0);
+    let b = p.alloc(16);
+    assert_eq!(p.sys(SYS_readlinkat, &[fd as u64, p.cstr(""), u64::from(b), 16]), 4);
+    assert_eq!(p.read(b, 4), b"dest");
+}
+
+#[test]
+fn openat2_rejects_oversized_or_unknown_fields() {
+    let h = Harness::new();
+    let p = h.process(None);
+    put(&p, "/tmp/f", b"x");
+    let how = p.alloc(32);
+    p.write(how + 24, &[1]);
+    let at = AT_FDCWD as u32 as u64;
+    assert_eq!(p.sys(SYS_openat2, &[at, p.cstr("/tmp/f"), u64::from(how), 32]), errno(E2BIG));
+    assert_eq!(p.sys(SYS_openat2, &[at, p.cstr("/tmp/f"), u64::from(how), 8192]), errno(E2BIG));
+    assert_eq!(p.sys(SYS_openat2, &[at, p.cstr("/tmp/f"), u64::from(how), 16]), errno(EINVAL));
 }

@@ -235,3 +235,66 @@ fn open_path_returns_description_without_fd() {
     });
     assert_eq!(n.expect("open_path"), (4, 0, b"/tmp/f".to_vec()));
 }
+
+#[test]
+fn o_path_directory_fd_works_as_dirfd() {
+    let h = Harness::new();
+    let p = h.process(None);
+    mkdir(&p, "/tmp/d", 0o755);
+    put(&p, "/tmp/d/f", b"via O_PATH");
+    let dfd = open(&p, "/tmp/d", O_PATH | O_DIRECTORY, 0);
+    assert!(dfd >= 0);
+    let fd = p.sys(wasmpod_abi::syscalls::SYS_openat, &[dfd as u64, p.cstr("f"), 0, 0]);
+    assert_eq!(read(&p, fd, 32), b"via O_PATH");
+    // getdents needs a real open.
+    let b = p.alloc(256);
+    assert_eq!(p.sys(wasmpod_abi::syscalls::SYS_getdents64, &[dfd as u64, u64::from(b), 256]), errno(EBADF));
+}
+
+#[test]
+fn o_path_ignores_other_flags() {
+    let h = Harness::new();
+    let p = h.process(None);
+    put(&p, "/tmp/f", b"keep");
+    let fd = open(&p, "/tmp/f", O_PATH | O_TRUNC | O_WRONLY, 0);
+    assert!(fd >= 0);
+    assert_eq!(get(&p, "/tmp/f"), b"keep");
+}
+
+#[test]
+fn dotdot_from_a_file_component_is_enotdir() {
+    let h = Harness::new();
+    let p = h.process(None);
+    put(&p, "/tmp/f", b"");
+    assert_eq!(stat(&p, "/tmp/f/..").unwrap_err(), errno(ENOTDIR));
+    assert_eq!(stat(&p, "/tmp/f/.").unwrap_err(), errno(ENOTDIR));
+}
+
+#[test]
+fn relative_path_resolves_from_cwd_after_chdir_to_mount() {
+    let h = Harness::new();
+    let p = h.process(None);
+    chdir(&p, "/dev");
+    let fd = open(&p, "null", O_WRONLY, 0);
+    assert!(fd >= 0);
+    assert!(stat(&p, "../tmp").is_ok());
+}
+
+#[test]
+fn sticky_tmp_forbids_replacing_others_file_by_rename() {
+    let h = Harness::new();
+    let owner = h.process(None);
+    put(&owner, "/tmp/theirs", b"");
+    let other = h.process_as(None, Credentials::with_ids(1001, 1001));
+    put(&other, "/tmp/mine", b"");
+    assert_eq!(rename(&other, "/tmp/mine", "/tmp/theirs"), errno(EPERM));
+}
+
+#[test]
+fn dev_shm_is_world_writable_and_sticky() {
+    let h = Harness::new();
+    let p = h.process(None);
+    assert_eq!(stat(&p, "/dev/shm").expect("shm").st_mode, S_IFDIR | 0o1777);
+    put(&p, "/dev/shm/seg", b"shared");
+    assert_eq!(get(&p, "/dev/shm/seg"), b"shared");
+}
