@@ -1650,3 +1650,22 @@ fn forced_fault_signal_cannot_be_blocked_or_ignored() {
     assert_eq!(deliver(&r, stack(&r)), Delivery::ExitThread);
     assert_eq!(exit_status(&h, r.pid), Some(w_termsig(SIGILL, true)));
 }
+
+#[test]
+fn handler_left_by_longjmp_does_not_pin_the_alternate_stack() {
+    let h = Harness::new();
+    let p = h.process(None);
+    let base = p.alloc(SIGSTKSZ as usize);
+    altstack(&p, base, SIGSTKSZ, 0);
+    sigaction(&p, SIGUSR1, HANDLER, SA_ONSTACK | SA_NODEFER, 0);
+    kill(&p, p.pid, SIGUSR1);
+    let f1 = handler_frame(deliver(&p, stack(&p)));
+    assert!(f1.sp >= base);
+    // The handler siglongjmps back to normal code (no rt_sigreturn); the
+    // next signal arrives with sp on the normal stack.
+    kill(&p, p.pid, SIGUSR1);
+    let sp = stack(&p);
+    let f2 = handler_frame(deliver(&p, sp));
+    assert!(f2.sp >= base && f2.sp < base + SIGSTKSZ, "back on the alternate stack: {f2:?}");
+    assert_eq!(p.read_struct::<ucontext>(f2.ucontext).uc_stack_flags, 0, "interrupted code was not on it");
+}
