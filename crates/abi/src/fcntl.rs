@@ -70,6 +70,12 @@ pub const F_SETFL: u32 = 4;
 pub const F_GETLK: u32 = 5;
 pub const F_SETLK: u32 = 6;
 pub const F_SETLKW: u32 = 7;
+/// The `*64` lock commands of 32-bit Linux. musl on ILP32 targets
+/// (`__LONG_MAX == 0x7fffffff`, as wasm32) defines `F_GETLK`/`F_SETLK`/
+/// `F_SETLKW` as these; they take the same 64-bit `struct flock`.
+pub const F_GETLK64: u32 = 12;
+pub const F_SETLK64: u32 = 13;
+pub const F_SETLKW64: u32 = 14;
 pub const F_SETOWN: u32 = 8;
 pub const F_GETOWN: u32 = 9;
 pub const F_SETSIG: u32 = 10;
@@ -82,6 +88,7 @@ pub const F_OFD_SETLKW: u32 = 38;
 pub const F_LINUX_SPECIFIC_BASE: u32 = 1024;
 pub const F_SETLEASE: u32 = F_LINUX_SPECIFIC_BASE;
 pub const F_GETLEASE: u32 = F_LINUX_SPECIFIC_BASE + 1;
+pub const F_NOTIFY: u32 = F_LINUX_SPECIFIC_BASE + 2;
 pub const F_DUPFD_CLOEXEC: u32 = F_LINUX_SPECIFIC_BASE + 6;
 pub const F_SETPIPE_SZ: u32 = F_LINUX_SPECIFIC_BASE + 7;
 pub const F_GETPIPE_SZ: u32 = F_LINUX_SPECIFIC_BASE + 8;

@@ -30,6 +30,7 @@ pub mod mman;
 pub mod poll;
 pub mod sched;
 pub mod signal;
+pub mod spawn;
 pub mod syscalls;
 pub mod termios;
 pub mod time;

@@ -41,10 +41,11 @@ pub struct State {
 }
 
 impl State {
-    /// Asks for every sleeper to be woken when the lock is next released
-    /// (the `State`-level twin of [`Ctx::notify`], for code that has only
-    /// the state, e.g. signal generation).
-    pub fn request_notify(&mut self) {
+    /// Something waiters may care about changed: wake every sleeper when
+    /// the lock is next released. For code that holds the state without a
+    /// [`Ctx`] (host-side pipe ends through [`Kernel::with_state`] or
+    /// [`Kernel::host_wait`]); handlers use [`Ctx::notify`].
+    pub fn notify(&mut self) {
         self.notify_pending = true;
     }
 }
@@ -155,6 +156,26 @@ impl Kernel {
             self.cond.notify_all();
         }
         r
+    }
+
+    /// Blocks a *host* thread (one that is not a kernel thread, e.g. the
+    /// host's stdin pump or stdout reader) until `ready` returns `Some`.
+    /// `ready` runs with the kernel lock held, first at once and then after
+    /// every wake-up; notifications it makes ([`State::notify`]) are sent
+    /// before this returns or sleeps. No signals, no deadline: the host
+    /// ends such a wait by changing state (e.g. closing its pipe end).
+    pub fn host_wait<R>(&self, mut ready: impl FnMut(&mut State) -> Option<R>) -> R {
+        let mut st = self.state.lock();
+        loop {
+            let r = ready(&mut st);
+            if std::mem::take(&mut st.notify_pending) {
+                self.cond.notify_all();
+            }
+            if let Some(r) = r {
+                return r;
+            }
+            self.cond.wait(&mut st);
+        }
     }
 
     /// The system call entry point both hosts use. `tid` is the host

@@ -33,6 +33,19 @@ mod tests;
 
 use std::sync::Arc;
 
+// fs-fd: pipes, fd duplication, fcntl, locks, readiness, eventfd, sendfile.
+pub mod dup;
+pub mod epoll;
+pub mod eventfd;
+pub mod fcntl;
+pub mod lock;
+pub mod pipe;
+pub mod poll;
+pub mod select;
+pub mod sendfile;
+#[cfg(test)]
+pub(crate) mod testfile;
+
 pub use fdtable::{FdEntry, FdTable};
 pub use file::{FileOps, OpenFile};
 pub use inode::{DirEntry, FsStats, Inode, Metadata, NodeKind, SetAttr, Timespec};
@@ -47,6 +60,11 @@ pub struct FsGlobal {
     pub mounts: MountTable,
     /// The mount at `/`.
     pub root_mount: MountId,
+    /// fs-fd: pipe inode numbers and the pipes of open FIFOs.
+    pub pipes: pipe::PipeGlobal,
+    /// fs-fd: POSIX record locks, flock locks and per-description fcntl
+    /// settings (F_SETOWN, F_SETSIG).
+    pub locks: lock::LockGlobal,
 }
 
 impl FsGlobal {
@@ -117,7 +135,7 @@ impl FsGlobal {
                 options: "rw,nosuid,nodev,noexec".into(),
             });
         }
-        FsGlobal { mounts, root_mount }
+        FsGlobal { mounts, root_mount, pipes: pipe::PipeGlobal::default(), locks: lock::LockGlobal::default() }
     }
 
     /// Every mount, in mount order (for `/proc/mounts`).
@@ -173,7 +191,9 @@ pub fn mount_at(
 /// record locks on the file (fcntl(2): "If a process closes any file
 /// descriptor referring to a file, then all of the process's locks on that
 /// file are released").
-pub fn close_hook(_ctx: &mut crate::kernel::Ctx, _fd: i32, _entry: &FdEntry) {}
+pub fn close_hook(ctx: &mut crate::kernel::Ctx, _fd: i32, entry: &FdEntry) {
+    lock::release_posix_on_close(ctx, &entry.file);
+}
 
 /// Resolves `path` relative to `dirfd` (`AT_FDCWD` for the cwd) to an
 /// inode, following a final symlink when `follow` is set. Used by execve,

@@ -175,9 +175,7 @@ pub fn do_open(ctx: &mut Ctx, dirfd: i32, path: &[u8], flags: u32, mode: u32) ->
             };
             Arc::new(DeviceFile { inner, loc })
         }
-        // TODO(fs-fd): `crate::fs::pipe::open_fifo(ctx, inode, flags)` once
-        // it is in main.
-        S_IFIFO => return_errno!(ENXIO, "FIFOs cannot be opened yet"),
+        S_IFIFO => super::pipe::open_fifo(ctx, loc.inode.clone(), flags)?,
         S_IFSOCK => return_errno!(ENXIO, "open of a socket"),
         S_IFBLK => return_errno!(ENXIO, "no block devices"),
         _ => match loc.inode.open(ctx, flags)? {

@@ -22,20 +22,38 @@ const CHUNK: usize = 1 << 20;
 /// Reads from `fd` into user memory at `buf` (`len` bytes), at the file
 /// offset or at `off` (pread). Returns bytes read.
 pub fn do_read(ctx: &mut Ctx, fd: i32, buf: u32, len: usize, off: Option<u64>) -> Result<usize> {
+    read_segments(ctx, fd, &[(buf, len)], off)
+}
+
+/// Checks that every user range lies inside memory: a bad buffer is
+/// EFAULT before any data moves.
+fn check_segments(ctx: &Ctx, segs: &[(u32, usize)], what: &'static str) -> Result<()> {
+    for &(base, len) in segs {
+        if u64::from(base).saturating_add(len as u64) > ctx.mem.size() {
+            return Err(errno!(EFAULT, what));
+        }
+    }
+    Ok(())
+}
+
+/// Reads into the user ranges `segs` in order (read and readv alike), as
+/// one stream of file reads: a vectored read is one read whose result is
+/// scattered, so a pipe read does not block for a later iovec once some
+/// data has arrived (readv(2): "the data transfers performed by readv()
+/// and writev() are atomic").
+fn read_segments(ctx: &mut Ctx, fd: i32, segs: &[(u32, usize)], off: Option<u64>) -> Result<usize> {
     let file = ctx.file(fd)?;
     if !file.readable() {
         return_errno!(EBADF, "fd not open for reading");
     }
-    let len = len.min(MAX_RW_COUNT);
-    // Check the whole destination first: a bad buffer is EFAULT before any
-    // data is consumed.
-    if u64::from(buf).saturating_add(len as u64) > ctx.mem.size() {
-        return_errno!(EFAULT, "read buffer outside memory");
-    }
+    check_segments(ctx, segs, "read buffer outside memory")?;
+    let total = segs.iter().map(|s| s.1).sum::<usize>().min(MAX_RW_COUNT);
     let mut done = 0usize;
-    let mut kbuf = vec![0u8; len.min(CHUNK)];
-    while done < len {
-        let want = (len - done).min(CHUNK);
+    let mut kbuf = vec![0u8; total.min(CHUNK)];
+    // Scatter cursor: segment index and offset inside it.
+    let (mut si, mut so) = (0usize, 0usize);
+    while done < total {
+        let want = (total - done).min(CHUNK);
         let step = match off {
             Some(o) => {
                 let pos = o.checked_add(done as u64).ok_or(errno!(EINVAL, "offset overflow"))?;
@@ -45,17 +63,27 @@ pub fn do_read(ctx: &mut Ctx, fd: i32, buf: u32, len: usize, off: Option<u64>) -
         };
         let n = match step {
             Ok(n) => n,
-            Err(e) if done > 0 => {
-                let _ = e;
-                break;
-            }
+            Err(_) if done > 0 => break,
             Err(e) => return Err(e),
         };
-        ctx.write_user(buf + done as u32, &kbuf[..n])?;
+        let mut put = 0;
+        while put < n {
+            let (base, len) = segs[si];
+            let k = (len - so).min(n - put);
+            ctx.write_user(base + so as u32, &kbuf[put..put + k])?;
+            put += k;
+            so += k;
+            if so == len {
+                si += 1;
+                so = 0;
+            }
+        }
         done += n;
         // A short read means "no more right now": stop, as Linux does for
-        // pipes and ttys; regular files return short only at EOF.
-        if n < want {
+        // pipes and ttys; regular files return short only at EOF. Streams
+        // stop after one step in any case: a second step could block
+        // although data was read (a 1 MiB pipe read with a 2 MiB buffer).
+        if n < want || !file.ops.seekable() {
             break;
         }
     }
@@ -64,18 +92,34 @@ pub fn do_read(ctx: &mut Ctx, fd: i32, buf: u32, len: usize, off: Option<u64>) -
 
 /// Writes `len` bytes from user memory at `buf` to `fd`.
 pub fn do_write(ctx: &mut Ctx, fd: i32, buf: u32, len: usize, off: Option<u64>) -> Result<usize> {
+    write_segments(ctx, fd, &[(buf, len)], off)
+}
+
+/// Writes the user ranges `segs` in order (write and writev alike), as one
+/// stream of file writes: the data is gathered first, so a writev of at
+/// most `PIPE_BUF` bytes reaches a pipe as one atomic write.
+fn write_segments(ctx: &mut Ctx, fd: i32, segs: &[(u32, usize)], off: Option<u64>) -> Result<usize> {
     let file = ctx.file(fd)?;
     if !file.writable() {
         return_errno!(EBADF, "fd not open for writing");
     }
-    let len = len.min(MAX_RW_COUNT);
-    if u64::from(buf).saturating_add(len as u64) > ctx.mem.size() {
-        return_errno!(EFAULT, "write buffer outside memory");
-    }
+    check_segments(ctx, segs, "write buffer outside memory")?;
+    let total = segs.iter().map(|s| s.1).sum::<usize>().min(MAX_RW_COUNT);
     let mut done = 0usize;
-    while done < len {
-        let want = (len - done).min(CHUNK);
-        let data = ctx.read_user_vec(buf + done as u32, want)?;
+    let (mut si, mut so) = (0usize, 0usize);
+    while done < total {
+        let want = (total - done).min(CHUNK);
+        let mut data = Vec::with_capacity(want);
+        while data.len() < want {
+            let (base, len) = segs[si];
+            let k = (len - so).min(want - data.len());
+            data.extend_from_slice(&ctx.read_user_vec(base + so as u32, k)?);
+            so += k;
+            if so == len {
+                si += 1;
+                so = 0;
+            }
+        }
         let step = match off {
             Some(o) => {
                 let pos = o.checked_add(done as u64).ok_or(errno!(EINVAL, "offset overflow"))?;
@@ -119,44 +163,12 @@ pub fn read_iovecs(ctx: &Ctx, iov: u32, cnt: u32) -> Result<Vec<(u32, usize)>> {
 
 fn readv_at(ctx: &mut Ctx, fd: i32, iov: u32, cnt: u32, off: Option<u64>) -> Result<i64> {
     let vecs = read_iovecs(ctx, iov, cnt)?;
-    let mut done = 0usize;
-    for (base, len) in vecs {
-        if len == 0 {
-            continue;
-        }
-        let pos = off.map(|o| o + done as u64);
-        let n = match do_read(ctx, fd, base, len, pos) {
-            Ok(n) => n,
-            Err(_) if done > 0 => break,
-            Err(e) => return Err(e),
-        };
-        done += n;
-        if n < len {
-            break;
-        }
-    }
-    Ok(done as i64)
+    read_segments(ctx, fd, &vecs, off).map(|n| n as i64)
 }
 
 fn writev_at(ctx: &mut Ctx, fd: i32, iov: u32, cnt: u32, off: Option<u64>) -> Result<i64> {
     let vecs = read_iovecs(ctx, iov, cnt)?;
-    let mut done = 0usize;
-    for (base, len) in vecs {
-        if len == 0 {
-            continue;
-        }
-        let pos = off.map(|o| o + done as u64);
-        let n = match do_write(ctx, fd, base, len, pos) {
-            Ok(n) => n,
-            Err(_) if done > 0 => break,
-            Err(e) => return Err(e),
-        };
-        done += n;
-        if n < len {
-            break;
-        }
-    }
-    Ok(done as i64)
+    write_segments(ctx, fd, &vecs, off).map(|n| n as i64)
 }
 
 fn offset_arg(a: &SyscallArgs, lo: usize) -> Result<u64> {

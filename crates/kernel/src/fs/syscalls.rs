@@ -2,8 +2,11 @@
 
 use wasmpod_abi::syscalls::*;
 
-use super::{attr, cwd, dir, lseek, namei, namespace, open, rename, rw, stat, statfs, sync};
-use crate::syscall::{partial, sup, Entry};
+use super::{
+    attr, cwd, dir, dup, epoll, eventfd, fcntl, lock, lseek, namei, namespace, open, pipe, poll, rename, rw, select, sendfile,
+    stat, statfs, sync,
+};
+use crate::syscall::{nosys, partial, sup, Entry};
 
 pub const SYSCALLS: &[Entry] = &[
     sup(SYS_read, rw::sys_read),
@@ -18,7 +21,7 @@ pub const SYSCALLS: &[Entry] = &[
     partial(SYS_pwritev2, rw::sys_pwritev2, "RWF_* flags are EOPNOTSUPP"),
     sup(SYS_close, rw::sys_close),
     sup(SYS_ioctl, rw::sys_ioctl),
-    partial(SYS_openat, open::sys_openat, "FIFOs are ENXIO until fs-fd's open_fifo lands"),
+    sup(SYS_openat, open::sys_openat),
     partial(SYS_openat2, open::sys_openat2, "no RESOLVE_* flags"),
     sup(SYS_lseek, lseek::sys_lseek),
     sup(SYS_fstat, stat::sys_fstat),
@@ -57,4 +60,35 @@ pub const SYSCALLS: &[Entry] = &[
     sup(SYS_syncfs, sync::sys_syncfs),
     partial(SYS_mount, namespace::sys_mount, "tmpfs, proc and devpts only; no bind/move/remount"),
     partial(SYS_umount2, namespace::sys_umount2, "MNT_DETACH and MNT_FORCE act like a plain umount"),
+    // fs-fd
+    sup(SYS_pipe2, pipe::sys_pipe2),
+    sup(SYS_dup, dup::sys_dup),
+    sup(SYS_dup3, dup::sys_dup3),
+    sup(SYS_close_range, dup::sys_close_range),
+    partial(SYS_fcntl, fcntl::sys_fcntl, "leases, notify and seals are EINVAL; F_SETOWN/F_SETSIG stored, no SIGIO"),
+    sup(SYS_flock, lock::sys_flock),
+    partial(SYS_ppoll, poll::sys_ppoll, "temporary sigmask restored at return, not after the interrupting handler"),
+    partial(
+        SYS_pselect6,
+        select::sys_pselect6,
+        "temporary sigmask restored at return, not after the interrupting handler",
+    ),
+    sup(SYS_epoll_create1, epoll::sys_epoll_create1),
+    sup(SYS_epoll_ctl, epoll::sys_epoll_ctl),
+    partial(
+        SYS_epoll_pwait,
+        epoll::sys_epoll_pwait,
+        "EPOLLET is exact for pipes and eventfds, level-triggered for other files",
+    ),
+    partial(
+        SYS_epoll_pwait2,
+        epoll::sys_epoll_pwait2,
+        "EPOLLET is exact for pipes and eventfds, level-triggered for other files",
+    ),
+    sup(SYS_eventfd2, eventfd::sys_eventfd2),
+    sup(SYS_sendfile, sendfile::sys_sendfile),
+    sup(SYS_copy_file_range, sendfile::sys_copy_file_range),
+    nosys(SYS_splice, "splice needs page-reference pipe buffers; use read/write or sendfile"),
+    nosys(SYS_tee, "tee needs page-reference pipe buffers; use read/write"),
+    nosys(SYS_vmsplice, "vmsplice needs page-reference pipe buffers; use write"),
 ];

@@ -78,10 +78,19 @@ pub fn sys_clone(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
     // (clone with CLONE_VM clears it).
     signals.altstack = crate::signal::AltStack::default();
     let clear_child_tid = if flags & CLONE_CHILD_CLEARTID != 0 { ctid } else { 0 };
-    ctx.st
-        .procs
-        .threads
-        .insert(tid, Thread { tid, pid, signals, clear_child_tid, vfork_child: None, sleeping: false, exited: false });
+    ctx.st.procs.threads.insert(
+        tid,
+        Thread {
+            tid,
+            pid,
+            signals,
+            clear_child_tid,
+            vfork_child: None,
+            sleeping: false,
+            exited: false,
+            robust_list: (0, 0),
+        },
+    );
     ctx.process_mut().threads.push(tid);
     // Both words live in the shared memory; Linux ignores faults here.
     if flags & CLONE_PARENT_SETTID != 0 {

@@ -90,6 +90,7 @@ pub fn sys_exit_group(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
 /// goes back to the parent with the child's pid as the call's value.
 fn end_vfork_child(ctx: &mut Ctx, pid: Pid, lender: Tid, status: i32) -> Result<i64> {
     exit_process(ctx, pid, status);
+    forget_orphan_lender(&mut ctx.st, lender);
     ctx.tid = lender;
     Ok(i64::from(pid))
 }
@@ -148,20 +149,32 @@ pub fn exit_process(ctx: &mut Ctx, pid: Pid, status: i32) {
     // child's code; it is turned away at its first call as the parent.
     let caller_host = ctx.tid;
     for t in &threads {
-        let lent = ctx.st.procs.threads.get(t).is_some_and(|th| th.vfork_child.is_some());
-        if *t != caller_host && !lent {
+        let (lent, gone) =
+            ctx.st.procs.threads.get(t).map_or((false, true), |th| (th.vfork_child.is_some(), th.exited));
+        if *t != caller_host && !lent && !gone {
             ctx.platform().kill_thread(*t);
         }
     }
     // A vfork child killed before exec/_exit gives its parent's thread back.
+    // If it had vforked itself, those nested children ran on that same host
+    // thread, which now acts as the parent again: nothing can run them, so
+    // they die too (SIGKILL).
     if let Some(lender) = super::vfork::lender_of(&ctx.st, pid) {
         if let Some(t) = ctx.st.procs.threads.get_mut(&lender) {
             t.vfork_child = None;
         }
+        forget_orphan_lender(&mut ctx.st, lender);
+        let nested: Vec<Tid> = threads.iter().filter_map(|t| ctx.st.procs.threads.get(t)?.vfork_child).collect();
+        for g in nested {
+            let gpid = ctx.st.procs.pid_of(g);
+            exit_process(ctx, gpid, wasmpod_abi::wait::w_termsig(sig::SIGKILL, false));
+        }
     }
 
-    // Close every fd (fcntl(2): closing releases the process's record locks).
-    as_thread(ctx, pid, |ctx| {
+    // Close every fd (fcntl(2): closing releases the process's record
+    // locks), with the context acting as a thread of the dying process.
+    let hook_tid = threads.iter().copied().find(|t| ctx.st.procs.threads.contains_key(t)).unwrap_or(pid);
+    as_thread(ctx, hook_tid, |ctx| {
         for fd in fds {
             let entry = ctx.st.procs.procs.get_mut(&pid).and_then(|p| p.files.remove(fd).ok());
             if let Some(entry) = entry {
@@ -201,7 +214,7 @@ pub fn exit_process(ctx: &mut Ctx, pid: Pid, status: i32) {
 
 /// The process that adopts the children of `pid`: the nearest living
 /// ancestor with `PR_SET_CHILD_SUBREAPER`, else init, else none (0).
-fn find_reaper(st: &State, pid: Pid) -> Pid {
+pub(crate) fn find_reaper(st: &State, pid: Pid) -> Pid {
     let mut cur = st.procs.procs.get(&pid).map_or(0, |p| p.ppid);
     for _ in 0..st.procs.procs.len() {
         let Some(p) = st.procs.procs.get(&cur) else { break };
@@ -323,11 +336,26 @@ pub fn release(st: &mut State, pid: Pid) {
         pp.children.retain(|c| *c != pid);
         pp.misc.children_time_ns = pp.misc.children_time_ns.saturating_add(now_ns);
     }
-    for t in &p.threads {
-        st.procs.threads.remove(t);
+    for t in p.threads.iter().chain(std::iter::once(&pid)) {
         st.futex.forget(*t);
+        // A thread lent to a vfork child still runs the child's code: it
+        // stays (as exited) until the child ends the lending.
+        match st.procs.threads.get_mut(t) {
+            Some(th) if th.vfork_child.is_some() => th.exited = true,
+            _ => {
+                st.procs.threads.remove(t);
+            }
+        }
     }
-    st.procs.threads.remove(&pid);
+}
+
+/// After a lending ended: a lender whose process is gone has no further
+/// use (its host thread gets `ExitThread` now) and leaves the table.
+pub(crate) fn forget_orphan_lender(st: &mut State, lender: Tid) {
+    let gone = st.procs.threads.get(&lender).is_some_and(|t| !st.procs.procs.contains_key(&t.pid));
+    if gone {
+        st.procs.threads.remove(&lender);
+    }
 }
 
 #[cfg(test)]

@@ -198,6 +198,8 @@ pub struct Thread {
     pub sleeping: bool,
     /// The thread has exited.
     pub exited: bool,
+    /// set_robust_list(2): `(head, len)` as given (recorded only).
+    pub robust_list: (u32, u32),
 }
 
 /// All processes and threads.
@@ -413,7 +415,15 @@ pub fn new_process(st: &mut State, parent: Option<Pid>, creds: Credentials, now:
             misc: ProcMisc::default(),
         },
     };
-    if let Some(pp) = parent.and_then(|pp| st.procs.procs.get_mut(&pp)) {
+    let mut proc = proc;
+    // A parent that is already exiting can't keep a new child: it goes to
+    // the reaper at once, as if the parent had died right after the fork.
+    if let Some(pp) = parent.and_then(|pp| st.procs.procs.get(&pp)) {
+        if pp.exiting.is_some() {
+            proc.ppid = exit::find_reaper(st, pp.pid);
+        }
+    }
+    if let Some(pp) = st.procs.procs.get_mut(&proc.ppid) {
         pp.children.push(pid);
     }
     st.procs.procs.insert(pid, proc);
@@ -427,7 +437,94 @@ pub fn new_process(st: &mut State, parent: Option<Pid>, creds: Credentials, now:
             vfork_child: None,
             sleeping: false,
             exited: false,
+            robust_list: (0, 0),
         },
     );
     Ok(pid)
+}
+
+#[cfg(test)]
+mod tests {
+    use wasmpod_abi::sched::*;
+    use wasmpod_abi::syscalls::*;
+    use wasmpod_abi::wait::WNOHANG;
+
+    use super::testutil::*;
+    use super::Pid;
+    use crate::testing::{Harness, Proc};
+
+    const THREAD: u64 = (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD) as u64;
+
+    /// Random mixes of vfork, clone, exits, waits and group changes must
+    /// keep parent/child links, thread lists and ids consistent, and every
+    /// exited process must end up reaped by init.
+    #[test]
+    fn random_lifecycles_keep_the_process_table_consistent() {
+        for seed in 1..=4 {
+            let h = Harness::new();
+            let init = h.process(None);
+            let mut rng = crate::fuzz::Rng::new(seed);
+            let mut actors: Vec<Proc> = vec![h.process(Some(&init))];
+            for i in 0..3000 {
+                if actors.is_empty() {
+                    actors.push(h.process(Some(&init)));
+                }
+                let k = rng.below(actors.len() as u64) as usize;
+                let a = actors[k].clone();
+                let r = match rng.below(9) {
+                    0 => a.call(SYS_vfork, &[]),
+                    1 => a.call(SYS_exit_group, &[rng.below(256)]),
+                    2 => a.call(SYS_exit, &[1]),
+                    3 => a.call(SYS_wait4, &[u32::MAX as u64, 0, u64::from(WNOHANG), 0]),
+                    4 => {
+                        let r = a.call(SYS_clone, &[THREAD, 0x9000, 0, 0, 0]);
+                        if r.value > 0 {
+                            actors.push(a.as_thread(r.value as i32));
+                        }
+                        r
+                    }
+                    5 => a.call(SYS_setpgid, &[0, 0]),
+                    6 => a.call(SYS_setsid, &[]),
+                    7 => {
+                        actors.push(h.process(Some(&a)));
+                        a.call(SYS_getpid, &[])
+                    }
+                    _ => init.call(SYS_wait4, &[u32::MAX as u64, 0, u64::from(WNOHANG), 0]),
+                };
+                if exits(&r) {
+                    actors.retain(|x| x.tid != a.tid);
+                }
+                if i % 50 == 0 {
+                    st(&h, |s| crate::fuzz::check_invariants(s)).unwrap_or_else(|e| panic!("seed {seed} op {i}: {e}"));
+                }
+            }
+            // End everything; init collects what is left.
+            for a in actors.drain(..) {
+                // A lent thread returns to its parent (nested vforks: one
+                // level per exit): end those too.
+                for _ in 0..1000 {
+                    if exits(&a.call(SYS_exit_group, &[0])) {
+                        break;
+                    }
+                }
+            }
+            loop {
+                let r = init.sys(SYS_wait4, &[u32::MAX as u64, 0, u64::from(WNOHANG), 0]);
+                if r <= 0 {
+                    break;
+                }
+            }
+            st(&h, |s| crate::fuzz::check_invariants(s)).unwrap();
+            // Children created for a parent that was already reaped belong
+            // to the host (ppid 0): the host reaps them.
+            let host_zombies: Vec<Pid> = st(&h, |s| {
+                s.procs.procs.values().filter(|p| p.ppid == 0 && p.pid != init.pid).map(|p| p.pid).collect()
+            });
+            for pid in host_zombies {
+                assert!(h.kernel.reap(pid).is_some(), "seed {seed}: host child {pid} is not a zombie");
+            }
+            let left: Vec<_> = st(&h, |s| s.procs.procs.keys().copied().collect());
+            assert_eq!(left, vec![init.pid], "seed {seed}: everything but init is reaped");
+        }
+    }
 }

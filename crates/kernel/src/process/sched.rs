@@ -17,9 +17,10 @@ use crate::syscall::SyscallArgs;
 /// (ILP32) covers the single CPU (Linux returns `cpumask_size()`).
 const CPUMASK_SIZE: usize = 4;
 
-/// Implements sched_yield(2).
+/// Implements sched_yield(2). Yielding inside the kernel would only keep
+/// the kernel lock longer: the call returns at once and the host thread
+/// competes for the CPU as usual.
 pub fn sys_sched_yield(_ctx: &mut Ctx, _a: &SyscallArgs) -> Result<i64> {
-    std::thread::yield_now();
     Ok(0)
 }
 

@@ -84,3 +84,41 @@ pub fn install_file(p: &Proc, cloexec: bool) -> (i32, Arc<OpenFile>) {
 pub fn spawn<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> std::thread::JoinHandle<R> {
     std::thread::spawn(f)
 }
+
+/// Creates (or truncates) `path` with `data`, then sets its mode exactly.
+pub fn make_file(p: &Proc, path: &str, data: &[u8], mode: u32) {
+    use wasmpod_abi::fcntl::*;
+    use wasmpod_abi::syscalls::*;
+    let at = u64::from(AT_FDCWD as u32);
+    let fd = p.sys(SYS_openat, &[at, p.cstr(path), u64::from(O_CREAT | O_WRONLY | O_TRUNC), 0o600]);
+    assert!(fd >= 0, "create {path}: {fd}");
+    let b = p.bytes(data);
+    assert_eq!(p.sys(SYS_write, &[fd as u64, u64::from(b), data.len() as u64]), data.len() as i64);
+    assert_eq!(p.sys(SYS_close, &[fd as u64]), 0);
+    assert_eq!(p.sys(SYS_fchmodat, &[at, p.cstr(path), u64::from(mode), 0]), 0, "chmod {path}");
+}
+
+/// A minimal wasm module: magic and version.
+pub const WASM: &[u8] = b"\0asm\x01\0\0\0";
+
+/// Creates an executable wasm program at `path` (mode 0755).
+pub fn make_program(p: &Proc, path: &str) {
+    make_file(p, path, WASM, 0o755);
+}
+
+/// The images the host was asked to start, in order.
+pub fn started(h: &Harness) -> Vec<(Pid, crate::platform::ExecImage)> {
+    h.platform
+        .take_events()
+        .into_iter()
+        .filter_map(|e| match e {
+            crate::testing::HostEvent::StartProcess { pid, image, .. } => Some((pid, image)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The strings of an argv/envp as `&str`s.
+pub fn strs(v: &[Vec<u8>]) -> Vec<String> {
+    v.iter().map(|s| String::from_utf8_lossy(s).into_owned()).collect()
+}

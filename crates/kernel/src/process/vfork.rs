@@ -35,8 +35,13 @@
 //! is the pid of the child that ended, and `T` acts as the next-outer
 //! process again).
 //!
+//! If the parent dies while lending, the child runs on; its `_exit`/
+//! `execve` then returns `ExitThread` on `T` (there is no parent to go
+//! back to), and `T` stays in the thread table until then.
+//!
 //! Not done: a vfork child killed by a signal before execve/`_exit` gives
-//! the thread back to the parent at once, but the code running on `T` is
+//! the thread back to the parent at once (and its own vfork children, who
+//! ran on the same thread, die with it), but the code running on `T` is
 //! still the child's until its next `_exit`/`execve` — libc can't be told
 //! to `longjmp` from an arbitrary call.
 
@@ -168,5 +173,69 @@ mod tests {
         assert_eq!(parent.sys(SYS_getpgid, &[0]), child);
         parent.call(SYS_exit_group, &[0]);
         assert_eq!(parent.sys(SYS_getpgid, &[0]), i64::from(init.pid));
+    }
+
+    #[test]
+    fn parent_killed_during_vfork_ends_its_thread_when_the_child_exits() {
+        let h = Harness::new();
+        let init = h.process(None);
+        let parent = h.process(Some(&init));
+        parent.sys(SYS_vfork, &[]);
+        let child = parent.sys(SYS_getpid, &[]) as i32;
+        h.platform.take_events();
+        with_ctx(&init, |ctx| crate::process::exit::exit_process(ctx, parent.pid, 9));
+        assert!(h.platform.take_events().is_empty(), "the lent thread is not stopped under the child");
+        assert_eq!(parent.sys(SYS_getpid, &[]), i64::from(child), "the child runs on");
+        assert_eq!(ppid(&h, child), init.pid);
+        let r = parent.call(SYS_exit_group, &[0]);
+        assert!(exits(&r), "back on the dead parent's thread");
+    }
+
+    #[test]
+    fn vfork_child_of_a_parent_ignoring_sigchld_is_reaped_at_exit() {
+        let h = Harness::new();
+        let parent = h.process(None);
+        set_action(&h, parent.pid, wasmpod_abi::signal::SIGCHLD, wasmpod_abi::signal::SIG_IGN, 0);
+        parent.sys(SYS_vfork, &[]);
+        let child = parent.sys(SYS_getpid, &[]);
+        assert_eq!(parent.call(SYS_exit_group, &[0]).value, child);
+        assert!(!exists(&h, child as i32));
+        assert_eq!(parent.sys(SYS_wait4, &[u32::MAX as u64, 0, 0, 0]), e(Errno::ECHILD));
+    }
+
+    #[test]
+    fn child_keeps_running_after_its_parent_is_reaped() {
+        let h = Harness::new();
+        let init = h.process(None);
+        let parent = h.process(Some(&init));
+        let flags = (wasmpod_abi::sched::CLONE_VM
+            | wasmpod_abi::sched::CLONE_FS
+            | wasmpod_abi::sched::CLONE_FILES
+            | wasmpod_abi::sched::CLONE_SIGHAND
+            | wasmpod_abi::sched::CLONE_THREAD) as u64;
+        let sibling = parent.as_thread(parent.sys(SYS_clone, &[flags, 0x9000, 0, 0, 0]) as i32);
+        parent.sys(SYS_vfork, &[]);
+        let child = parent.sys(SYS_getpid, &[]) as i32;
+        assert!(exits(&sibling.call(SYS_exit_group, &[0])));
+        assert_eq!(init.sys(SYS_wait4, &[parent.pid as u64, 0, 0, 0]), i64::from(parent.pid));
+        // Regression: the reap used to drop the lent thread, stranding the child.
+        assert_eq!(parent.sys(SYS_getpid, &[]), i64::from(child));
+        assert!(exits(&parent.call(SYS_exit_group, &[3])), "the parent's thread has nothing to go back to");
+        assert!(!st(&h, |s| s.procs.threads.contains_key(&parent.tid)), "the lender is forgotten");
+        assert_eq!(init.sys(SYS_wait4, &[child as u64, 0, 0, 0]), i64::from(child));
+    }
+
+    #[test]
+    fn killing_a_vfork_child_also_ends_its_own_vfork_child() {
+        let h = Harness::new();
+        let init = h.process(None);
+        let parent = h.process(Some(&init));
+        parent.sys(SYS_vfork, &[]);
+        let child = parent.sys(SYS_getpid, &[]) as i32;
+        parent.sys(SYS_vfork, &[]);
+        let grandchild = parent.sys(SYS_getpid, &[]) as i32;
+        with_ctx(&init, |ctx| crate::process::exit::exit_process(ctx, child, 9));
+        assert_eq!(parent.sys(SYS_getpid, &[]), i64::from(parent.pid));
+        assert_eq!(zombie(&h, grandchild), Some(9), "nothing could run it any more");
     }
 }

@@ -513,4 +513,22 @@ mod tests {
         wait4(&parent, -1, 0);
         assert_eq!(parent.sys(SYS_getpgid, &[child.pid as u64]), e(Errno::ESRCH));
     }
+
+    #[test]
+    fn waitid_by_process_group() {
+        let h = Harness::new();
+        let parent = h.process(None);
+        let c1 = h.process(Some(&parent));
+        let c2 = h.process(Some(&parent));
+        c2.sys(SYS_setpgid, &[0, 0]);
+        c1.call(SYS_exit_group, &[0]);
+        c2.call(SYS_exit_group, &[0]);
+        let info = parent.alloc(128);
+        let opts = u64::from(WEXITED);
+        assert_eq!(parent.sys(SYS_waitid, &[u64::from(P_PGID), c2.pid as u64, u64::from(info), opts, 0]), 0);
+        assert_eq!(parent.read_struct::<siginfo_t>(info).si_pid, c2.pid);
+        // id 0: the caller's group (Linux 5.4+).
+        assert_eq!(parent.sys(SYS_waitid, &[u64::from(P_PGID), 0, u64::from(info), opts, 0]), 0);
+        assert_eq!(parent.read_struct::<siginfo_t>(info).si_pid, c1.pid);
+    }
 }

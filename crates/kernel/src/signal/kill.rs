@@ -74,7 +74,7 @@ pub fn generate(st: &mut State, target: Target, info: SigInfo) -> Result<()> {
         });
         if resumed {
             notify_parent_job(st, pid, sig::CLD_CONTINUED, sig::SIGCONT as i32);
-            st.request_notify();
+            st.notify();
         }
     }
 
@@ -111,7 +111,7 @@ pub fn generate(st: &mut State, target: Target, info: SigInfo) -> Result<()> {
             }
         }
     }
-    st.request_notify();
+    st.notify();
     Ok(())
 }
 
@@ -146,7 +146,7 @@ fn queued_for_user(st: &State, uid: u32) -> u64 {
 pub fn notify_parent_job(st: &mut State, pid: Pid, code: i32, status: i32) {
     let Some(p) = st.procs.procs.get(&pid) else { return };
     let (ppid, uid) = (p.ppid, p.creds.uid);
-    st.request_notify();
+    st.notify();
     let Some(parent) = st.procs.procs.get(&ppid) else { return };
     if parent.signals.actions[sig::SIGCHLD as usize].flags & sig::SA_NOCLDSTOP != 0 {
         return;

@@ -12,7 +12,7 @@ use wasmpod_abi::Errno;
 
 use super::{Delivery, HandlerFrame};
 use crate::kernel::Action;
-use crate::process::{Credentials, JobReport, JobState, Pid, ProcState, Thread};
+use crate::process::{Credentials, JobReport, JobState, Pid, ProcState};
 use crate::testing::{Harness, Proc};
 
 pub(crate) const HANDLER: u32 = 0x1234;
@@ -76,20 +76,13 @@ pub(crate) fn job(h: &Harness, pid: Pid) -> JobState {
     h.kernel.with_state(|st| st.procs.procs[&pid].job)
 }
 
-/// Adds a thread to `p`'s process (clone is the process engineer's).
-pub(crate) fn add_thread(h: &Harness, p: &Proc) -> Proc {
-    let tid = h.kernel.with_state(|st| {
-        let tid = st.procs.alloc_id().expect("id");
-        let mask = st.procs.threads[&p.tid].signals.mask;
-        let signals = super::ThreadSignals { mask, ..Default::default() };
-        st.procs.threads.insert(
-            tid,
-            Thread { tid, pid: p.pid, signals, clear_child_tid: 0, vfork_child: None, sleeping: false, exited: false },
-        );
-        st.procs.procs.get_mut(&p.pid).expect("process").threads.push(tid);
-        tid
-    });
-    p.as_thread(tid)
+/// Adds a thread to `p`'s process with clone(2) (it inherits the mask).
+pub(crate) fn add_thread(_h: &Harness, p: &Proc) -> Proc {
+    use wasmpod_abi::sched::*;
+    let flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM;
+    let tid = p.sys(SYS_clone, &[flags.into(), stack(p).into(), 0, 0, 0]);
+    assert!(tid > 0, "clone failed: {tid}");
+    p.as_thread(tid as Pid)
 }
 
 /// Runs `f` on another thread; [`recv`] waits for its result.

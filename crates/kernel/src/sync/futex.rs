@@ -120,6 +120,41 @@ pub fn sys_futex(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
     }
 }
 
+/// `sizeof(struct robust_list_head)` on ILP32: three 32-bit words.
+pub const ROBUST_LIST_HEAD_SIZE: u32 = 12;
+
+/// Implements set_robust_list(2): `(head, len)`; `len` must be the size of
+/// `struct robust_list_head` (`EINVAL`). The list is recorded for
+/// get_robust_list; robust futexes are not released at thread exit yet.
+pub fn sys_set_robust_list(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
+    let (head, len) = (a.ptr(0), a.u32(1));
+    if len != ROBUST_LIST_HEAD_SIZE {
+        return_errno!(EINVAL, "set_robust_list: wrong size");
+    }
+    ctx.thread_mut().robust_list = (head, len);
+    Ok(0)
+}
+
+/// Implements get_robust_list(2): `(tid, head_ptr, len_ptr)`; tid 0 is the
+/// caller; another thread must exist (`ESRCH`) and belong to the caller's
+/// user unless the caller is root (`EPERM`).
+pub fn sys_get_robust_list(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
+    let (tid, head_ptr, len_ptr) = (a.i32(0), a.ptr(1), a.ptr(2));
+    let tid = if tid == 0 { ctx.tid } else { tid };
+    let Some(t) = ctx.st.procs.threads.get(&tid).filter(|t| !t.exited) else {
+        return_errno!(ESRCH, "get_robust_list: no such thread");
+    };
+    let (head, owner) = (t.robust_list, t.pid);
+    let me = &ctx.process().creds;
+    let same_user = ctx.st.procs.procs.get(&owner).is_some_and(|p| p.creds.uid == me.euid || p.creds.euid == me.euid);
+    if !same_user && !me.is_root() {
+        return_errno!(EPERM, "get_robust_list: another user's thread");
+    }
+    ctx.write_u32(head_ptr, head.0)?;
+    ctx.write_u32(len_ptr, ROBUST_LIST_HEAD_SIZE)?;
+    Ok(0)
+}
+
 /// Decodes `FUTEX_WAKE_OP`'s `val3` (futex(2): `op` in bits 28–31 with
 /// `FUTEX_OP_OPARG_SHIFT` = 8, `cmp` in 24–27, `oparg` in 12–23, `cmparg`
 /// in 0–11, both sign-extended) and applies it to `old`: the new value and
@@ -496,5 +531,17 @@ mod tests {
         assert_eq!(futex(&q, w, FUTEX_WAKE, 1, 0, 0, 0), 0);
         assert_eq!(futex(&p, w, FUTEX_WAKE, 1, 0, 0, 0), 1);
         assert_eq!(j.join().unwrap().value, 0);
+    }
+
+    #[test]
+    fn robust_list_round_trips_and_checks_the_size() {
+        let h = Harness::new();
+        let p = h.process(None);
+        assert_eq!(p.sys(SYS_set_robust_list, &[0x4000, 24]), e(Errno::EINVAL));
+        assert_eq!(p.sys(SYS_set_robust_list, &[0x4000, 12]), 0);
+        let b = p.alloc(8);
+        assert_eq!(p.sys(SYS_get_robust_list, &[0, u64::from(b), u64::from(b + 4)]), 0);
+        assert_eq!((p.read_u32(b), p.read_u32(b + 4)), (0x4000, 12));
+        assert_eq!(p.sys(SYS_get_robust_list, &[4242, u64::from(b), u64::from(b + 4)]), e(Errno::ESRCH));
     }
 }

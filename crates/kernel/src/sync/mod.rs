@@ -101,8 +101,12 @@ impl FutexTable {
     }
 }
 
-pub const SYSCALLS: &[Entry] = &[partial(
-    SYS_futex,
-    futex::sys_futex,
-    "WAIT, WAKE, REQUEUE, CMP_REQUEUE, WAKE_OP, WAIT_BITSET, WAKE_BITSET; PI operations ENOSYS",
-)];
+pub const SYSCALLS: &[Entry] = &[
+    partial(
+        SYS_futex,
+        futex::sys_futex,
+        "WAIT, WAKE, REQUEUE, CMP_REQUEUE, WAKE_OP, WAIT_BITSET, WAKE_BITSET; PI operations ENOSYS",
+    ),
+    partial(SYS_set_robust_list, futex::sys_set_robust_list, "recorded; not walked at thread exit"),
+    partial(SYS_get_robust_list, futex::sys_get_robust_list, "returns what set_robust_list recorded"),
+];
