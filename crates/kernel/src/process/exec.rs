@@ -347,6 +347,9 @@ pub fn commit(ctx: &mut Ctx, prepared: Prepared) -> ExecImage {
     t.signals.altstack = crate::signal::AltStack::default();
     t.signals.on_altstack = false;
     t.clear_child_tid = 0;
+    // POSIX timers don't survive execve (interval timers do).
+    let pid = ctx.pid();
+    crate::time::posix_timer::remove_all(&mut ctx.st, pid);
     ctx.notify();
     prepared.image
 }
