@@ -354,7 +354,11 @@ pub fn commit(ctx: &mut Ctx, prepared: Prepared) -> ExecImage {
     p.did_exec = true;
     let t = ctx.thread_mut();
     t.signals.altstack = crate::signal::AltStack::default();
+    t.signals.on_altstack = false;
     t.clear_child_tid = 0;
+    // POSIX timers don't survive execve (interval timers do).
+    let pid = ctx.pid();
+    crate::time::posix_timer::remove_all(&mut ctx.st, pid);
     ctx.notify();
     prepared.image
 }
@@ -635,7 +639,7 @@ mod tests {
             assert_eq!(q.signals.actions[SIGINT as usize].handler, SIG_IGN);
             let t = &s.procs.threads[&p.tid];
             assert_eq!(t.signals.mask, 1 << (SIGTERM - 1));
-            assert_eq!(t.signals.altstack.sp, 0);
+            assert!(!t.signals.altstack.enabled());
             assert!(q.signals.pending.queue.iter().any(|i| i.signo == SIGTERM));
         });
     }
