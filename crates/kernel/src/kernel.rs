@@ -109,7 +109,7 @@ impl Kernel {
         let now = platform.now(ClockKind::Monotonic);
         let state = State {
             procs: crate::process::ProcessTable::default(),
-            fs: crate::fs::FsGlobal::new(),
+            fs: crate::fs::FsGlobal::new_at(crate::fs::Timespec::from_nanos(platform.now(ClockKind::Realtime))),
             tty: crate::tty::TtyGlobal::default(),
             time: crate::time::TimeGlobal::new(now),
             futex: crate::sync::FutexTable::default(),

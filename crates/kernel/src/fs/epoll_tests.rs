@@ -389,3 +389,28 @@ fn epoll_wait_is_woken_by_an_eventfd_write_from_another_process() {
     assert_eq!(c.sys(SYS_write, &[cfd as u64, one as u64, 8]), 8);
     assert_eq!(t.join().unwrap().unwrap(), vec![(EPOLLIN, 9)]);
 }
+
+#[test]
+fn epoll_pwait_sigmask_applies_during_the_wait_only() {
+    let h = Harness::new();
+    let p = h.process(None);
+    let ep = create(&p);
+    let buf = p.alloc(16);
+    let block = p.bytes(&(1u64 << 9).to_le_bytes());
+    let p2 = p.clone();
+    let t = std::thread::spawn(move || p2.sys(SYS_epoll_pwait, &[ep as u64, buf as u64, 1, 1000, block as u64, 8]));
+    h.wait_sleeping(p.tid);
+    // SIGUSR1 is blocked by the temporary mask: it does not interrupt.
+    h.kernel.with_state(|st| {
+        crate::signal::send_to_thread(st, p.tid, crate::signal::SigInfo::kernel(10));
+        st.notify();
+    });
+    h.wait_sleeping(p.tid);
+    h.advance_ns(1_000_000_000);
+    assert_eq!(t.join().unwrap(), 0);
+    let (mask, saved) = h.kernel.with_state(|st| {
+        let t = &st.procs.threads[&p.tid].signals;
+        (t.mask, t.saved_mask)
+    });
+    assert_eq!((mask, saved), (0, None));
+}

@@ -44,7 +44,7 @@ fn remove_privs(ctx: &mut Ctx, inode: &Arc<dyn Inode>) -> Result<()> {
     use wasmpod_abi::fs::{S_ISGID, S_ISUID};
     let m = inode.metadata(ctx)?;
     let kill = m.mode & S_ISUID != 0 || (m.mode & S_ISGID != 0 && m.mode & 0o010 != 0);
-    if kill && ctx.process().creds.fsuid != 0 {
+    if kill && super::vfs::creds(ctx).fsuid != 0 {
         let mode = m.mode & 0o7777 & !S_ISUID & !(if m.mode & 0o010 != 0 { S_ISGID } else { 0 });
         inode.set_attr(ctx, &super::inode::SetAttr { mode: Some(mode), ..Default::default() })?;
     }
@@ -56,7 +56,8 @@ fn remove_privs(ctx: &mut Ctx, inode: &Arc<dyn Inode>) -> Result<()> {
 /// (setrlimit(2): "Attempts to extend a file beyond this limit result in
 /// delivery of a SIGXFSZ signal"; write(2), EFBIG).
 pub fn fsize_limit(ctx: &mut Ctx, pos: u64, len: usize) -> Result<usize> {
-    let limit = ctx.process().rlimits[wasmpod_abi::misc::RLIMIT_FSIZE as usize].cur;
+    let limit = super::vfs::caller(ctx)
+        .map_or(wasmpod_abi::misc::RLIM_INFINITY, |p| p.rlimits[wasmpod_abi::misc::RLIMIT_FSIZE as usize].cur);
     if limit == wasmpod_abi::misc::RLIM_INFINITY || len == 0 {
         return Ok(len);
     }

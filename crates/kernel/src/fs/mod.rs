@@ -3,6 +3,7 @@
 //!
 //! The ext2 driver plugs in through `ext2_adapter`. Not here yet: sockets.
 
+pub mod advise;
 pub mod attr;
 pub mod cwd;
 pub mod devfs;
@@ -14,6 +15,7 @@ pub mod file;
 pub mod inode;
 pub mod inode_file;
 pub mod lseek;
+pub mod memfd;
 pub mod mount;
 pub mod namei;
 pub mod namespace;
@@ -27,6 +29,7 @@ pub mod sync;
 pub mod syscalls;
 pub mod tmpfs;
 pub mod vfs;
+pub mod xattr;
 
 #[cfg(test)]
 mod tests;

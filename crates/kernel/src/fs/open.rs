@@ -30,14 +30,14 @@ pub fn now(ctx: &Ctx) -> Timespec {
 /// directory's group if it is set-group-ID, else the caller's fsgid
 /// (mkdir(2), open(2) "O_CREAT").
 pub fn new_owner(ctx: &Ctx, dir: &Metadata) -> (u32, u32) {
-    let c = &ctx.process().creds;
+    let c = vfs::creds(ctx);
     let gid = if dir.mode & S_ISGID != 0 { dir.gid } else { c.fsgid };
     (c.fsuid, gid)
 }
 
 /// The caller's umask.
 pub fn umask(ctx: &Ctx) -> u32 {
-    ctx.process().umask
+    vfs::caller(ctx).map_or(0o022, |p| p.umask)
 }
 
 /// Creates `name` in `dir` after the checks every creating call makes:

@@ -905,3 +905,36 @@ fn many_writers_of_small_messages_never_interleave() {
         next[id] += 1;
     }
 }
+
+#[test]
+fn sigpipe_with_the_default_action_ends_the_writer() {
+    let h = Harness::new();
+    let p = h.process(None);
+    let (r, w) = pipe(&p, 0);
+    p.sys(SYS_close, &[r as u64]);
+    let b = p.bytes(b"x");
+    let ret = p.call(SYS_write, &[w as u64, b as u64, 1]);
+    assert_eq!(ret.value, EPIPE);
+    assert!(ret.signal_pending);
+    let mut mem = p.mem.clone();
+    let d = h.kernel.deliver_signal(p.tid, &mut mem, 0x30_0000);
+    assert_eq!(d, crate::signal::Delivery::ExitThread);
+    let state = h.kernel.with_state(|st| st.procs.procs.get(&p.pid).map(|pr| pr.state));
+    assert_eq!(state, Some(crate::process::ProcState::Zombie { status: SIGPIPE as i32 }));
+}
+
+#[test]
+fn ignored_sigpipe_leaves_just_epipe() {
+    let h = Harness::new();
+    let p = h.process(None);
+    h.kernel.with_state(|st| {
+        st.procs.procs.get_mut(&p.pid).unwrap().signals.actions[SIGPIPE as usize].handler = wasmpod_abi::signal::SIG_IGN
+    });
+    let (r, w) = pipe(&p, 0);
+    p.sys(SYS_close, &[r as u64]);
+    let b = p.bytes(b"x");
+    let ret = p.call(SYS_write, &[w as u64, b as u64, 1]);
+    assert_eq!(ret.value, EPIPE);
+    assert!(!ret.signal_pending);
+    assert!(!sigpipe_pending(&h, p.tid));
+}

@@ -4,16 +4,8 @@
 //!
 //! Waiting is the kernel's one primitive (`Ctx::wait_until`): every wake-up
 //! re-polls all files, so nothing needs per-file wait queues.
-//!
-//! Not done: the temporary signal mask is restored as soon as the call
-//! returns. Linux keeps it until the signal that interrupted the call has
-//! been delivered (`restore_saved_sigmask`), so a signal unblocked only by
-//! the temporary mask shows here as EINTR but stays pending afterwards
-//! until the program unblocks it. Needs the signal delivery code to hold a
-//! saved mask (signals engineer).
 
 use wasmpod_abi::poll::{pollfd, POLLERR, POLLHUP, POLLNVAL};
-use wasmpod_abi::signal::sigset_t;
 use wasmpod_abi::time::timespec;
 use wasmpod_abi::AbiStruct;
 
@@ -53,35 +45,32 @@ pub fn write_remaining(ctx: &mut Ctx, ptr: u32, deadline: Option<u64>, was_zero:
     let _ = ctx.write_struct(ptr, &ts);
 }
 
-/// Installs the temporary signal mask of ppoll/pselect6/epoll_pwait:
-/// `ptr` NULL means none; else `size` must be 8 (`EINVAL`). Returns the
-/// mask to restore.
-pub fn set_temp_sigmask(ctx: &mut Ctx, ptr: u32, size: usize) -> Result<Option<sigset_t>> {
+/// Installs the temporary signal mask of ppoll/pselect6/epoll_pwait
+/// ([`crate::signal::set_temporary_mask`]): `ptr` NULL means none; else
+/// `size` must be 8 (`EINVAL`). Returns whether a mask was installed.
+pub fn set_temp_sigmask(ctx: &mut Ctx, ptr: u32, size: usize) -> Result<bool> {
     if ptr == 0 {
-        return Ok(None);
+        return Ok(false);
     }
     if size != 8 {
         return_errno!(EINVAL, "sigsetsize must be 8");
     }
-    let set = ctx.read_u64(ptr)? & !crate::signal::UNBLOCKABLE;
-    let old = std::mem::replace(&mut ctx.thread_mut().signals.mask, set);
-    Ok(Some(old))
+    let set = ctx.read_u64(ptr)?;
+    crate::signal::set_temporary_mask(ctx, set);
+    Ok(true)
 }
 
-/// Puts back the mask [`set_temp_sigmask`] replaced, and turns the
-/// result of the wait into what the caller returns.
-///
-/// Until the signal code keeps a saved mask for delivery (Linux's
-/// `saved_sigmask`), an interruption under a temporary mask is reported
-/// as a plain `EINTR` (never restarted): restarting with the old mask back
-/// would loop when the interrupting signal is blocked by it.
-pub fn restore_sigmask<T>(ctx: &mut Ctx, old: Option<sigset_t>, r: Result<T>) -> Result<T> {
-    let Some(m) = old else { return r };
-    ctx.thread_mut().signals.mask = m;
-    match r {
-        Err(e) if e.errno() == wasmpod_abi::Errno::EINTR => Err(Error::interrupted(Restart::No)),
-        r => r,
+/// Ends the temporary mask after the wait: on success or timeout the
+/// caller's mask is back at once; after `EINTR` it stays until the signal
+/// is delivered (the handler frame saves the caller's mask, Linux's
+/// `restore_saved_sigmask`), so a signal the temporary mask unblocked
+/// still runs its handler.
+pub fn restore_sigmask<T>(ctx: &mut Ctx, installed: bool, r: Result<T>) -> Result<T> {
+    let interrupted = matches!(&r, Err(e) if e.errno() == wasmpod_abi::Errno::EINTR);
+    if installed && !interrupted {
+        crate::signal::restore_temporary_mask(ctx);
     }
+    r
 }
 
 /// The readiness of `fd` in the calling process, masked like Linux's

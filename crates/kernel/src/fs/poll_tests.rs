@@ -246,6 +246,14 @@ fn ppoll_sigmask_unblocks_a_pending_signal_for_the_wait_only() {
     let ret = p.call(SYS_ppoll, &[a as u64, 1, 0, empty as u64, 8]);
     assert!(matches!(ret.action, Action::Return));
     assert_eq!(ret.value, EINTR);
+    assert!(ret.signal_pending, "the temporary mask stays until delivery");
+    let saved = h.kernel.with_state(|st| st.procs.threads[&p.tid].signals.saved_mask);
+    assert_eq!(saved, Some(sigbit(SIGUSR1)));
+    // Delivery runs the handler and hands the caller's mask to its frame.
+    let mut mem = p.mem.clone();
+    let d = h.kernel.deliver_signal(p.tid, &mut mem, 0x30_0000);
+    assert!(matches!(d, crate::signal::Delivery::Handler(_)), "{d:?}");
+    assert_eq!(h.kernel.with_state(|st| st.procs.threads[&p.tid].signals.saved_mask), None);
 }
 
 #[test]
@@ -306,4 +314,32 @@ fn fifo_opened_nonblocking_for_read_reports_no_hangup_before_any_writer() {
     p.sys(SYS_close, &[w as u64]);
     assert_eq!(ppoll(&p, a, 1, ts(&p, 0, 0)), 1);
     assert_eq!(revents(&p, a, 0), POLLHUP);
+}
+
+#[test]
+fn ppoll_puts_the_callers_mask_back_when_it_returns_normally() {
+    let h = Harness::new();
+    let p = h.process(None);
+    let (r, w) = pipe(&p, 0);
+    write(&p, w, b"x");
+    h.kernel.with_state(|st| st.procs.threads.get_mut(&p.tid).unwrap().signals.mask = sigbit(SIGUSR1));
+    let a = pfds(&p, &[(r, POLLIN)]);
+    let other = p.bytes(&sigbit(12).to_le_bytes());
+    assert_eq!(p.sys(SYS_ppoll, &[a as u64, 1, 0, other as u64, 8]), 1);
+    let (mask, saved) = h.kernel.with_state(|st| {
+        let t = &st.procs.threads[&p.tid].signals;
+        (t.mask, t.saved_mask)
+    });
+    assert_eq!((mask, saved), (sigbit(SIGUSR1), None));
+}
+
+#[test]
+fn ppoll_timeout_puts_the_callers_mask_back() {
+    let h = Harness::new();
+    let p = h.process(None);
+    let (r, _w) = pipe(&p, 0);
+    let a = pfds(&p, &[(r, POLLIN)]);
+    let all = p.bytes(&u64::MAX.to_le_bytes());
+    assert_eq!(p.sys(SYS_ppoll, &[a as u64, 1, ts(&p, 0, 0) as u64, all as u64, 8]), 0);
+    assert_eq!(h.kernel.with_state(|st| st.procs.threads[&p.tid].signals.mask), 0);
 }

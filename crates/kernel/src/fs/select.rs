@@ -3,8 +3,6 @@
 //! fd sets are bitmaps of `long`s (32-bit on wasm32); `FD_SETSIZE` is 1024
 //! in libc, but the kernel reads as many bits as `nfds` says, as Linux does
 //! (capped at the size of the fd table, see [`sys_pselect6`]).
-//!
-//! Not done: see [`super::poll`] for the temporary signal mask's lifetime.
 
 use wasmpod_abi::poll::{
     FD_SETSIZE, POLLERR, POLLHUP, POLLIN, POLLOUT, POLLPRI, POLLRDBAND, POLLRDNORM, POLLWRBAND, POLLWRNORM,

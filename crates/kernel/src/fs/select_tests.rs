@@ -195,3 +195,24 @@ fn select_exceptfds_stay_clear_for_pipes() {
     assert_eq!(select(&p, 4, 0, 0, es, ts(&p, 0)), 0);
     assert!(!isset(&p, es, r));
 }
+
+#[test]
+fn pselect6_sigmask_lets_a_blocked_pending_signal_interrupt() {
+    let h = Harness::new();
+    let p = h.process(None);
+    let (r, _w) = pipe(&p, 0);
+    h.kernel.with_state(|st| {
+        st.procs.threads.get_mut(&p.tid).unwrap().signals.mask = 1 << 9;
+        crate::signal::send_to_thread(st, p.tid, crate::signal::SigInfo::kernel(10));
+        st.procs.procs.get_mut(&p.pid).unwrap().signals.actions[10].handler = 0x1234;
+    });
+    let mask = p.bytes(&0u64.to_le_bytes());
+    let mut arg = Vec::new();
+    arg.extend_from_slice(&mask.to_le_bytes());
+    arg.extend_from_slice(&8u32.to_le_bytes());
+    let sig = p.bytes(&arg);
+    let rs = set(&p, &[r]);
+    assert_eq!(p.sys(SYS_pselect6, &[4, rs as u64, 0, 0, 0, sig as u64]), EINTR);
+    let saved = h.kernel.with_state(|st| st.procs.threads[&p.tid].signals.saved_mask);
+    assert_eq!(saved, Some(1 << 9));
+}

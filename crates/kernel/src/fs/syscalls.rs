@@ -67,12 +67,8 @@ pub const SYSCALLS: &[Entry] = &[
     sup(SYS_close_range, dup::sys_close_range),
     partial(SYS_fcntl, fcntl::sys_fcntl, "leases, notify and seals are EINVAL; F_SETOWN/F_SETSIG stored, no SIGIO"),
     sup(SYS_flock, lock::sys_flock),
-    partial(SYS_ppoll, poll::sys_ppoll, "temporary sigmask restored at return, not after the interrupting handler"),
-    partial(
-        SYS_pselect6,
-        select::sys_pselect6,
-        "temporary sigmask restored at return, not after the interrupting handler",
-    ),
+    sup(SYS_ppoll, poll::sys_ppoll),
+    sup(SYS_pselect6, select::sys_pselect6),
     sup(SYS_epoll_create1, epoll::sys_epoll_create1),
     sup(SYS_epoll_ctl, epoll::sys_epoll_ctl),
     partial(

@@ -103,14 +103,29 @@ pub fn global_root(ctx: &Ctx) -> Location {
     Location { mount: m.id, inode: m.root.clone(), path: b"/".to_vec() }
 }
 
-/// The calling process's root directory (`/` unless chrooted).
-pub fn root_location(ctx: &Ctx) -> Location {
-    ctx.process().fs.root.clone().unwrap_or_else(|| global_root(ctx))
+/// The calling process, if the context has one (host contexts don't).
+pub fn caller<'a>(ctx: &'a Ctx<'_>) -> Option<&'a crate::process::Process> {
+    ctx.st.procs.procs.get(&ctx.pid())
 }
 
-/// The calling process's working directory.
+/// The caller's credentials; a context without a process (the host's
+/// own work) acts as root.
+pub fn creds<'a>(ctx: &'a Ctx<'_>) -> std::borrow::Cow<'a, Credentials> {
+    match caller(ctx) {
+        Some(p) => std::borrow::Cow::Borrowed(&p.creds),
+        None => std::borrow::Cow::Owned(Credentials::root()),
+    }
+}
+
+/// The calling process's root directory (`/` unless chrooted; `/` for a
+/// context without a process).
+pub fn root_location(ctx: &Ctx) -> Location {
+    caller(ctx).and_then(|p| p.fs.root.clone()).unwrap_or_else(|| global_root(ctx))
+}
+
+/// The calling process's working directory (`/` without a process).
 pub fn cwd_location(ctx: &Ctx) -> Location {
-    ctx.process().fs.cwd.clone().unwrap_or_else(|| root_location(ctx))
+    caller(ctx).and_then(|p| p.fs.cwd.clone()).unwrap_or_else(|| root_location(ctx))
 }
 
 // ---- permissions -------------------------------------------------------
@@ -166,13 +181,13 @@ pub fn check_perm(c: &Credentials, k: IdKind, m: &Metadata, want: u32) -> Result
 
 /// [`check_perm`] with the caller's filesystem ids.
 pub fn may(ctx: &Ctx, m: &Metadata, want: u32) -> Result<()> {
-    check_perm(&ctx.process().creds, IdKind::Fs, m, want)
+    check_perm(&creds(ctx), IdKind::Fs, m, want)
 }
 
 /// Whether the caller owns `m` or is root (chmod, utimes with explicit
 /// times, and the sticky-bit rule).
 pub fn owner_or_root(ctx: &Ctx, m: &Metadata) -> bool {
-    let c = &ctx.process().creds;
+    let c = creds(ctx);
     c.fsuid == 0 || c.fsuid == m.uid
 }
 
@@ -181,7 +196,7 @@ pub fn owner_or_root(ctx: &Ctx, m: &Metadata) -> bool {
 /// process's effective UID is neither the UID of the file to be deleted nor
 /// that of the directory containing it").
 pub fn check_sticky(ctx: &Ctx, dir: &Metadata, victim: &Metadata) -> Result<()> {
-    let c = &ctx.process().creds;
+    let c = creds(ctx);
     if dir.mode & wasmpod_abi::fs::S_ISVTX != 0 && c.fsuid != 0 && c.fsuid != victim.uid && c.fsuid != dir.uid {
         return_errno!(EPERM, "sticky directory: not the owner");
     }

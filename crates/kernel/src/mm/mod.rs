@@ -76,9 +76,9 @@
 //! memory until execve/_exit (ARCHITECTURE §4), like Linux's `CLONE_VM`:
 //! its memory calls act on the parent's map ([`mm_owner`]), and mappings
 //! it makes stay in the parent after it execs or exits, exactly as in
-//! Linux. Process exit calls [`exit_mm`]; execve gives the process fresh
-//! memory, so the exec path should call it too while the old memory is
-//! still there, and the host calls [`init_memory`] for the new image.
+//! Linux. Process exit and execve (which gives the process fresh memory)
+//! call [`exit_mm`] while the old memory is still there; the host calls
+//! [`init_memory`] for the new image.
 
 mod brk;
 mod madvise;
@@ -722,6 +722,25 @@ mod tests {
         p.write(a as u32, b"AFTER!");
         p.sys(wasmpod_abi::syscalls::SYS_exit_group, &[0]);
         assert_eq!(&*f.data.lock(), b"AFTER!");
+    }
+
+    #[test]
+    fn execve_writes_shared_mappings_back_and_starts_an_empty_map() {
+        use wasmpod_abi::fcntl::O_RDWR;
+        use wasmpod_abi::syscalls::*;
+        let h = Harness::new();
+        let p = h.process(None);
+        let (fd, f) = mmap::tests::open_mem_file(&p, b"before", O_RDWR);
+        let a = p.sys(SYS_mmap, &[0, 6, 3, u64::from(wasmpod_abi::mman::MAP_SHARED), fd as u64, 0]);
+        p.write(a as u32, b"AFTER!");
+        crate::process::testutil::make_program(&p, "/tmp/prog");
+        let (argv, envp) = (p.cstr_array(&["prog"]), p.cstr_array(&[]));
+        let r = p.call(SYS_execve, &[p.cstr("/tmp/prog"), argv, envp]);
+        assert!(matches!(r.action, crate::kernel::Action::Exec(_)), "value {}", r.value);
+        assert_eq!(&*f.data.lock(), b"AFTER!");
+        assert_eq!(test_util::maps(&p), "");
+        let pid = p.pid;
+        assert!(!h.kernel.with_state(|st| st.procs.procs[&pid].mm.is_initialized()));
     }
 
     #[test]

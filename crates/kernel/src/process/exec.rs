@@ -323,6 +323,10 @@ pub fn commit(ctx: &mut Ctx, prepared: Prepared) -> ExecImage {
     }
     let no_new_privs = ctx.process().misc.no_new_privs;
     let comm_src = prepared.filename.rsplit(|&c| c == b'/').next().unwrap_or(&[]).to_vec();
+    // The old memory goes: shared file mappings are written back, the map
+    // is emptied (the host calls mm::init_memory for the new image).
+    let pid = ctx.pid();
+    crate::mm::exit_mm(ctx, pid);
     let p = ctx.process_mut();
     p.threads = vec![tid];
     for a in p.signals.actions.iter_mut() {
@@ -348,10 +352,13 @@ pub fn commit(ctx: &mut Ctx, prepared: Prepared) -> ExecImage {
     p.envp = prepared.image.envp.clone();
     p.comm = comm_src.into_iter().take(super::prctl::TASK_COMM_LEN - 1).collect();
     p.did_exec = true;
-    p.mm = Default::default();
     let t = ctx.thread_mut();
     t.signals.altstack = crate::signal::AltStack::default();
+    t.signals.on_altstack = false;
     t.clear_child_tid = 0;
+    // POSIX timers don't survive execve (interval timers do).
+    let pid = ctx.pid();
+    crate::time::posix_timer::remove_all(&mut ctx.st, pid);
     ctx.notify();
     prepared.image
 }
@@ -632,7 +639,7 @@ mod tests {
             assert_eq!(q.signals.actions[SIGINT as usize].handler, SIG_IGN);
             let t = &s.procs.threads[&p.tid];
             assert_eq!(t.signals.mask, 1 << (SIGTERM - 1));
-            assert_eq!(t.signals.altstack.sp, 0);
+            assert!(!t.signals.altstack.enabled());
             assert!(q.signals.pending.queue.iter().any(|i| i.signo == SIGTERM));
         });
     }

@@ -19,20 +19,25 @@
 //! kernel reaps it at once when the parent ignores SIGCHLD, has
 //! `SA_NOCLDWAIT`, or is the kernel's own program-less init.
 
+pub mod capability;
 pub mod clone;
 pub mod creds;
 pub mod exec;
 pub mod exit;
 pub mod host;
 pub mod ids;
+pub mod kcmp;
+pub mod personality;
 pub mod pgrp;
 pub mod prctl;
 pub mod rlimit;
 pub mod rusage;
 pub mod sched;
+pub mod sched_rr;
 pub mod spawn;
 #[cfg(test)]
 pub(crate) mod testutil;
+pub mod unshare;
 pub mod vfork;
 pub mod wait;
 

@@ -142,7 +142,10 @@ fn handler_frame(ctx: &mut Ctx, sp: u32, info: SigInfo, act: SigAction) -> Deliv
     let pid = ctx.pid();
     let t = &ctx.thread().signals;
     let alt = t.altstack;
-    let was_on = t.on_altstack || alt.contains(sp);
+    // On the alternate stack is decided by `sp` when one is set (as
+    // Linux's `on_sig_stack`), so a handler left with siglongjmp instead
+    // of rt_sigreturn doesn't leave the thread "on" it for good.
+    let was_on = if alt.enabled() { alt.contains(sp) } else { t.on_altstack };
     let use_alt = act.flags & sig::SA_ONSTACK != 0 && alt.enabled() && !was_on;
     let saved_mask = t.saved_mask.unwrap_or(t.mask);
     let top = if use_alt { alt.sp.checked_add(alt.size) } else { Some(sp) };
@@ -183,6 +186,7 @@ fn handler_frame(ctx: &mut Ctx, sp: u32, info: SigInfo, act: SigAction) -> Deliv
         block |= sigbit(signo);
     }
     t.mask = (t.mask | block) & !UNBLOCKABLE;
+    t.on_altstack = was_on;
     if use_alt {
         if alt.flags & sig::SS_AUTODISARM != 0 {
             // Disarmed while the handler runs: it is not "on" a stack

@@ -12,7 +12,7 @@ use wasmpod_abi::Errno;
 
 use super::{Delivery, HandlerFrame};
 use crate::kernel::Action;
-use crate::process::{Credentials, JobReport, JobState, Pid, ProcState, Thread};
+use crate::process::{Credentials, JobReport, JobState, Pid, ProcState};
 use crate::testing::{Harness, Proc};
 
 pub(crate) const HANDLER: u32 = 0x1234;
@@ -76,29 +76,13 @@ pub(crate) fn job(h: &Harness, pid: Pid) -> JobState {
     h.kernel.with_state(|st| st.procs.procs[&pid].job)
 }
 
-/// Adds a thread to `p`'s process (clone is the process engineer's).
-pub(crate) fn add_thread(h: &Harness, p: &Proc) -> Proc {
-    let tid = h.kernel.with_state(|st| {
-        let tid = st.procs.alloc_id().expect("id");
-        let mask = st.procs.threads[&p.tid].signals.mask;
-        let signals = super::ThreadSignals { mask, ..Default::default() };
-        st.procs.threads.insert(
-            tid,
-            Thread {
-                tid,
-                pid: p.pid,
-                signals,
-                clear_child_tid: 0,
-                robust_list: (0, 0),
-                vfork_child: None,
-                sleeping: false,
-                exited: false,
-            },
-        );
-        st.procs.procs.get_mut(&p.pid).expect("process").threads.push(tid);
-        tid
-    });
-    p.as_thread(tid)
+/// Adds a thread to `p`'s process with clone(2) (it inherits the mask).
+pub(crate) fn add_thread(_h: &Harness, p: &Proc) -> Proc {
+    use wasmpod_abi::sched::*;
+    let flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM;
+    let tid = p.sys(SYS_clone, &[flags.into(), stack(p).into(), 0, 0, 0]);
+    assert!(tid > 0, "clone failed: {tid}");
+    p.as_thread(tid as Pid)
 }
 
 /// Runs `f` on another thread; [`recv`] waits for its result.
@@ -1658,4 +1642,23 @@ fn forced_fault_signal_cannot_be_blocked_or_ignored() {
     h.kernel.with_state(|st| super::force_signal(st, r.tid, info));
     assert_eq!(deliver(&r, stack(&r)), Delivery::ExitThread);
     assert_eq!(exit_status(&h, r.pid), Some(w_termsig(SIGILL, true)));
+}
+
+#[test]
+fn handler_left_by_longjmp_does_not_pin_the_alternate_stack() {
+    let h = Harness::new();
+    let p = h.process(None);
+    let base = p.alloc(SIGSTKSZ as usize);
+    altstack(&p, base, SIGSTKSZ, 0);
+    sigaction(&p, SIGUSR1, HANDLER, SA_ONSTACK | SA_NODEFER, 0);
+    kill(&p, p.pid, SIGUSR1);
+    let f1 = handler_frame(deliver(&p, stack(&p)));
+    assert!(f1.sp >= base);
+    // The handler siglongjmps back to normal code (no rt_sigreturn); the
+    // next signal arrives with sp on the normal stack.
+    kill(&p, p.pid, SIGUSR1);
+    let sp = stack(&p);
+    let f2 = handler_frame(deliver(&p, sp));
+    assert!(f2.sp >= base && f2.sp < base + SIGSTKSZ, "back on the alternate stack: {f2:?}");
+    assert_eq!(p.read_struct::<ucontext>(f2.ucontext).uc_stack_flags, 0, "interrupted code was not on it");
 }

@@ -87,7 +87,7 @@ pub struct SyscallTable {
 }
 
 /// Every subsystem's list. Adding a subsystem means adding it here.
-fn subsystem_lists() -> [&'static [Entry]; 8] {
+fn subsystem_lists() -> [&'static [Entry]; 16] {
     [
         crate::fs::syscalls::SYSCALLS,
         crate::process::SYSCALLS,
@@ -97,6 +97,14 @@ fn subsystem_lists() -> [&'static [Entry]; 8] {
         crate::mm::SYSCALLS,
         crate::sync::SYSCALLS,
         crate::misc::SYSCALLS,
+        crate::fs::xattr::SYSCALLS,
+        crate::fs::advise::SYSCALLS,
+        crate::fs::memfd::SYSCALLS,
+        crate::process::capability::SYSCALLS,
+        crate::process::personality::SYSCALLS,
+        crate::process::unshare::SYSCALLS,
+        crate::process::kcmp::SYSCALLS,
+        crate::process::sched_rr::SYSCALLS,
     ]
 }
 

@@ -15,7 +15,9 @@
 //!
 //! Not done: CPU-time accounting (ITIMER_VIRTUAL/ITIMER_PROF are stored but never
 //! fire; the CPU-time clocks report time since the process started),
-//! `TFD_TIMER_CANCEL_ON_SET` (accepted, never cancels), clocks of other
+//! `TFD_TIMER_CANCEL_ON_SET` (accepted, never cancels), absolute
+//! CLOCK_REALTIME timers and sleeps following a later clock_settime (their
+//! deadline is fixed on the monotonic clock when armed), clocks of other
 //! processes (negative clock ids are EINVAL), adjtimex.
 
 pub mod clock;

@@ -284,6 +284,7 @@ fn sleeping_thread_is_woken_by_advance_not_by_other_calls() {
     let m = q.bytes(&0u64.to_le_bytes());
     q.sys(SYS_rt_sigprocmask, &[SIG_BLOCK.into(), m.into(), 0, 8]);
     h.wait_sleeping(p.tid);
+    assert!(rx.try_recv().is_err(), "the sleep is not over");
     h.advance_ns(SEC);
     assert_eq!(recv(rx), 0);
 }

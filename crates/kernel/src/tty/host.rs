@@ -33,7 +33,7 @@ use wasmpod_abi::termios::winsize;
 use super::pty::Tty;
 use crate::error::Result;
 use crate::fs::{OpenFile, Timespec};
-use crate::kernel::{Ctx, Kernel};
+use crate::kernel::{Ctx, Kernel, State};
 use crate::platform::ClockKind;
 use crate::process::{Credentials, Pid};
 use crate::{errno, return_errno};
@@ -115,7 +115,7 @@ impl HostPty {
             return Ok(0);
         }
         if !blocking {
-            let n = with_host(k, |ctx| self.tty.input(ctx, data));
+            let n = with_host(k, |ctx| self.tty.input(&mut ctx.st, data));
             if n == 0 {
                 return_errno!(EAGAIN, "terminal input buffer full");
             }
@@ -123,11 +123,12 @@ impl HostPty {
         }
         let mut done = 0;
         k.host_wait(|ctx| {
-            done += self.tty.input(ctx, &data[done..]);
+            let st = &mut *ctx.st;
+            done += self.tty.input(st, &data[done..]);
             if done == data.len() {
                 return Some(());
             }
-            ctx.st.tty.host_waits += 1;
+            st.tty.host_waits += 1;
             None
         });
         Ok(done)
@@ -140,10 +141,10 @@ impl HostPty {
         if buf.is_empty() {
             return Ok(0);
         }
-        let step = |ctx: &mut Ctx, buf: &mut [u8]| -> Option<Result<usize>> {
+        let step = |st: &mut State, buf: &mut [u8]| -> Option<Result<usize>> {
             match self.tty.master_try_read(buf) {
                 Ok(Some(n)) => {
-                    ctx.notify();
+                    st.notify();
                     Some(Ok(n))
                 }
                 Ok(None) => None,
@@ -151,12 +152,13 @@ impl HostPty {
             }
         };
         if !blocking {
-            return with_host(k, |ctx| step(ctx, buf)).unwrap_or(Err(errno!(EAGAIN, "no terminal output")));
+            return with_host(k, |ctx| step(&mut ctx.st, buf)).unwrap_or(Err(errno!(EAGAIN, "no terminal output")));
         }
         k.host_wait(|ctx| {
-            let r = step(ctx, buf);
+            let st = &mut *ctx.st;
+            let r = step(st, buf);
             if r.is_none() {
-                ctx.st.tty.host_waits += 1;
+                st.tty.host_waits += 1;
             }
             r
         })

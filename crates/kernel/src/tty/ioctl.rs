@@ -202,7 +202,7 @@ pub fn tty_ioctl(ctx: &mut Ctx, tty: &Arc<Tty>, is_master: bool, file: &OpenFile
             }
             let mut b = [0u8; 1];
             ctx.read_user(arg, &mut b)?;
-            tty.input(ctx, &b);
+            tty.input(&mut ctx.st, &b);
             Ok(0)
         }
         TIOCGDEV if !is_master => {

@@ -9,9 +9,10 @@
 //! with TIOCNOTTY (kept in `TtyGlobal::notty`). This gives Linux's per
 //! process `signal->tty` inheritance without a hook in fork.
 //!
-//! Orphaned process groups follow POSIX without Linux's exception for
-//! children of init: in a pod, pid 1 is often the user's shell, and its
-//! jobs must get SIGTTIN rather than EIO.
+//! Orphaned process groups are decided by signal delivery's test
+//! (`signal::deliver::pgrp_orphaned`): POSIX, without Linux's exception
+//! for children of init (in a pod, pid 1 is often the user's shell, and its
+//! jobs must get SIGTTIN rather than EIO).
 
 use std::sync::Arc;
 
@@ -209,14 +210,12 @@ fn ignored_or_blocked(ctx: &Ctx, sig: u32) -> bool {
 }
 
 /// POSIX: a process group is orphaned when no member has a parent in a
-/// different group of the same session.
+/// different group of the same session. The same test as signal
+/// delivery's (which drops a stop signal for an orphaned group): if they
+/// disagreed, a background read would raise SIGTTIN, see it discarded and
+/// restart forever.
 pub fn is_orphaned_pgrp(st: &State, pgid: Pid) -> bool {
-    !st.procs.procs.values().filter(|p| p.pgid == pgid && p.state == ProcState::Running).any(|p| {
-        st.procs
-            .procs
-            .get(&p.ppid)
-            .is_some_and(|pp| pp.pgid != pgid && pp.sid == p.sid && pp.state == ProcState::Running)
-    })
+    crate::signal::deliver::pgrp_orphaned(st, pgid)
 }
 
 /// Linux's `__tty_check_change`: a background process touching its

@@ -32,7 +32,7 @@ use super::{ioctl, job};
 use crate::error::{Restart, Result};
 use crate::fs::devices::{makedev, TTYAUX_MAJOR, UNIX98_PTY_SLAVE_MAJOR};
 use crate::fs::{FileOps, Inode, Metadata, OpenFile, Timespec};
-use crate::kernel::Ctx;
+use crate::kernel::{Ctx, State};
 use crate::process::Pid;
 use crate::{errno, return_errno};
 
@@ -200,18 +200,18 @@ impl Tty {
 
     /// Feeds typed input through the line discipline and sends the signals
     /// it raises to the foreground process group. Returns bytes consumed.
-    pub(crate) fn input(&self, ctx: &mut Ctx, data: &[u8]) -> usize {
+    pub(crate) fn input(&self, st: &mut State, data: &[u8]) -> usize {
         let (r, pgrp) = {
             let mut g = self.lock();
             (g.ld.receive(data), g.pgrp)
         };
         for sig in &r.signals {
             if pgrp > 0 {
-                crate::signal::send_to_pgrp(&mut ctx.st, pgrp, crate::signal::SigInfo::kernel(*sig));
+                crate::signal::send_to_pgrp(st, pgrp, crate::signal::SigInfo::kernel(*sig));
             }
         }
         if r.consumed > 0 {
-            ctx.notify();
+            st.notify();
         }
         r.consumed
     }
@@ -235,7 +235,7 @@ impl Tty {
     pub(crate) fn master_write(&self, ctx: &mut Ctx, data: &[u8], nonblock: bool) -> Result<usize> {
         let mut done = 0;
         let r = ctx.wait_until(None, Restart::IfSaRestart, |ctx| {
-            done += self.input(ctx, &data[done..]);
+            done += self.input(&mut ctx.st, &data[done..]);
             if done == data.len() || (nonblock && done > 0) {
                 Ok(Some(()))
             } else if nonblock {

@@ -130,19 +130,6 @@ fn has_sig(h: &Harness, pid: i32, sig: u32) -> bool {
     pending(h, pid) & sigbit(sig) != 0
 }
 
-/// Blocks `sigs` in `pid`'s main thread. Default-ignored signals (SIGWINCH,
-/// SIGCONT, SIGCHLD) that are neither blocked nor handled are discarded
-/// when generated, as on Linux; blocking keeps them pending so a test can
-/// see that they were sent.
-fn block(h: &Harness, pid: i32, sigs: &[u32]) {
-    state(h, |st| {
-        let t = st.procs.threads.get_mut(&pid).unwrap();
-        for s in sigs {
-            t.signals.mask |= sigbit(*s);
-        }
-    });
-}
-
 fn clear_pending(h: &Harness, pid: i32) {
     state(h, |st| st.procs.procs.get_mut(&pid).unwrap().signals.pending = Default::default());
 }
@@ -153,6 +140,12 @@ fn set_pgid(h: &Harness, pid: i32, pgid: i32) {
 
 fn set_handler(h: &Harness, pid: i32, sig: u32, handler: u32) {
     state(h, |st| st.procs.procs.get_mut(&pid).unwrap().signals.actions[sig as usize].handler = handler);
+}
+
+/// Installs a (fake) handler so that a default-ignored signal (SIGCONT,
+/// SIGWINCH) is queued rather than discarded at generation.
+fn catch(h: &Harness, pid: i32, sig: u32) {
+    set_handler(h, pid, sig, 77);
 }
 
 /// A child of `leader` in a new background process group.
@@ -442,7 +435,7 @@ fn master_close_sends_sighup_and_sigcont_to_session_leader() {
     let h = Harness::new();
     let (p, m, _s, _) = session(&h);
     let child = h.process(Some(&p));
-    block(&h, p.pid, &[SIGCONT]);
+    catch(&h, p.pid, SIGCONT);
     close(&child, m); // the child inherited the fds
     close(&p, m);
     assert!(has_sig(&h, p.pid, SIGHUP));
@@ -455,7 +448,8 @@ fn leader_exit_after_hangup_sends_sighup_to_old_foreground_group() {
     let h = Harness::new();
     let (p, m, _s, _) = session(&h);
     let job = background_child(&h, &p);
-    block(&h, job.pid, &[SIGCONT]);
+    catch(&h, job.pid, SIGCONT);
+    catch(&h, p.pid, SIGCONT);
     let s2 = open_dev(&p, DEV_TTY, O_RDWR);
     assert_eq!(ioctl_int(&p, s2, TIOCSPGRP, job.pid), 0);
     close(&job, m); // inherited
@@ -777,7 +771,7 @@ fn noflsh_keeps_input_after_ctrl_c() {
 fn tiocswinsz_sends_sigwinch_to_foreground_group_on_change_only() {
     let h = Harness::new();
     let (p, m, s, _) = session(&h);
-    block(&h, p.pid, &[SIGWINCH]);
+    catch(&h, p.pid, SIGWINCH);
     let ws = p.put_struct(&winsize { ws_row: 24, ws_col: 80, ws_xpixel: 0, ws_ypixel: 0 });
     assert_eq!(ioctl(&p, m, TIOCSWINSZ, u64::from(ws)), 0);
     assert!(!has_sig(&h, p.pid, SIGWINCH), "same size: no signal");
@@ -1134,7 +1128,7 @@ fn tiocnotty_by_leader_hangs_up_foreground_and_clears_session() {
     let h = Harness::new();
     let (p, _m, s, _) = session(&h);
     let child = h.process(Some(&p));
-    block(&h, child.pid, &[SIGCONT]);
+    catch(&h, child.pid, SIGCONT);
     assert_eq!(ioctl(&p, s, TIOCNOTTY, 0), 0);
     assert!(has_sig(&h, child.pid, SIGHUP));
     assert!(has_sig(&h, child.pid, SIGCONT));
@@ -1344,7 +1338,7 @@ fn session_leader_exit_hangs_up_foreground_and_dissociates() {
     let h = Harness::new();
     let (p, _m, s, _) = session(&h);
     let job = background_child(&h, &p);
-    block(&h, job.pid, &[SIGCONT]);
+    catch(&h, job.pid, SIGCONT);
     assert_eq!(ioctl_int(&p, s, TIOCSPGRP, job.pid), 0);
     let mut mem = p.mem.clone();
     h.kernel.with_ctx(p.tid, &mut mem, |ctx| session_leader_exited(ctx, p.pid));
@@ -1540,7 +1534,7 @@ fn host_pty_controls_a_session_and_ctrl_c_interrupts_it() {
     let h = Harness::new();
     let (host, _n) = h.kernel.host_pty().unwrap();
     let p = h.process(None);
-    block(&h, p.pid, &[SIGWINCH]);
+    catch(&h, p.pid, SIGWINCH);
     host.set_controlling(&h.kernel, p.pid).unwrap();
     host.write_input(&h.kernel, b"\x03", true).unwrap();
     assert!(has_sig(&h, p.pid, SIGINT));
@@ -1832,4 +1826,81 @@ fn host_runs_a_session_on_a_pty_until_the_program_exits() {
     assert_eq!(&buf[..n], b"ls\r\nout\r\n");
     p.call(SYS_exit_group, &[0]);
     assert_eq!(pty.read_output(&h.kernel, &mut buf, true).err().map(|e| e.errno()), Some(Errno::EIO));
+}
+
+#[test]
+fn background_reader_stops_on_sigttin_then_reads_after_fg_and_sigcont() {
+    let h = Harness::new();
+    let (p, m, s, _) = session(&h);
+    let bg = background_child(&h, &p);
+    let t = open_dev(&bg, DEV_TTY, O_RDWR);
+    let a = bg.alloc(16);
+    let r = bg.call(SYS_read, &[t as u64, u64::from(a), 16]);
+    assert!(matches!(r.action, Action::Restart) && r.signal_pending);
+    // The host delivers SIGTTIN: the default action stops the process.
+    let k = h.kernel.clone();
+    let mut mem = bg.mem.clone();
+    let tid = bg.tid;
+    let stopper = std::thread::spawn(move || k.deliver_signal(tid, &mut mem, 0x8000));
+    h.wait_sleeping(bg.tid);
+    assert!(state(&h, |st| st.procs.procs[&bg.pid].job.stopped));
+    // The shell puts the job in the foreground and continues it (fg).
+    assert_eq!(ioctl_int(&p, s, TIOCSPGRP, bg.pid), 0);
+    assert_eq!(p.sys(SYS_kill, &[bg.pid as u64, u64::from(SIGCONT)]), 0);
+    assert_eq!(stopper.join().unwrap(), crate::signal::Delivery::None);
+    write(&p, m, b"input\n");
+    assert_eq!(read(&bg, t, 16), Ok(b"input\n".to_vec()), "the restarted read now succeeds");
+}
+
+/// ppoll(2) on one fd for `events`, no timeout; returns revents.
+fn ppoll1(p: &Proc, fd: i64, events: u16) -> u16 {
+    let mut pfd = (fd as i32).to_le_bytes().to_vec();
+    pfd.extend_from_slice(&events.to_le_bytes());
+    pfd.extend_from_slice(&0u16.to_le_bytes());
+    let a = p.bytes(&pfd);
+    let r = p.sys(SYS_ppoll, &[u64::from(a), 1, 0, 0, 8]);
+    assert_eq!(r, 1, "ppoll result");
+    u16::from_le_bytes(p.read(a + 6, 2).try_into().unwrap())
+}
+
+#[test]
+fn ppoll_on_master_wakes_when_the_slave_writes() {
+    let h = Harness::new();
+    let p = h.process(None);
+    let (m, s, _) = pair(&p);
+    let writer = h.process(None);
+    let file = state(&h, |st| st.procs.procs[&p.pid].files.get(s as i32).unwrap());
+    let ws = i64::from(state(&h, |st| {
+        st.procs.procs.get_mut(&writer.pid).unwrap().files.alloc(file, false, 0, 64).unwrap()
+    }));
+    let poller = p.clone();
+    let t = std::thread::spawn(move || ppoll1(&poller, m, POLLIN));
+    h.wait_sleeping(p.tid);
+    write(&writer, ws, b"!");
+    assert_eq!(t.join().unwrap() & POLLIN, POLLIN);
+}
+
+#[test]
+fn ppoll_on_slave_wakes_on_a_complete_line_and_on_hangup() {
+    let h = Harness::new();
+    let p = h.process(None);
+    let (m, s, _) = pair(&p);
+    let typist = h.process(None);
+    let file = state(&h, |st| st.procs.procs.get_mut(&p.pid).unwrap().files.remove(m as i32).unwrap().file);
+    let tm = i64::from(state(&h, |st| {
+        st.procs.procs.get_mut(&typist.pid).unwrap().files.alloc(file, false, 0, 64).unwrap()
+    }));
+    let poller = p.clone();
+    let t = std::thread::spawn(move || ppoll1(&poller, s, POLLIN));
+    h.wait_sleeping(p.tid);
+    write(&typist, tm, b"half");
+    h.wait_sleeping(p.tid);
+    write(&typist, tm, b"\n");
+    assert_eq!(t.join().unwrap() & POLLIN, POLLIN);
+    assert_eq!(read(&p, s, 16), Ok(b"half\n".to_vec()));
+    let poller = p.clone();
+    let t = std::thread::spawn(move || ppoll1(&poller, s, POLLIN));
+    h.wait_sleeping(p.tid);
+    close(&typist, tm);
+    assert_ne!(t.join().unwrap() & POLLHUP, 0);
 }

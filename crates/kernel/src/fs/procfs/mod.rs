@@ -36,8 +36,7 @@
 //! (times are 0), memory figures come from [`crate::mm::MemoryMap`], the
 //! machine has one CPU, and `meminfo` reports [`MEM_TOTAL`].
 //!
-//! Not here yet: `tty_nr`/`tpgid` in `stat` (0 and -1: no controlling-tty
-//! query yet), `auxv`, `mem`, `oom_score_adj`, `ns/`, `net/`, the rest of
+//! Not here yet: `auxv`, `mem`, `oom_score_adj`, `ns/`, `net/`, the rest of
 //! `/proc/sys`, and per-reader chroot views of `mounts`. A pipe reopened
 //! through `/proc/<pid>/fd/<n>` is the same pipe end, whatever the new
 //! access mode (Linux reopens it like a FIFO).

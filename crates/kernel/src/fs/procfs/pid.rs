@@ -238,6 +238,7 @@ fn stat(ctx: &Ctx, p: &Process, tid: Option<Tid>) -> String {
         ProcState::Running => 0,
     };
     let has_mm = u64::from(mm.is_some());
+    let (tty_nr, tpgid) = crate::tty::proc_stat_tty(st, p.pid);
     let f: Vec<String> = vec![
         tid.unwrap_or(p.pid).to_string(),                           // 1 pid
         format!("({})", String::from_utf8_lossy(&comm_of(p))),      // 2 comm
@@ -245,8 +246,8 @@ fn stat(ctx: &Ctx, p: &Process, tid: Option<Tid>) -> String {
         p.ppid.to_string(),                                         // 4 ppid
         p.pgid.to_string(),                                         // 5 pgrp
         p.sid.to_string(),                                          // 6 session
-        "0".into(),                                                 // 7 tty_nr
-        "-1".into(),                                                // 8 tpgid
+        tty_nr.to_string(),                                         // 7 tty_nr
+        tpgid.to_string(),                                          // 8 tpgid
         "4194304".into(),                                           // 9 flags (PF_RANDOMIZE)
         "0".into(),                                                 // 10 minflt
         "0".into(),                                                 // 11 cminflt

@@ -347,3 +347,71 @@ fn threads_show_in_task_and_thread_self() {
     assert!(!getdents(&p, "/proc").contains(&tid.to_string()));
     assert!(read_text(&p, &format!("/proc/{tid}/status")).contains(&format!("\nPid:\t{tid}\n")));
 }
+
+fn pipe(p: &Proc) -> (i64, i64) {
+    let fds = p.alloc(8);
+    assert_eq!(p.sys(SYS_pipe2, &[u64::from(fds), 0]), 0);
+    (i64::from(p.read_i32(fds)), i64::from(p.read_i32(fds + 4)))
+}
+
+#[test]
+fn real_pipe_fds_link_as_pipe_and_reopen_to_the_same_pipe() {
+    let h = Harness::new();
+    let p = h.process(None);
+    let (r, w) = pipe(&p);
+    let rl = readlink(&p, &format!("/proc/self/fd/{r}")).unwrap();
+    assert!(rl.starts_with("pipe:[") && rl.ends_with(']'), "{rl}");
+    assert_eq!(readlink(&p, &format!("/proc/self/fd/{w}")).unwrap(), rl, "both ends name one pipe");
+    let st = stat(&p, &format!("/proc/self/fd/{r}")).unwrap();
+    assert_eq!(st.st_mode & S_IFMT, S_IFIFO);
+    assert_eq!(format!("pipe:[{}]", st.st_ino), rl);
+    // Writing through a reopened write end reaches the original read end.
+    let w2 = open(&p, &format!("/proc/self/fd/{w}"), O_WRONLY, 0);
+    assert!(w2 >= 0, "{w2}");
+    assert_eq!(write(&p, w2, b"through proc"), 12);
+    let r2 = open(&p, &format!("/proc/self/fd/{r}"), O_RDONLY, 0);
+    assert!(r2 >= 0, "{r2}");
+    assert_eq!(read(&p, r2, 7), b"through");
+    assert_eq!(read(&p, r, 10), b" proc");
+    let info = read_text(&p, &format!("/proc/self/fdinfo/{r}"));
+    assert!(info.starts_with("pos:\t0\nflags:\t00\n"), "{info}");
+}
+
+#[test]
+fn dev_stdout_on_a_pipe_writes_into_it() {
+    let h = Harness::new();
+    let p = h.process(None);
+    let (r, w) = pipe(&p);
+    if w != 1 {
+        assert_eq!(p.sys(SYS_dup3, &[w as u64, 1, 0]), 1);
+    }
+    let out = open(&p, "/dev/stdout", O_WRONLY, 0);
+    assert!(out >= 0, "{out}");
+    assert_eq!(write(&p, out, b"hello"), 5);
+    assert_eq!(read(&p, r, 5), b"hello");
+}
+
+#[test]
+fn stat_names_the_controlling_terminal_and_foreground_group() {
+    use wasmpod_abi::ioctl::{TIOCGPTN, TIOCSPTLCK};
+    let h = Harness::new();
+    let p = h.process(None);
+    let m = open(&p, "/dev/ptmx", O_RDWR | O_NOCTTY, 0);
+    assert!(m >= 0, "{m}");
+    let arg = p.alloc(4);
+    assert_eq!(p.sys(SYS_ioctl, &[m as u64, u64::from(TIOCSPTLCK), u64::from(arg)]), 0);
+    assert_eq!(p.sys(SYS_ioctl, &[m as u64, u64::from(TIOCGPTN), u64::from(arg)]), 0);
+    let n = p.read_u32(arg);
+    let fields = |p: &Proc| -> Vec<String> {
+        let t = read_text(p, "/proc/self/stat");
+        t[t.rfind(')').unwrap() + 2..].split(' ').map(String::from).collect()
+    };
+    // Fields 7 and 8 (tty_nr, tpgid) are at 4 and 5 after "(comm)".
+    assert_eq!((fields(&p)[4].as_str(), fields(&p)[5].as_str()), ("0", "-1"));
+    // A session leader opening the slave gets it as controlling terminal.
+    let s = open(&p, &format!("/dev/pts/{n}"), O_RDWR, 0);
+    assert!(s >= 0, "{s}");
+    let f = fields(&p);
+    assert_eq!(f[4], (crate::fs::devices::makedev(136, n) as u32).to_string());
+    assert_eq!(f[5], p.pid.to_string());
+}

@@ -220,16 +220,6 @@ fn dev_stdin_is_a_symlink_into_proc() {
 }
 
 #[test]
-fn dev_tty_open_goes_to_tty_subsystem() {
-    let h = Harness::new();
-    let p = h.process(None);
-    // Until the tty subsystem lands, tty::open_device says ENXIO; either
-    // way the open must not succeed as a plain file.
-    let r = open(&p, "/dev/ptmx", O_RDWR, 0);
-    assert!(r == errno(ENXIO) || r >= 0);
-}
-
-#[test]
 fn getdents_of_large_directory_lists_all_in_creation_order() {
     let h = Harness::new();
     let p = h.process(None);
@@ -253,4 +243,30 @@ fn getdents_sees_entries_added_after_position() {
     assert_eq!(list_fd(&p, fd, 4096), vec![".", "..", "a"]);
     put(&p, "/tmp/d/b", b"");
     assert_eq!(list_fd(&p, fd, 4096), vec!["b"]);
+}
+
+#[test]
+fn getdents_works_on_proc_and_dev_pts() {
+    let h = Harness::new();
+    let p = h.process(None);
+    let fd = open(&p, "/dev/null", O_RDONLY, 0);
+    assert_eq!(fd, 0);
+    let names = list(&p, "/proc/self/fd", 4096);
+    assert!(names.contains(&"0".to_string()), "{names:?}");
+    let root = list(&p, "/proc", 4096);
+    assert!(root.contains(&"self".to_string()));
+    let pts = list(&p, "/dev/pts", 4096);
+    assert!(pts.contains(&".".to_string()));
+}
+
+#[test]
+fn ptmx_opens_a_master_and_its_pts_node_appears() {
+    let h = Harness::new();
+    let p = h.process(None);
+    let m = open(&p, "/dev/ptmx", O_RDWR | O_NOCTTY, 0);
+    assert!(m >= 0, "{m}");
+    let st = fstat(&p, m);
+    assert_eq!(st.st_rdev, crate::fs::devices::makedev(5, 2));
+    let pts = list(&p, "/dev/pts", 4096);
+    assert!(pts.iter().any(|n| n.parse::<u32>().is_ok()), "{pts:?}");
 }

@@ -356,3 +356,20 @@ fn proc_self_cwd_reads_the_cwd() {
     put(&p, "/tmp/here/f", b"x");
     assert_eq!(get(&p, "/proc/self/cwd/f"), b"x");
 }
+
+#[test]
+fn host_context_without_process_can_look_up_and_open() {
+    let h = Harness::new();
+    let p = h.process(None);
+    put(&p, "/tmp/f", b"host");
+    let mut mem = crate::platform::NoUserMemory;
+    let r = h.kernel.with_ctx(0, &mut mem, |ctx| {
+        let f = crate::fs::open_path(ctx, AT_FDCWD, b"tmp/f", O_RDONLY, 0)?;
+        let mut buf = [0u8; 8];
+        let n = f.ops.read(ctx, &f, &mut buf)?;
+        let made = crate::fs::open_path(ctx, AT_FDCWD, b"/root/by-host", O_WRONLY | O_CREAT, 0o666)?;
+        let m = made.ops.metadata(ctx)?;
+        Ok::<_, crate::Error>((buf[..n].to_vec(), m.uid, m.mode & 0o777))
+    });
+    assert_eq!(r.expect("host open"), (b"host".to_vec(), 0, 0o644));
+}
