@@ -166,13 +166,20 @@ impl Kernel {
         let st = self.state.lock();
         let mut ctx = Ctx { kernel: self, st, tid, mem, action: None };
         ctx.tid = crate::process::effective_tid(&ctx.st, tid);
+        let nr = wasmpod_abi::syscalls::canonical(nr);
         if crate::process::must_exit(&ctx.st, ctx.tid) {
+            // A vfork child that died (of a signal) while its code still
+            // runs on this lent thread: see process/vfork.rs.
+            if ctx.tid != tid {
+                let r = crate::process::vfork::dead_child_call(&mut ctx, nr);
+                ctx.flush_notify();
+                return r;
+            }
             // A thread of an exiting (or already reaped) process never runs
             // a handler again: exit_group/a fatal signal ended it.
             return SyscallReturn { value: 0, action: Action::ExitThread, signal_pending: false };
         }
         crate::time::run_expired_timers(&mut ctx);
-        let nr = wasmpod_abi::syscalls::canonical(nr);
         let args = SyscallArgs(args);
         let entry = self.table.get(nr);
         let result = match entry.and_then(|e| e.handler) {
@@ -198,6 +205,12 @@ impl Kernel {
         let st = self.state.lock();
         let mut ctx = Ctx { kernel: self, st, tid, mem, action: None };
         ctx.tid = crate::process::effective_tid(&ctx.st, tid);
+        if ctx.tid != tid && crate::process::must_exit(&ctx.st, ctx.tid) {
+            // A dead vfork child's code runs on until its _exit/execve,
+            // which gives the thread back (process/vfork.rs): don't end
+            // the lender's thread.
+            return crate::signal::Delivery::None;
+        }
         let d = crate::signal::deliver(&mut ctx, sp);
         // A fatal signal closes fds outside any syscall.
         crate::tty::run_deferred(&mut ctx);

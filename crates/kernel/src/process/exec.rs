@@ -379,7 +379,7 @@ fn do_execve(ctx: &mut Ctx, dirfd: i32, path: &[u8], argv: u32, envp: u32, flags
             }
             ctx.platform().start_process(pid, tid, image);
             if let Some(l) = lender {
-                ctx.tid = l;
+                ctx.tid = super::vfork::resume_tid(&ctx.st, l);
             }
             Ok(i64::from(pid))
         }

@@ -90,8 +90,9 @@ pub fn sys_exit_group(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
 /// goes back to the parent with the child's pid as the call's value.
 fn end_vfork_child(ctx: &mut Ctx, pid: Pid, lender: Tid, status: i32) -> Result<i64> {
     exit_process(ctx, pid, status);
+    super::vfork::end_lending(&mut ctx.st, ctx.tid);
     forget_orphan_lender(&mut ctx.st, lender);
-    ctx.tid = lender;
+    ctx.tid = super::vfork::resume_tid(&ctx.st, lender);
     Ok(i64::from(pid))
 }
 
@@ -155,21 +156,8 @@ pub fn exit_process(ctx: &mut Ctx, pid: Pid, status: i32) {
             ctx.platform().kill_thread(*t);
         }
     }
-    // A vfork child killed before exec/_exit gives its parent's thread back.
-    // If it had vforked itself, those nested children ran on that same host
-    // thread, which now acts as the parent again: nothing can run them, so
-    // they die too (SIGKILL).
-    if let Some(lender) = super::vfork::lender_of(&ctx.st, pid) {
-        if let Some(t) = ctx.st.procs.threads.get_mut(&lender) {
-            t.vfork_child = None;
-        }
-        forget_orphan_lender(&mut ctx.st, lender);
-        let nested: Vec<Tid> = threads.iter().filter_map(|t| ctx.st.procs.threads.get(t)?.vfork_child).collect();
-        for g in nested {
-            let gpid = ctx.st.procs.pid_of(g);
-            exit_process(ctx, gpid, wasmpod_abi::wait::w_termsig(sig::SIGKILL, false));
-        }
-    }
+    // A vfork child that dies here keeps its lending until its code, still
+    // running on the lent thread, reaches _exit/execve (vfork.rs).
 
     // Shared file mappings go back to their files; the map is emptied.
     crate::mm::exit_mm(ctx, pid);

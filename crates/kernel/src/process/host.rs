@@ -142,12 +142,33 @@ impl Kernel {
     /// SIGSEGV for out-of-bounds memory, SIGILL for `unreachable`, SIGFPE
     /// for integer division by zero, ...): the process dies of that signal,
     /// as Linux's default action would make it (no core dump).
+    ///
+    /// `tid` is the host thread's id. If it was lent to a vfork child, the
+    /// trap happened in the child's code: the child dies of `sig`, and the
+    /// processes up the lending chain, whose frames the trap unwound too,
+    /// die of SIGKILL.
     pub fn thread_trapped(&self, tid: Tid, sig: u32) {
         let mut mem = crate::platform::NoUserMemory;
         self.with_ctx(tid, &mut mem, |ctx| {
-            let pid = ctx.st.procs.pid_of(tid);
-            if pid != 0 {
-                super::exit::exit_process(ctx, pid, w_termsig(sig, false));
+            let eff = super::effective_tid(&ctx.st, tid);
+            let mut chain = vec![eff];
+            let mut t = eff;
+            while let Some(l) = super::vfork::lender_of(&ctx.st, t) {
+                if chain.contains(&l) {
+                    break;
+                }
+                chain.push(l);
+                t = l;
+            }
+            for (i, t) in chain.iter().enumerate() {
+                if let Some(th) = ctx.st.procs.threads.get_mut(t) {
+                    th.vfork_child = None;
+                }
+                let pid = ctx.st.procs.pid_of(*t);
+                if pid != 0 {
+                    let s = if i == 0 { sig } else { SIGKILL };
+                    super::exit::exit_process(ctx, pid, w_termsig(s, false));
+                }
             }
         });
     }

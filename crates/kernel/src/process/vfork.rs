@@ -39,11 +39,15 @@
 //! `execve` then returns `ExitThread` on `T` (there is no parent to go
 //! back to), and `T` stays in the thread table until then.
 //!
-//! Not done: a vfork child killed by a signal before execve/`_exit` gives
-//! the thread back to the parent at once (and its own vfork children, who
-//! ran on the same thread, die with it), but the code running on `T` is
-//! still the child's until its next `_exit`/`execve` — libc can't be told
-//! to `longjmp` from an arbitrary call.
+//! If the child dies while its code runs on `T` (a fatal signal, or a
+//! sibling thread's exit_group), the lending stays until that code reaches
+//! `_exit`/`execve`, which return the child's pid as usual (nothing is
+//! executed), so libc longjmps back into the parent; every other call it
+//! makes fails with `ESRCH`, and signal delivery on `T` does nothing
+//! ([`dead_child_call`], called by `Kernel::syscall`). A vfork child of the
+//! dead child runs on undisturbed; its `_exit` returns into the dead
+//! child's code. A wasm trap on `T` kills the child and every process up
+//! the lending chain (the trap unwound their frames too).
 
 use crate::error::Result;
 use crate::kernel::{Ctx, State};
@@ -64,6 +68,51 @@ pub fn end_lending(st: &mut State, child: Tid) -> Option<Tid> {
         t.vfork_child = None;
     }
     Some(lender)
+}
+
+/// After the lending to a child ended, the thread that decides whether the
+/// host thread goes on: the lender if it lives; if the lender is a dead
+/// vfork child (whose code still runs there and must get the call's
+/// value), the nearest living thread further up the lending chain. When
+/// the whole chain is dead, the lender (and the host thread ends).
+pub fn resume_tid(st: &State, lender: Tid) -> Tid {
+    let mut t = lender;
+    for _ in 0..st.procs.threads.len() {
+        if !crate::process::must_exit(st, t) {
+            return t;
+        }
+        match lender_of(st, t) {
+            Some(l) => t = l,
+            None => break,
+        }
+    }
+    lender
+}
+
+/// A call made by the code of a vfork child that has died (killed by a
+/// signal) while the host thread was still lent to it. `_exit`,
+/// `exit_group`, `execve` and `execveat` end the lending and return the
+/// child's pid, exactly as for a live child, so libc longjmps back into the
+/// parent; any other call fails with `ESRCH` without doing anything.
+pub fn dead_child_call(ctx: &mut Ctx, nr: u32) -> crate::SyscallReturn {
+    use wasmpod_abi::syscalls::{SYS_execve, SYS_execveat, SYS_exit, SYS_exit_group};
+    let child = ctx.tid;
+    if ![SYS_exit, SYS_exit_group, SYS_execve, SYS_execveat].contains(&nr) {
+        let value = i64::from(wasmpod_abi::Errno::ESRCH.neg());
+        return crate::SyscallReturn { value, action: crate::Action::Return, signal_pending: false };
+    }
+    let Some(lender) = end_lending(&mut ctx.st, child) else {
+        return crate::SyscallReturn { value: 0, action: crate::Action::ExitThread, signal_pending: false };
+    };
+    super::exit::forget_orphan_lender(&mut ctx.st, lender);
+    let back = resume_tid(&ctx.st, lender);
+    ctx.notify();
+    if crate::process::must_exit(&ctx.st, back) {
+        return crate::SyscallReturn { value: 0, action: crate::Action::ExitThread, signal_pending: false };
+    }
+    // A vfork child is single-threaded: its tid is its pid.
+    let signal_pending = crate::signal::has_deliverable(&ctx.st, back);
+    crate::SyscallReturn { value: i64::from(child), action: crate::Action::Return, signal_pending }
 }
 
 /// Implements wasmpod's vfork (see the module docs for the protocol).
@@ -226,16 +275,57 @@ mod tests {
     }
 
     #[test]
-    fn killing_a_vfork_child_also_ends_its_own_vfork_child() {
+    fn a_killed_vfork_childs_code_gets_esrch_until_its_exit_returns_the_pid() {
         let h = Harness::new();
         let init = h.process(None);
         let parent = h.process(Some(&init));
         parent.sys(SYS_vfork, &[]);
         let child = parent.sys(SYS_getpid, &[]) as i32;
-        parent.sys(SYS_vfork, &[]);
-        let grandchild = parent.sys(SYS_getpid, &[]) as i32;
         with_ctx(&init, |ctx| crate::process::exit::exit_process(ctx, child, 9));
+        let r = parent.call(SYS_close, &[0]);
+        assert!(matches!(r.action, Action::Return), "the parent's thread is not ended");
+        assert_eq!(r.value, e(Errno::ESRCH));
+        let mut mem = parent.mem.clone();
+        let d = h.kernel.deliver_signal(parent.tid, &mut mem, 0x8000);
+        assert_eq!(d, crate::signal::Delivery::None);
+        let r = parent.call(SYS_execve, &[0, 0, 0]);
+        assert!(matches!(r.action, Action::Return));
+        assert_eq!(r.value, i64::from(child), "like a successful exec: libc longjmps to the parent");
         assert_eq!(parent.sys(SYS_getpid, &[]), i64::from(parent.pid));
-        assert_eq!(zombie(&h, grandchild), Some(9), "nothing could run it any more");
+        let status = parent.alloc(4);
+        assert_eq!(parent.sys(SYS_wait4, &[child as u64, u64::from(status), 0, 0]), i64::from(child));
+        assert_eq!(parent.read_i32(status), 9);
+    }
+
+    #[test]
+    fn a_grandchild_survives_its_vfork_parents_death() {
+        let h = Harness::new();
+        let init = h.process(None);
+        let parent = h.process(Some(&init));
+        parent.sys(SYS_vfork, &[]);
+        let child = parent.sys(SYS_getpid, &[]);
+        parent.sys(SYS_vfork, &[]);
+        let grandchild = parent.sys(SYS_getpid, &[]);
+        with_ctx(&init, |ctx| crate::process::exit::exit_process(ctx, child as i32, 9));
+        assert_eq!(parent.sys(SYS_getpid, &[]), grandchild, "the grandchild runs on");
+        let r = parent.call(SYS_exit_group, &[0]);
+        assert!(matches!(r.action, Action::Return));
+        assert_eq!(r.value, grandchild, "back into the dead child's code");
+        assert_eq!(parent.sys(SYS_getpid, &[]), e(Errno::ESRCH));
+        assert_eq!(parent.call(SYS_exit_group, &[0]).value, child);
+        assert_eq!(parent.sys(SYS_getpid, &[]), i64::from(parent.pid));
+    }
+
+    #[test]
+    fn a_trap_in_a_vfork_child_kills_the_whole_lending_chain() {
+        let h = Harness::new();
+        let init = h.process(None);
+        let parent = h.process(Some(&init));
+        parent.sys(SYS_vfork, &[]);
+        let child = parent.sys(SYS_getpid, &[]) as i32;
+        h.kernel.thread_trapped(parent.tid, wasmpod_abi::signal::SIGSEGV);
+        assert_eq!(zombie(&h, child), Some(11));
+        assert_eq!(zombie(&h, parent.pid), Some(9));
+        assert!(exits(&parent.call(SYS_getpid, &[])));
     }
 }
