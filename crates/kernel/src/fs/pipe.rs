@@ -646,22 +646,7 @@ impl HostPipe {
         if data.is_empty() || self.dir != HostPipeDir::ToGuest {
             return 0;
         }
-        self.kernel.host_wait(|ctx| {
-            let st = &mut *ctx.st;
-            let end = self.end.lock();
-            let Some(end) = end.as_ref() else { return Some(0) };
-            let mut s = end.pipe.inner.lock();
-            if s.readers == 0 {
-                return Some(0);
-            }
-            let n = s.free().min(data.len());
-            if n == 0 {
-                return None;
-            }
-            s.put(&data[..n], false);
-            st.notify();
-            Some(n)
-        })
+        self.kernel.host_wait(|ctx| self.write_step(&mut ctx.st, data))
     }
 
     /// Writes all of `data`, blocking as needed; false if the guest's end
@@ -684,21 +669,7 @@ impl HostPipe {
         if buf.is_empty() || self.dir != HostPipeDir::FromGuest {
             return 0;
         }
-        self.kernel.host_wait(|ctx| {
-            let st = &mut *ctx.st;
-            let end = self.end.lock();
-            let Some(end) = end.as_ref() else { return Some(0) };
-            let mut s = end.pipe.inner.lock();
-            if !s.buf.is_empty() {
-                let n = s.take(buf);
-                st.notify();
-                return Some(n);
-            }
-            if s.writers == 0 {
-                return Some(0);
-            }
-            None
-        })
+        self.kernel.host_wait(|ctx| self.read_step(&mut ctx.st, buf))
     }
 
     /// Like [`HostPipe::write`] but never blocks: `None` when the pipe is
@@ -707,21 +678,7 @@ impl HostPipe {
         if data.is_empty() || self.dir != HostPipeDir::ToGuest {
             return Some(0);
         }
-        self.kernel.with_state(|st| {
-            let end = self.end.lock();
-            let Some(end) = end.as_ref() else { return Some(0) };
-            let mut s = end.pipe.inner.lock();
-            if s.readers == 0 {
-                return Some(0);
-            }
-            let n = s.free().min(data.len());
-            if n == 0 {
-                return None;
-            }
-            s.put(&data[..n], false);
-            st.notify();
-            Some(n)
-        })
+        self.kernel.with_state(|st| self.write_step(st, data))
     }
 
     /// Like [`HostPipe::read`] but never blocks: `None` when no data is
@@ -730,20 +687,42 @@ impl HostPipe {
         if buf.is_empty() || self.dir != HostPipeDir::FromGuest {
             return Some(0);
         }
-        self.kernel.with_state(|st| {
-            let end = self.end.lock();
-            let Some(end) = end.as_ref() else { return Some(0) };
-            let mut s = end.pipe.inner.lock();
-            if !s.buf.is_empty() {
-                let n = s.take(buf);
-                st.notify();
-                return Some(n);
-            }
-            if s.writers == 0 {
-                return Some(0);
-            }
-            None
-        })
+        self.kernel.with_state(|st| self.read_step(st, buf))
+    }
+
+    /// One attempt to write: `Some(n)` written (0: closed), `None` when
+    /// the pipe is full.
+    fn write_step(&self, st: &mut State, data: &[u8]) -> Option<usize> {
+        let end = self.end.lock();
+        let Some(end) = end.as_ref() else { return Some(0) };
+        let mut s = end.pipe.inner.lock();
+        if s.readers == 0 {
+            return Some(0);
+        }
+        let n = s.free().min(data.len());
+        if n == 0 {
+            return None;
+        }
+        s.put(&data[..n], false);
+        st.notify();
+        Some(n)
+    }
+
+    /// One attempt to read: `Some(n)` read (0: end of file or closed),
+    /// `None` when empty while a guest writer remains.
+    fn read_step(&self, st: &mut State, buf: &mut [u8]) -> Option<usize> {
+        let end = self.end.lock();
+        let Some(end) = end.as_ref() else { return Some(0) };
+        let mut s = end.pipe.inner.lock();
+        if !s.buf.is_empty() {
+            let n = s.take(buf);
+            st.notify();
+            return Some(n);
+        }
+        if s.writers == 0 {
+            return Some(0);
+        }
+        None
     }
 
     /// Closes the host's end: the guest reads EOF (ToGuest) or gets EPIPE
