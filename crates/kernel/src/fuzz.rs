@@ -284,7 +284,7 @@ pub fn run(calls: u64, seed: u64) -> Result<FuzzReport, String> {
             actors[ai] = new_actor(&h, parent.as_ref(), &mut rng);
             report.processes_replaced += 1;
         }
-        if i % 256 == 0 {
+        if i.is_multiple_of(256) {
             if let Err(e) = h.kernel.with_state(|st| check_invariants(st)) {
                 result = Err(format!("after call {i} ({}): {e}", nr::name(nr).unwrap_or("?")));
                 break;
