@@ -54,7 +54,7 @@ fn test() -> Result<(), String> {
     run(cargo().args(["fmt", "--all", "--", "--check"]).current_dir(&root))?;
     step("clippy");
     run(cargo()
-        .args(["clippy", "--workspace", "--all-targets", "--quiet", "--", "-D", "warnings"])
+        .args(["clippy", "--workspace", "--all-targets", "--all-features", "--quiet", "--", "-D", "warnings"])
         .current_dir(&root))?;
     step("tests");
     run(cargo().args(["test", "--workspace"]).current_dir(&root))?;
