@@ -393,12 +393,21 @@ impl Ctx<'_> {
     // ---- user memory -------------------------------------------------------
 
     /// Copies `buf.len()` bytes from user address `addr` (EFAULT on a bad range).
+    ///
+    /// A NULL pointer (address 0) is `EFAULT` as on Linux, although
+    /// address 0 is readable wasm memory: no C object ever lives there.
     pub fn read_user(&self, addr: u32, buf: &mut [u8]) -> Result<()> {
+        if addr == 0 && !buf.is_empty() {
+            return Err(Error::new(Errno::EFAULT, "NULL user pointer"));
+        }
         self.mem.read(addr, buf).map_err(|_| Error::new(Errno::EFAULT, "bad user address"))
     }
 
     /// Copies `data` to user address `addr` (EFAULT on a bad range).
     pub fn write_user(&mut self, addr: u32, data: &[u8]) -> Result<()> {
+        if addr == 0 && !data.is_empty() {
+            return Err(Error::new(Errno::EFAULT, "NULL user pointer"));
+        }
         self.mem.write(addr, data).map_err(|_| Error::new(Errno::EFAULT, "bad user address"))
     }
 
@@ -406,7 +415,7 @@ impl Ctx<'_> {
     /// first, so a huge bogus length is EFAULT, not an allocation).
     pub fn read_user_vec(&self, addr: u32, len: usize) -> Result<Vec<u8>> {
         let end = u64::from(addr).checked_add(len as u64).ok_or(Error::new(Errno::EFAULT, "address overflow"))?;
-        if end > self.mem.size() {
+        if end > self.mem.size() || (addr == 0 && len > 0) {
             return Err(Error::new(Errno::EFAULT, "bad user address"));
         }
         let mut v = vec![0u8; len];

@@ -278,3 +278,26 @@ pub fn sys_ioctl(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use wasmpod_abi::syscalls::*;
+
+    use crate::fs::open::test_util::*;
+    use crate::testing::Harness;
+
+    /// Address 0 is readable wasm memory, but a NULL buffer must still be
+    /// EFAULT, as on Linux.
+    #[test]
+    fn null_buffers_are_efault_even_though_address_0_is_memory() {
+        let h = Harness::new();
+        let p = h.process(None);
+        put(&p, "/tmp/f", b"data");
+        let fd = open(&p, "/tmp/f", wasmpod_abi::fcntl::O_RDWR, 0) as u64;
+        assert_eq!(p.sys(SYS_read, &[fd, 0, 4]), -14);
+        assert_eq!(p.sys(SYS_write, &[fd, 0, 4]), -14);
+        assert_eq!(p.sys(SYS_openat, &[wasmpod_abi::fcntl::AT_FDCWD as u32 as u64, 0, 0, 0]), -14);
+        // A zero-length transfer from NULL is fine (Linux checks nothing).
+        assert_eq!(p.sys(SYS_read, &[fd, 0, 0]), 0);
+    }
+}

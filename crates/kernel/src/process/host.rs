@@ -127,7 +127,7 @@ impl Kernel {
             st.procs.host_watched.insert(pid, None);
             Ok(pid)
         })?;
-        let mut scratch = HostScratch { bytes: vec![0; wasmpod_abi::fs::PATH_MAX + 1] };
+        let mut scratch = HostScratch { bytes: vec![0; wasmpod_abi::fs::PATH_MAX + 16] };
         self.with_ctx(pid, &mut scratch, |ctx| {
             let r = setup_initial(ctx, path, argv, envp, cwd, fds);
             if r.is_err() {
@@ -237,11 +237,13 @@ fn setup_initial(
         if b.len() >= wasmpod_abi::fs::PATH_MAX {
             return_errno!(ENAMETOOLONG, "spawn_initial: cwd too long");
         }
-        ctx.write_user(0, b)?;
-        ctx.write_user(b.len() as u32, &[0])?;
+        // Not at address 0: a NULL user pointer is EFAULT.
+        const AT: u32 = 8;
+        ctx.write_user(AT, b)?;
+        ctx.write_user(AT + b.len() as u32, &[0])?;
         let chdir = ctx.kernel.table().get(SYS_chdir).and_then(|e| e.handler);
         let chdir = chdir.ok_or(errno!(ENOSYS, "spawn_initial: no chdir"))?;
-        chdir(ctx, &SyscallArgs([0; 6]))?;
+        chdir(ctx, &SyscallArgs([u64::from(AT), 0, 0, 0, 0, 0]))?;
     }
     let prepared = prepare(ctx, AT_FDCWD, path.as_bytes(), Args::Given { argv, envp }, 0)?;
     Ok(commit(ctx, prepared))
