@@ -19,6 +19,19 @@ use crate::{errno, return_errno};
 pub const MAX_RW_COUNT: usize = 0x7fff_f000;
 const CHUNK: usize = 1 << 20;
 
+/// The partial-result rule of read(2)/write(2) and friends, decided here
+/// once: a step that fails after earlier steps moved bytes does not fail
+/// the call. `Ok(Some(n))`: the step moved `n`, go on; `Ok(None)`: stop and
+/// report the progress so far (the error shows on the next call);
+/// `Err`: nothing moved yet, the call fails.
+pub fn progress<T>(done: usize, step: Result<T>) -> Result<Option<T>> {
+    match step {
+        Ok(v) => Ok(Some(v)),
+        Err(_) if done > 0 => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// Reads from `fd` into user memory at `buf` (`len` bytes), at the file
 /// offset or at `off` (pread). Returns bytes read.
 pub fn do_read(ctx: &mut Ctx, fd: i32, buf: u32, len: usize, off: Option<u64>) -> Result<usize> {
@@ -61,11 +74,7 @@ fn read_segments(ctx: &mut Ctx, fd: i32, segs: &[(u32, usize)], off: Option<u64>
             }
             None => file.ops.read(ctx, &file, &mut kbuf[..want]),
         };
-        let n = match step {
-            Ok(n) => n,
-            Err(_) if done > 0 => break,
-            Err(e) => return Err(e),
-        };
+        let Some(n) = progress(done, step)? else { break };
         let mut put = 0;
         while put < n {
             let (base, len) = segs[si];
@@ -127,12 +136,7 @@ fn write_segments(ctx: &mut Ctx, fd: i32, segs: &[(u32, usize)], off: Option<u64
             }
             None => file.ops.write(ctx, &file, &data),
         };
-        let n = match step {
-            Ok(n) => n,
-            // Progress was made: report it; the error shows on the next call.
-            Err(_) if done > 0 => break,
-            Err(e) => return Err(e),
-        };
+        let Some(n) = progress(done, step)? else { break };
         done += n;
         if n < want {
             break;

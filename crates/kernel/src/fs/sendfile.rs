@@ -25,11 +25,9 @@ fn write_fully(ctx: &mut Ctx, out: &OpenFile, off: Option<u64>, data: &[u8]) -> 
             Some(o) => out.ops.write_at(ctx, out, o + done as u64, &data[done..]),
             None => out.ops.write(ctx, out, &data[done..]),
         };
-        match step {
-            Ok(0) => break,
-            Ok(n) => done += n,
-            Err(_) if done > 0 => break,
-            Err(e) => return Err(e),
+        match super::rw::progress(done, step)? {
+            Some(0) | None => break,
+            Some(n) => done += n,
         }
     }
     Ok(done)
@@ -61,19 +59,12 @@ fn copy(
             Some(p) => inp.ops.read_at(ctx, inp, p, &mut buf[..want]),
             None => inp.ops.read(ctx, inp, &mut buf[..want]),
         };
-        let n = match got {
-            Ok(n) => n,
-            Err(_) if done > 0 => break,
-            Err(e) => return Err(e),
-        };
+        let Some(n) = super::rw::progress(done, got)? else { break };
         if n == 0 {
             break;
         }
-        let w = match write_fully(ctx, out, out_off.as_deref().copied(), &buf[..n]) {
-            Ok(w) => w,
-            Err(_) if done > 0 => break,
-            Err(e) => return Err(e),
-        };
+        let written = write_fully(ctx, out, out_off.as_deref().copied(), &buf[..n]);
+        let Some(w) = super::rw::progress(done, written)? else { break };
         match in_off.as_deref_mut() {
             Some(o) => *o += w as u64,
             None if inp.ops.seekable() => inp.set_pos(inp.pos() + w as u64),

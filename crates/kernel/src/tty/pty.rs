@@ -244,11 +244,8 @@ impl Tty {
                 Ok(None)
             }
         });
-        match r {
-            Ok(()) => Ok(done),
-            Err(_) if done > 0 => Ok(done),
-            Err(e) => Err(e),
-        }
+        crate::fs::rw::progress(done, r)?;
+        Ok(done)
     }
 
     fn master_poll(&self) -> u16 {
@@ -378,11 +375,8 @@ impl Tty {
                 Ok(None)
             }
         });
-        match r {
-            Ok(()) => Ok(done),
-            Err(_) if done > 0 => Ok(done),
-            Err(e) => Err(e),
-        }
+        crate::fs::rw::progress(done, r)?;
+        Ok(done)
     }
 
     fn slave_poll(&self) -> u16 {
