@@ -342,6 +342,9 @@ pub const SYS_mseal: u32 = 462;
 pub const SYS_vfork: u32 = 1024;
 /// posix_spawn as one call: path, file actions and attributes in one go.
 pub const SYS_spawn: u32 = 1025;
+/// Program start: sets up the memory map and writes the startup block
+/// (argc, argv, envp, auxv) at the given `__heap_base` (docs/program-abi.md).
+pub const SYS_wasmpod_startup: u32 = 1026;
 
 // 32-bit time64 aliases (riscv32 numbering).
 pub const SYS_clock_gettime64: u32 = 403;
@@ -688,6 +691,7 @@ pub const SYSCALLS: &[(u32, &str)] = &[
     (462, "mseal"),
     (1024, "vfork"),
     (1025, "spawn"),
+    (1026, "wasmpod_startup"),
 ];
 
 /// `(alias number, alias name, canonical number)` for the riscv32-style
