@@ -63,7 +63,14 @@ fn align16(x: u64) -> u64 {
 }
 
 /// The block's contents, built for address `base`.
-fn build_block(base: u64, argv: &[Vec<u8>], envp: &[Vec<u8>], aux: &[(u32, u32)], execfn: &[u8], random: &[u8]) -> Vec<u8> {
+fn build_block(
+    base: u64,
+    argv: &[Vec<u8>],
+    envp: &[Vec<u8>],
+    aux: &[(u32, u32)],
+    execfn: &[u8],
+    random: &[u8],
+) -> Vec<u8> {
     // Header words: argc, argv + NULL, envp + NULL, auxv pairs (+ AT_NULL
     // pair, added here; AT_RANDOM and AT_EXECFN values are filled in below).
     let nwords = 1 + argv.len() + 1 + envp.len() + 1 + 2 * (aux.len() + 3);
