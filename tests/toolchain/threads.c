@@ -37,6 +37,6 @@ int main(void)
 		if ((long)r != 7 + i) bad++;
 	}
 	if (mine != 7) bad++;
-	printf("counter=%d %s\n", counter, counter == 4000 && !bad ? "ok" : "FAIL");
+	printf("%s counter=%d\n", counter == 4000 && !bad ? "ok" : "FAIL", counter);
 	return counter != 4000 || bad;
 }
