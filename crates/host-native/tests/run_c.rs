@@ -165,3 +165,98 @@ fn a_null_dereference_is_sigsegv_with_a_diagnostic() {
     assert_eq!(code, 139, "{err}");
     assert!(err.contains("(/tmp/crash): SIGSEGV (out of bounds memory access)"), "{err}");
 }
+
+/// Reads from `fd` until `want` appears in everything read (panics after
+/// 30 s without it: the program never produced it).
+fn read_until(fd: i32, seen: &mut String, want: &str) {
+    let start = std::time::Instant::now();
+    while !seen.contains(want) {
+        assert!(start.elapsed().as_secs() < 30, "never saw {want:?}; got {seen:?}");
+        let mut p = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
+        // SAFETY: one valid pollfd.
+        if unsafe { libc::poll(&mut p, 1, 100) } <= 0 {
+            continue;
+        }
+        let mut buf = [0u8; 1024];
+        // SAFETY: reads into a valid buffer of its length.
+        let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
+        assert!(n > 0, "terminal closed; got {seen:?}");
+        seen.push_str(&String::from_utf8_lossy(&buf[..n as usize]));
+    }
+}
+
+fn set_winsize(fd: i32, rows: u16, cols: u16) {
+    let ws = libc::winsize { ws_row: rows, ws_col: cols, ws_xpixel: 0, ws_ypixel: 0 };
+    // SAFETY: TIOCSWINSZ reads the winsize we pass.
+    unsafe { libc::ioctl(fd, libc::TIOCSWINSZ, &ws) };
+}
+
+#[test]
+fn on_a_terminal_the_program_gets_a_pty_with_size_changes_and_ctrl_c() {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    use std::os::unix::process::CommandExt;
+    let Some(cc) = cc() else { return };
+    let prog = build(
+        &cc,
+        "tty",
+        r#"#include <signal.h>
+#include <stdio.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+static volatile sig_atomic_t winch;
+static void on_winch(int s) { (void)s; winch = 1; }
+int main(void) {
+    struct winsize ws;
+    signal(SIGWINCH, on_winch);
+    ioctl(0, TIOCGWINSZ, &ws);
+    printf("isatty %d size %dx%d\n", isatty(0), ws.ws_row, ws.ws_col);
+    fflush(stdout);
+    char line[100];
+    if (fgets(line, sizeof line, stdin)) printf("got %s", line);
+    fflush(stdout);
+    for (;;) {
+        pause();
+        if (winch) { winch = 0; ioctl(0, TIOCGWINSZ, &ws); printf("resized %dx%d\n", ws.ws_row, ws.ws_col); fflush(stdout); }
+    }
+}
+"#,
+    );
+    let (mut master, mut slave) = (0, 0);
+    let ws = libc::winsize { ws_row: 33, ws_col: 101, ws_xpixel: 0, ws_ypixel: 0 };
+    // SAFETY: out-pointers to two ints; NULL name and termios; a valid winsize.
+    let r = unsafe { libc::openpty(&mut master, &mut slave, std::ptr::null_mut(), std::ptr::null(), &ws) };
+    assert_eq!(r, 0, "openpty");
+    // SAFETY: openpty gave us these fds; we own them from here on.
+    let (master_fd, slave_fd) = unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("run_c");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_wasmpod"));
+    cmd.arg("run")
+        .arg(&prog)
+        .env("WASMPOD_CACHE_DIR", dir.join("cache"))
+        .stdin(Stdio::from(slave_fd.try_clone().expect("dup")))
+        .stdout(Stdio::from(slave_fd.try_clone().expect("dup")))
+        .stderr(Stdio::from(slave_fd));
+    // SAFETY: between fork and exec only async-signal-safe calls: a new
+    // session whose controlling terminal is the pty (so SIGWINCH reaches
+    // wasmpod as it would in a terminal emulator).
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::setsid();
+            libc::ioctl(0, libc::TIOCSCTTY, 0);
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn().expect("start wasmpod");
+    let mut seen = String::new();
+    read_until(master, &mut seen, "isatty 1 size 33x101\r\n");
+    // SAFETY: writes from a valid buffer.
+    unsafe { libc::write(master, b"hello\r".as_ptr().cast(), 6) };
+    read_until(master, &mut seen, "got hello\r\n");
+    set_winsize(master, 40, 120);
+    read_until(master, &mut seen, "resized 40x120\r\n");
+    // SAFETY: as above.
+    unsafe { libc::write(master, b"\x03".as_ptr().cast(), 1) };
+    let status = child.wait().expect("wait");
+    assert_eq!(status.code(), Some(130), "Ctrl-C is SIGINT for the program; output {seen:?}");
+    drop(master_fd);
+}
