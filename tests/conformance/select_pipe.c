@@ -26,9 +26,7 @@ int main(void) {
     tv.tv_usec = 20000;
     CHECK_EQ(select(maxfd, &r, NULL, NULL, &tv), 0);
     CHECK(!FD_ISSET(p[0], &r));
-    /* Linux writes back the time left. */
-    CHECK_EQ(tv.tv_sec, 0);
-    CHECK_EQ(tv.tv_usec, 0);
+    /* (Whether the time left is written back depends on the libc: not checked.) */
 
     CHECK_EQ(write(p[1], "ab", 2), 2);
     FD_ZERO(&r);

@@ -87,8 +87,11 @@ impl Compiler {
     }
 
     /// `build/toolchain/bin/wasmpod-cc`; a clear error when the toolchain is not built.
+    /// `WASMPOD_CC` overrides the path.
     pub fn wasmpod_cc(root: &Path, out_dir: PathBuf) -> Result<Self, String> {
-        let cc = root.join("build/toolchain/bin/wasmpod-cc");
+        let cc = std::env::var_os("WASMPOD_CC")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| root.join("build/toolchain/bin/wasmpod-cc"));
         if !cc.exists() {
             return Err(format!(
                 "{} is missing: the wasmpod toolchain is not built (`cargo xtask setup` builds it); \
@@ -438,7 +441,7 @@ fn wasm_cc_identity(root: &Path, cc: &Path) -> Result<String, String> {
         h.write(&script);
         h.finish()
     });
-    let sysroot = root.join("build/sysroot");
+    let sysroot = cc.parent().and_then(Path::parent).map_or_else(|| root.join("build/sysroot"), |d| d.join("sysroot"));
     let resolved = fs::canonicalize(&sysroot).unwrap_or(sysroot);
     let _ = write!(id, " {}", resolved.display());
     if let Ok(entries) = fs::read_dir(resolved.join("lib")) {
