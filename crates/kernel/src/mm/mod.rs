@@ -191,6 +191,10 @@ pub struct MemoryMap {
     regions: BTreeMap<u64, Region>,
     /// `mlockall(MCL_FUTURE)`: new mappings are locked.
     lock_future: bool,
+    /// Where `wasmpod_startup` wrote this image's startup block
+    /// (`process/startup.rs`); `None` until it ran. Exec empties the map,
+    /// so a new image starts over.
+    startup_block: Option<u32>,
 }
 
 impl MemoryMap {
@@ -211,7 +215,21 @@ impl MemoryMap {
             peak: mem_size,
             regions: BTreeMap::new(),
             lock_future: false,
+            startup_block: None,
         };
+    }
+
+    /// The address of this image's startup block, once written.
+    pub fn startup_block(&self) -> Option<u32> {
+        self.startup_block
+    }
+
+    /// Sets up the map of a new image whose startup block sits at
+    /// `block` and ends (rounded up) at `heap_base`, where the break
+    /// starts: `init` plus the record for a second `wasmpod_startup`.
+    pub fn init_with_startup_block(&mut self, block: u32, heap_base: u32, mem_size: u64) {
+        self.init(heap_base, mem_size);
+        self.startup_block = Some(block);
     }
 
     /// Whether `init` has run (explicitly or at the first memory call).

@@ -350,6 +350,7 @@ pub fn commit(ctx: &mut Ctx, prepared: Prepared) -> ExecImage {
     p.exe = prepared.image.path.clone();
     p.argv = prepared.image.argv.clone();
     p.envp = prepared.image.envp.clone();
+    p.execfn = prepared.filename.clone();
     p.comm = comm_src.into_iter().take(super::prctl::TASK_COMM_LEN - 1).collect();
     p.did_exec = true;
     let t = ctx.thread_mut();

@@ -256,16 +256,11 @@ fn reparent_children(ctx: &mut Ctx, pid: Pid) {
     }
 }
 
-/// Whether process group `pgid` is orphaned: no living member has a parent
-/// in a different group of the same session (POSIX; Linux's
-/// `will_become_orphaned_pgrp`, where children of init don't count).
+/// Whether process group `pgid` is orphaned: the one test the whole
+/// kernel uses (`signal::deliver::pgrp_orphaned`, POSIX without Linux's
+/// exception for children of init; tty/job.rs says why).
 pub fn is_orphaned_pgrp(st: &State, pgid: Pid) -> bool {
-    !st.procs.procs.values().any(|p| {
-        p.pgid == pgid
-            && p.exiting.is_none()
-            && p.ppid != INIT_PID
-            && st.procs.procs.get(&p.ppid).is_some_and(|pp| pp.pgid != pgid && pp.sid == p.sid)
-    })
+    crate::signal::deliver::pgrp_orphaned(st, pgid)
 }
 
 /// A group that became orphaned while some member is stopped gets SIGHUP

@@ -35,6 +35,7 @@ pub mod rusage;
 pub mod sched;
 pub mod sched_rr;
 pub mod spawn;
+pub mod startup;
 #[cfg(test)]
 pub(crate) mod testutil;
 pub mod unshare;
@@ -132,6 +133,9 @@ pub struct Process {
     /// `argv` and `envp` of the last exec (`/proc/<pid>/cmdline`, `environ`).
     pub argv: Vec<Vec<u8>>,
     pub envp: Vec<Vec<u8>>,
+    /// The file name the last exec was given, before resolution (Linux's
+    /// `bprm->filename`: what `AT_EXECFN` points to).
+    pub execfn: Vec<u8>,
     /// `comm` (prctl PR_SET_NAME, `/proc/<pid>/stat`), at most 15 bytes.
     pub comm: Vec<u8>,
     /// Monotonic ns when the process started.
@@ -290,6 +294,7 @@ pub const SYSCALLS: &[Entry] = &[
     partial(SYS_execve, exec::sys_execve, "wasm modules and #! scripts; a non-main thread keeps its tid"),
     partial(SYS_execveat, exec::sys_execveat, "as execve; AT_EMPTY_PATH executes the fd's inode"),
     sup(SYS_spawn, spawn::sys_spawn),
+    sup(SYS_wasmpod_startup, startup::sys_wasmpod_startup),
     sup(SYS_getuid, creds::sys_getuid),
     sup(SYS_geteuid, creds::sys_geteuid),
     sup(SYS_getgid, creds::sys_getgid),
@@ -386,6 +391,7 @@ pub fn new_process(st: &mut State, parent: Option<Pid>, creds: Credentials, now:
                 exe: pp.exe.clone(),
                 argv: pp.argv.clone(),
                 envp: pp.envp.clone(),
+                execfn: pp.execfn.clone(),
                 comm: pp.comm.clone(),
                 start_time: now,
                 exiting: None,
@@ -412,6 +418,7 @@ pub fn new_process(st: &mut State, parent: Option<Pid>, creds: Credentials, now:
             exe: String::new(),
             argv: vec![],
             envp: vec![],
+            execfn: vec![],
             comm: vec![],
             start_time: now,
             exiting: None,

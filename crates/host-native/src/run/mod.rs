@@ -1,0 +1,306 @@
+//! `wasmpod run`: runs one program in a new pod on the native host.
+//!
+//! ```text
+//! wasmpod run [--image IMG [--overlay FILE] [--read-only]] [--env K=V]... [--cwd DIR] [--tty]
+//!             PROGRAM [ARGS...]
+//! ```
+//!
+//! - The root is a tmpfs with /tmp, /dev, /proc and /home/user (the
+//!   kernel's initial mounts), or with `--image` an ext2 image (writes go
+//!   to the image file itself unless `--overlay FILE` keeps them in a
+//!   copy-on-write overlay file; `--read-only` mounts it read-only).
+//! - PROGRAM: if it names a file on the host that is a wasm module (starts
+//!   with `\0asm`), the file is copied into the pod as `/tmp/<file name>`
+//!   (mode 0755) and run from there, so `/proc/self/exe` and re-exec work.
+//!   Anything else is a path inside the pod (e.g. `/bin/sh` of an image).
+//! - The program runs as uid/gid 1000 in /home/user (or `/` if the root
+//!   has no /home/user) with `PATH=/bin:/usr/bin`, `HOME=/home/user`,
+//!   `USER=user` (and `TERM` from the host with a terminal), plus `--env`.
+//! - stdin/stdout/stderr are the host's, through kernel pipes; with `--tty`,
+//!   or when both stdin and stdout are terminals, the program gets a pty
+//!   instead (see [`stdio`]).
+//! - The exit status is the program's (128+n for death by signal n); 126
+//!   when the program can't be started, 2 for usage errors.
+//! - `WASMPOD_TRACE=1` prints a strace-like line per system call on stderr.
+//!
+//! There is no host-directory filesystem yet, so `--root DIR` and
+//! `--mount HOST:GUEST` are not offered.
+
+mod engine;
+mod memory;
+mod runtime;
+mod stdio;
+
+use wasmpod_abi::fcntl::{AT_FDCWD, O_CREAT, O_TRUNC, O_WRONLY};
+use wasmpod_abi::syscalls::{SYS_close, SYS_fchmodat, SYS_openat, SYS_write};
+use wasmpod_kernel::process::host::{exit_code, InitialProgram};
+use wasmpod_kernel::process::{Credentials, ProcState};
+use wasmpod_kernel::{Fault, Kernel, KernelConfig, Pid, UserMemory};
+
+pub use runtime::Runtime;
+
+const USAGE: &str = "usage: wasmpod run [options] PROGRAM [ARGS...]
+
+options:
+  --image IMG      use the ext2 image IMG as the root (written in place)
+  --overlay FILE   with --image: keep writes in the copy-on-write overlay FILE
+  --read-only      with --image: mount the image read-only
+  --env K=V        add (or replace) an environment variable
+  --cwd DIR        start in DIR (inside the pod)
+  --tty            give the program a terminal (default when stdin and stdout are terminals)
+
+PROGRAM is a wasm file on the host (copied to /tmp/<name> in the pod) or a
+path inside the pod. WASMPOD_TRACE=1 traces system calls to stderr.";
+
+/// The exit status when the program cannot be started at all.
+const CANNOT_START: i32 = 126;
+
+struct Options {
+    image: Option<String>,
+    overlay: Option<String>,
+    read_only: bool,
+    env: Vec<String>,
+    cwd: Option<String>,
+    tty: bool,
+    program: String,
+    args: Vec<String>,
+}
+
+fn parse(args: &[String]) -> Result<Options, String> {
+    let mut o = Options {
+        image: None,
+        overlay: None,
+        read_only: false,
+        env: vec![],
+        cwd: None,
+        tty: false,
+        program: String::new(),
+        args: vec![],
+    };
+    let mut i = 0;
+    let value = |i: &mut usize, name: &str| -> Result<String, String> {
+        *i += 1;
+        args.get(*i).cloned().ok_or(format!("{name} needs a value"))
+    };
+    while i < args.len() {
+        let a = args[i].as_str();
+        match a {
+            "--image" => o.image = Some(value(&mut i, a)?),
+            "--overlay" => o.overlay = Some(value(&mut i, a)?),
+            "--read-only" => o.read_only = true,
+            "--env" => {
+                let kv = value(&mut i, a)?;
+                if !kv.contains('=') || kv.starts_with('=') {
+                    return Err(format!("--env {kv}: expected NAME=VALUE"));
+                }
+                o.env.push(kv);
+            }
+            "--cwd" => o.cwd = Some(value(&mut i, a)?),
+            "--tty" => o.tty = true,
+            "--" => {
+                i += 1;
+                break;
+            }
+            _ if a.starts_with('-') && a.len() > 1 => return Err(format!("unknown option {a}")),
+            _ => break,
+        }
+        i += 1;
+    }
+    let Some(program) = args.get(i) else { return Err("no PROGRAM given".into()) };
+    o.program = program.clone();
+    o.args = args[i + 1..].to_vec();
+    if o.overlay.is_some() && o.image.is_none() {
+        return Err("--overlay needs --image".into());
+    }
+    if o.read_only && o.image.is_none() {
+        return Err("--read-only needs --image".into());
+    }
+    Ok(o)
+}
+
+/// Entry point of `wasmpod run`; returns the process exit status.
+pub fn main(args: &[String]) -> i32 {
+    if args.iter().any(|a| a == "-h" || a == "--help") && args.first().is_some_and(|a| a.starts_with('-')) {
+        println!("{USAGE}");
+        return 0;
+    }
+    let opts = match parse(args) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("wasmpod run: {e}\n{USAGE}");
+            return 2;
+        }
+    };
+    // Before any thread exists: the signals the host forwards are handled
+    // by one thread (sigwait), so every thread must have them blocked.
+    stdio::block_forwarded_signals();
+    match run(opts) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("wasmpod run: {e}");
+            CANNOT_START
+        }
+    }
+}
+
+/// A piece of plain memory for calls the host makes as the pod's init.
+struct Scratch(Vec<u8>);
+
+impl UserMemory for Scratch {
+    fn read(&self, addr: u32, buf: &mut [u8]) -> Result<(), Fault> {
+        let a = addr as usize;
+        buf.copy_from_slice(self.0.get(a..a.checked_add(buf.len()).ok_or(Fault)?).ok_or(Fault)?);
+        Ok(())
+    }
+    fn write(&mut self, addr: u32, data: &[u8]) -> Result<(), Fault> {
+        let a = addr as usize;
+        self.0.get_mut(a..a.checked_add(data.len()).ok_or(Fault)?).ok_or(Fault)?.copy_from_slice(data);
+        Ok(())
+    }
+    fn size(&self) -> u64 {
+        self.0.len() as u64
+    }
+    fn grow_to(&mut self, _bytes: u64) -> Result<(), Fault> {
+        Err(Fault)
+    }
+}
+
+/// Copies a host file into the pod at `path` (mode 0755), acting as init.
+fn install_file(kernel: &Kernel, init: Pid, path: &str, data: &[u8]) -> Result<(), String> {
+    const CHUNK: usize = 1 << 20;
+    const DATA: u32 = 8192;
+    let mut mem = Scratch(vec![0; DATA as usize + CHUNK]);
+    let at = u64::from(AT_FDCWD as u32);
+    mem.0[16..16 + path.len()].copy_from_slice(path.as_bytes());
+    mem.0[16 + path.len()] = 0;
+    let call = |mem: &mut Scratch, nr: u32, args: [u64; 6]| kernel.syscall(init, nr, args, mem).value;
+    let flags = u64::from(O_CREAT | O_WRONLY | O_TRUNC);
+    let fd = call(&mut mem, SYS_openat, [at, 16, flags, 0o755, 0, 0]);
+    if fd < 0 {
+        return Err(format!("cannot create {path} in the pod: errno {}", -fd));
+    }
+    let mut result = Ok(());
+    for chunk in data.chunks(CHUNK) {
+        mem.0[DATA as usize..DATA as usize + chunk.len()].copy_from_slice(chunk);
+        let mut off = 0;
+        while off < chunk.len() {
+            let n = call(
+                &mut mem,
+                SYS_write,
+                [fd as u64, u64::from(DATA) + off as u64, (chunk.len() - off) as u64, 0, 0, 0],
+            );
+            if n <= 0 {
+                result = Err(format!("cannot write {path} in the pod: errno {}", -n));
+                break;
+            }
+            off += n as usize;
+        }
+    }
+    call(&mut mem, SYS_close, [fd as u64, 0, 0, 0, 0, 0]);
+    call(&mut mem, SYS_fchmodat, [at, 16, 0o755, 0, 0, 0]);
+    result
+}
+
+/// Mounts `--image` as the root.
+fn mount_image(kernel: &Kernel, o: &Options, img: &str) -> Result<(), String> {
+    use wasmpod_blockdev::{BlockDevice, FileDevice, OverlayDevice};
+    const SECTOR: u32 = 512;
+    let fail = |e: wasmpod_blockdev::BlockError| match e {
+        wasmpod_blockdev::BlockError::Misaligned { len, .. } => {
+            format!("{img}: not an ext2 image: {len} bytes is not a whole number of {SECTOR}-byte sectors")
+        }
+        e => format!("{img}: {e}"),
+    };
+    let dev: Box<dyn BlockDevice> = match (&o.overlay, o.read_only) {
+        (Some(ov), _) => {
+            let base = FileDevice::open_read_only(img, SECTOR).map_err(fail)?;
+            Box::new(OverlayDevice::open(base, ov).map_err(|e| format!("{ov}: {e}"))?)
+        }
+        (None, true) => Box::new(FileDevice::open_read_only(img, SECTOR).map_err(fail)?),
+        (None, false) => Box::new(FileDevice::open_read_write(img, SECTOR).map_err(fail)?),
+    };
+    kernel.mount_root_ext2(dev, o.read_only, img).map_err(|e| format!("{img}: cannot mount: {e}"))?;
+    Ok(())
+}
+
+fn run(o: Options) -> Result<i32, String> {
+    let trace = std::env::var("WASMPOD_TRACE").is_ok_and(|v| v == "1");
+    let engine = engine::new_engine().map_err(|e| format!("wasmtime: {e}"))?;
+    let rt = Runtime::new(engine);
+    let kernel = Kernel::new(rt.clone(), KernelConfig { trace, ..KernelConfig::default() });
+    rt.set_kernel(kernel.clone());
+    if let Some(img) = &o.image {
+        mount_image(&kernel, &o, img)?;
+    }
+    let init = kernel.create_init(Credentials::root()).map_err(|e| format!("cannot create init: {e}"))?;
+
+    // The program: a wasm file on the host, or a path in the pod.
+    let host_bytes = std::fs::read(&o.program).ok().filter(|b| b.starts_with(b"\0asm"));
+    let pod_path = match host_bytes {
+        Some(bytes) => {
+            let module = wasmtime::Module::new(rt.cache().engine(), &bytes)
+                .map_err(|e| format!("{}: not a valid wasm module: {e}", o.program))?;
+            Runtime::check_module(&module).map_err(|e| format!("{}: {e}", o.program))?;
+            let name = std::path::Path::new(&o.program)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "a.out".into());
+            let path = format!("/tmp/{name}");
+            install_file(&kernel, init, &path, &bytes)?;
+            path
+        }
+        None if o.program.starts_with('/') => o.program.clone(),
+        None if std::path::Path::new(&o.program).exists() => {
+            return Err(format!("{}: not a wasm module", o.program));
+        }
+        None => return Err(format!("{}: no such file on the host (pod paths must be absolute)", o.program)),
+    };
+
+    let use_tty = o.tty || stdio::stdin_and_stdout_are_terminals();
+    let mut env: Vec<String> = vec!["PATH=/bin:/usr/bin".into(), "HOME=/home/user".into(), "USER=user".into()];
+    if use_tty {
+        let term = std::env::var("TERM").unwrap_or_else(|_| "xterm-256color".into());
+        env.push(format!("TERM={term}"));
+    }
+    for kv in &o.env {
+        let name = kv.split('=').next().unwrap_or_default();
+        env.retain(|e| e.split('=').next() != Some(name));
+        env.push(kv.clone());
+    }
+    let mut argv = vec![o.program.clone().into_bytes()];
+    argv.extend(o.args.iter().map(|a| a.clone().into_bytes()));
+    let envp: Vec<Vec<u8>> = env.into_iter().map(String::into_bytes).collect();
+
+    let mut io = stdio::Stdio::new(&kernel, use_tty).map_err(|e| format!("cannot set up the terminal: {e}"))?;
+    let start = |cwd: Option<&str>, fds| {
+        kernel.spawn_initial(InitialProgram {
+            path: &pod_path,
+            argv: argv.clone(),
+            envp: envp.clone(),
+            cwd,
+            creds: Credentials::user(),
+            fds,
+        })
+    };
+    let spawned = match &o.cwd {
+        Some(d) => start(Some(d), io.guest_fds()).map_err(|e| format!("{pod_path} (cwd {d}): {e}")),
+        None => start(Some("/home/user"), io.guest_fds())
+            .or_else(|_| start(None, io.guest_fds()))
+            .map_err(|e| format!("{pod_path}: {e}")),
+    };
+    let (pid, tid, image) = spawned?;
+    io.attach(&kernel, pid);
+    let _forwarder = stdio::forward_signals(kernel.clone(), init, pid, io.pty());
+    rt.start_initial(pid, tid, image);
+
+    let status = kernel.host_wait(|ctx| {
+        if let Some(p) = ctx.st.procs.procs.get(&pid) {
+            if let ProcState::Zombie { status } = p.state {
+                return Some(status);
+            }
+        }
+        ctx.st.procs.host_watched.get(&pid).copied().flatten()
+    });
+    io.finish();
+    Ok(exit_code(status))
+}
