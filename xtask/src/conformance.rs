@@ -298,7 +298,7 @@ fn test_one(s: &Suite, name: &str) -> Outcome {
     let Some((cc, host)) = &s.wasm else { return Outcome::Passed };
     let blocked = s.blocklist.get(name);
     let fail = |why: String| match blocked {
-        Some(reason) => Outcome::Blocked(format!("{reason}\n    ({})", head(&why, 2).replace('\n', " "))),
+        Some(reason) => Outcome::Blocked(format!("{reason}\n    ({})", brief(&why))),
         None => Outcome::Failed(why),
     };
     let wasm = match build(cc, &src, &include, name, s.header_hash) {
@@ -497,9 +497,14 @@ fn indent(s: &str) -> String {
     out.join("\n")
 }
 
-/// The first `n` lines of `s`, joined with newlines.
-fn head(s: &str, n: usize) -> String {
-    s.lines().take(n).collect::<Vec<_>>().join("\n")
+/// A failure in one line: how it ended and the first line of output.
+fn brief(why: &str) -> String {
+    let mut lines = why.lines().map(|l| l.trim_start().trim_start_matches("| ").trim());
+    let first = lines.next().unwrap_or("").trim_end_matches(':');
+    match lines.next() {
+        Some(out) => format!("{first}: {out}"),
+        None => first.to_string(),
+    }
 }
 
 /// FNV-1a, 64 bits: a stable content hash for the build cache.
