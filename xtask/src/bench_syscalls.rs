@@ -136,6 +136,10 @@ fn write_doc(path: &Path, table: &str) -> Result<(), String> {
         })
         .unwrap_or_else(|| "unknown CPU".into());
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let load = fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "?".into());
     let section = format!(
         "{START}\n## System calls\n\n\
          Command: `cargo xtask bench syscalls` (programs in `tests/bench/`, each built with gcc\n\
@@ -143,7 +147,8 @@ fn write_doc(path: &Path, table: &str) -> Result<(), String> {
          `wasmpod run`, in the same run with the same iteration counts; each program times\n\
          itself with `CLOCK_MONOTONIC`). For ns/µs per operation lower is better; for MB/s\n\
          higher is better, so there a ratio below 1 is slower than Linux.\n\n\
-         Measured {date} on {cpu}, {cores} cores, {kernel}.\n\n{table}{END}\n"
+         Measured {date} on {cpu}, {cores} cores, {kernel}, load average {load}\n\
+         at the end of the run (single runs; other builds share the machine, so expect noise).\n\n{table}{END}\n"
     );
     let doc = fs::read_to_string(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
     let new = match (doc.find(START), doc.find(END)) {
