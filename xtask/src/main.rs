@@ -2,6 +2,8 @@
 //!
 //! - `setup`: installs what a fresh Debian machine lacks (apt packages,
 //!   rustup targets). Idempotent and quiet when everything is present.
+//! - `toolchain`: builds the C toolchain for wasmpod programs (musl port,
+//!   `wasmpod-cc`), cached under `~/.cache/wasmpod/toolchain-<hash>/`.
 //! - `test`: setup, format and lint checks, the whole test suite, the
 //!   kernel's wasm32 build check. What `.ci/run` runs.
 //! - `docs`: regenerates generated docs (`docs/syscalls.md`).
@@ -11,10 +13,12 @@
 //!   (tests/conformance), built with gcc and wasmpod-cc, run on Linux and
 //!   under `wasmpod run`.
 
+mod abi_layout;
 mod bench;
 mod bench_syscalls;
 mod conformance;
 mod setup;
+mod toolchain;
 mod util;
 
 use std::process::ExitCode;
@@ -26,6 +30,8 @@ fn usage() -> ExitCode {
         "usage: cargo xtask <command>\n\n\
          commands:\n  \
          setup          install system packages and rustup targets\n  \
+         toolchain      build the C toolchain (build/sysroot, build/toolchain/bin/wasmpod-cc);\n  \
+                        --test: and run its tests\n  \
          test           run every check and test (what CI runs)\n  \
          docs           regenerate docs/syscalls.md\n  \
          bench [NAME]   run benchmarks (ext2, syscalls)\n  \
@@ -39,6 +45,9 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("setup") => setup::setup(),
+        Some("toolchain") if args.get(1).map(String::as_str) == Some("--gen") => toolchain::gen_into(args.get(2)),
+        Some("toolchain") if args.get(1).map(String::as_str) == Some("--test") => toolchain::test(),
+        Some("toolchain") => toolchain::toolchain(),
         Some("test") => test(),
         Some("docs") => docs(),
         Some("bench") => bench::bench(&args[1..]),
@@ -66,6 +75,8 @@ fn test() -> Result<(), String> {
         .current_dir(&root))?;
     step("tests");
     run(cargo().args(["test", "--workspace"]).current_dir(&root))?;
+    step("C toolchain");
+    toolchain::test()?;
     step("kernel builds for the browser (wasm32-wasip1-threads)");
     run(cargo()
         .args(["build", "--quiet", "-p", "wasmpod-kernel", "--target", "wasm32-wasip1-threads"])

@@ -1,6 +1,7 @@
 //! `cargo xtask setup`: installs what the build and the tests need on a
 //! fresh Debian 12 machine. Every step checks first, so a second run
-//! installs nothing and prints one line.
+//! installs nothing and prints one line. It also builds the C toolchain
+//! (`cargo xtask toolchain`) when its cache entry is missing.
 
 use std::process::Command;
 
@@ -26,31 +27,40 @@ pub fn setup() -> Result<(), String> {
         step(&format!("installing rustup targets: {}", missing_targets.join(" ")));
         run(Command::new("rustup").args(["target", "add"]).args(&missing_targets))?;
     }
+    // The C toolchain (musl for wasm32, wasmpod-cc): built once per set of
+    // inputs, then a cache hit.
+    crate::toolchain::toolchain()?;
     println!("setup: all dependencies present");
     Ok(())
 }
 
-fn dpkg_installed(pkg: &str) -> bool {
+pub fn dpkg_installed(pkg: &str) -> bool {
     Command::new("dpkg-query")
         .args(["-W", "-f=${Status}", pkg])
         .output()
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
 }
 
-/// `apt-get install`, as root directly or through sudo.
-fn apt_install(pkgs: &[&str]) -> Result<(), String> {
-    let is_root = output(Command::new("id").arg("-u")).map(|s| s.trim() == "0").unwrap_or(false);
-    let apt = |args: &[&str]| -> Result<(), String> {
-        let mut cmd = if is_root {
-            Command::new("apt-get")
-        } else {
-            let mut c = Command::new("sudo");
-            c.arg("apt-get");
-            c
-        };
-        cmd.args(args).env("DEBIAN_FRONTEND", "noninteractive");
-        run(&mut cmd)
+/// Whether we run as root (CI's norm); otherwise apt goes through sudo.
+pub fn is_root() -> bool {
+    output(Command::new("id").arg("-u")).map(|s| s.trim() == "0").unwrap_or(false)
+}
+
+/// `apt-get ARGS`, non-interactive, as root directly or through sudo.
+pub fn apt(args: &[&str]) -> Result<(), String> {
+    let mut cmd = if is_root() {
+        Command::new("apt-get")
+    } else {
+        let mut c = Command::new("sudo");
+        c.arg("apt-get");
+        c
     };
+    cmd.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+    run(&mut cmd)
+}
+
+/// `apt-get update` then `apt-get install`.
+pub fn apt_install(pkgs: &[&str]) -> Result<(), String> {
     apt(&["update", "-qq"])?;
     let mut args = vec!["install", "-y", "-qq", "--no-install-recommends"];
     args.extend_from_slice(pkgs);

@@ -123,8 +123,11 @@ abi_struct! {
 }
 
 abi_struct! {
-    /// `struct statfs` (the 64-bit `statfs64` layout; `f_fsid` is two ints).
-    pub struct statfs, size 120 {
+    /// `struct statfs` (the `statfs64` layout of 32-bit Linux, as musl
+    /// declares it for ILP32: `f_fsid` is two ints, then `f_namelen`,
+    /// `f_frsize`, `f_flags` and four spare words; 84 bytes padded to 88 by
+    /// the 64-bit fields' alignment).
+    pub struct statfs, size 88 {
         pub f_type: u32 => 0,
         pub f_bsize: u32 => 4,
         pub f_blocks: u64 => 8,

@@ -75,17 +75,18 @@ pub const RUSAGE_THREAD: i32 = 1;
 
 abi_struct! {
     /// `struct rusage` as musl declares it with 64-bit `timeval`s on ILP32
-    /// (two `timeval`s, fourteen `long`s, sixteen reserved `long`s).
+    /// (two `timeval`s, fourteen `long`s from `ru_maxrss` at 32 to `ru_nivcsw`
+    /// at 84, sixteen reserved `long`s).
     pub struct rusage, size 152 {
         pub ru_utime_sec: i64 => 0,
         pub ru_utime_usec: i64 => 8,
         pub ru_stime_sec: i64 => 16,
         pub ru_stime_usec: i64 => 24,
         pub ru_maxrss: i32 => 32,
-        pub ru_minflt: i32 => 52,
-        pub ru_majflt: i32 => 56,
-        pub ru_nvcsw: i32 => 84,
-        pub ru_nivcsw: i32 => 88,
+        pub ru_minflt: i32 => 48,
+        pub ru_majflt: i32 => 52,
+        pub ru_nvcsw: i32 => 80,
+        pub ru_nivcsw: i32 => 84,
     }
 }
 

@@ -1,0 +1,1 @@
+/* Not used on wasm32: sigsetjmp is a macro and siglongjmp restores the mask. */

@@ -1,0 +1,23 @@
+# CMake toolchain file for wasmpod programs (docs/toolchain.md):
+#   cmake -DCMAKE_TOOLCHAIN_FILE=<repo>/build/toolchain/wasmpod.cmake ..
+get_filename_component(_wasmpod_dir "${CMAKE_CURRENT_LIST_DIR}" REALPATH)
+set(CMAKE_SYSTEM_NAME Linux)
+set(CMAKE_SYSTEM_PROCESSOR wasm32)
+set(CMAKE_C_COMPILER "${_wasmpod_dir}/bin/wasmpod-cc")
+set(CMAKE_C_COMPILER_TARGET wasm32-wasmpod-linux-musl)
+set(CMAKE_AR "${_wasmpod_dir}/bin/wasmpod-ar" CACHE FILEPATH "")
+set(CMAKE_RANLIB "${_wasmpod_dir}/bin/wasmpod-ranlib" CACHE FILEPATH "")
+set(CMAKE_NM "${_wasmpod_dir}/bin/wasmpod-nm" CACHE FILEPATH "")
+set(CMAKE_STRIP "${_wasmpod_dir}/bin/wasmpod-strip" CACHE FILEPATH "")
+set(PKG_CONFIG_EXECUTABLE "${_wasmpod_dir}/bin/wasmpod-pkg-config" CACHE FILEPATH "")
+set(CMAKE_SYSROOT "${_wasmpod_dir}/sysroot")
+set(CMAKE_EXECUTABLE_SUFFIX "")
+set(CMAKE_FIND_ROOT_PATH "${_wasmpod_dir}/sysroot")
+set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
+set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
+set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
+set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
+set(BUILD_SHARED_LIBS OFF)
+set(CMAKE_POSITION_INDEPENDENT_CODE OFF)
+# No runtime on the build machine: try_run needs an emulator.
+set(CMAKE_CROSSCOMPILING_EMULATOR "")
