@@ -5,7 +5,8 @@
 //! - `toolchain`: builds the C toolchain for wasmpod programs (musl port,
 //!   `wasmpod-cc`), cached under `~/.cache/wasmpod/toolchain-<hash>/`.
 //! - `test`: setup, format and lint checks, the whole test suite, the
-//!   kernel's wasm32 build check. What `.ci/run` runs.
+//!   kernel's wasm32 build check, the C conformance suite. What `.ci/run`
+//!   runs.
 //! - `docs`: regenerates generated docs (`docs/syscalls.md`).
 //! - `bench [NAME]`: benchmarks (`ext2`, `syscalls`), results as ratios
 //!   against native Linux tools measured in the same run.
@@ -35,8 +36,8 @@ fn usage() -> ExitCode {
          test           run every check and test (what CI runs)\n  \
          docs           regenerate docs/syscalls.md\n  \
          bench [NAME]   run benchmarks (ext2, syscalls)\n  \
-         conformance [--native-only] [NAME…]\n                \
-         build and run the C conformance suite"
+         conformance [--native-only] [--jobs N] [--timeout SECS] [NAME…]\n  \
+         \x20              C conformance suite: gcc on Linux vs wasmpod"
     );
     ExitCode::from(2)
 }
