@@ -152,9 +152,10 @@ fn write_doc(path: &Path, table: &str) -> Result<(), String> {
     );
     let doc = fs::read_to_string(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
     let new = match (doc.find(START), doc.find(END)) {
-        (Some(s), Some(e)) if e > s => {
-            format!("{}{section}{}", &doc[..s], doc[e + END.len()..].trim_start_matches('\n'))
-        }
+        (Some(s), Some(e)) if e > s => match doc[e + END.len()..].trim_start_matches('\n') {
+            "" => format!("{}{section}", &doc[..s]),
+            rest => format!("{}{section}\n{rest}", &doc[..s]),
+        },
         _ => format!("{}\n{section}", doc.trim_end()),
     };
     fs::write(path, new).map_err(|e| format!("writing {}: {e}", path.display()))
