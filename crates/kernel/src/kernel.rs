@@ -144,6 +144,7 @@ impl Kernel {
         let st = self.state.lock();
         let mut ctx = Ctx { kernel: self, st, tid, mem, action: None };
         let r = f(&mut ctx);
+        ctx.flush_kill_requests(tid);
         ctx.flush_notify();
         r
     }
@@ -192,6 +193,7 @@ impl Kernel {
             crate::syscall::trace::log_call(&mut ctx, nr, &args, &result);
         }
         let ret = ctx.finish(result);
+        ctx.flush_kill_requests(tid);
         ctx.flush_notify();
         ret
     }
@@ -214,6 +216,7 @@ impl Kernel {
         let d = crate::signal::deliver(&mut ctx, sp);
         // A fatal signal closes fds outside any syscall.
         crate::tty::run_deferred(&mut ctx);
+        ctx.flush_kill_requests(tid);
         ctx.flush_notify();
         d
     }
@@ -335,6 +338,21 @@ impl Ctx<'_> {
     /// the lock is next released.
     pub fn notify(&mut self) {
         self.st.notify_pending = true;
+    }
+
+    /// Asks the host to stop the threads SIGKILL hit while they ran guest
+    /// code (`ProcessTable::kill_requests`), except the calling host
+    /// thread `caller`, which is in the kernel and leaves through the
+    /// normal exit path.
+    fn flush_kill_requests(&mut self, caller: Tid) {
+        if self.st.procs.kill_requests.is_empty() {
+            return;
+        }
+        for t in std::mem::take(&mut self.st.procs.kill_requests) {
+            if t != caller {
+                self.kernel.platform.kill_thread(t);
+            }
+        }
     }
 
     fn flush_notify(&mut self) {

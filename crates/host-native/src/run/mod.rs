@@ -32,7 +32,7 @@ mod runtime;
 mod stdio;
 
 use wasmpod_abi::fcntl::{AT_FDCWD, O_CREAT, O_TRUNC, O_WRONLY};
-use wasmpod_abi::syscalls::{SYS_close, SYS_fchmodat, SYS_openat, SYS_write};
+use wasmpod_abi::syscalls::{SYS_close, SYS_fchmodat, SYS_openat, SYS_sync, SYS_write};
 use wasmpod_kernel::process::host::{exit_code, InitialProgram};
 use wasmpod_kernel::process::{Credentials, ProcState};
 use wasmpod_kernel::{Fault, Kernel, KernelConfig, Pid, UserMemory};
@@ -302,5 +302,23 @@ fn run(o: Options) -> Result<i32, String> {
         ctx.st.procs.host_watched.get(&pid).copied().flatten()
     });
     io.finish();
+    // Everything written to an image reaches it (or its overlay) before we
+    // go: sync(2) as init.
+    let synced = kernel.syscall(init, SYS_sync, [0; 6], &mut Scratch(vec![]));
+    if o.image.is_some() && synced.value < 0 {
+        eprintln!("wasmpod run: syncing the image failed: errno {}", -synced.value);
+    }
+    if std::env::var_os("WASMPOD_CHECK_THREADS").is_some_and(|v| v == "1") {
+        // For tests: every guest thread must end (a spinning one through
+        // kill_thread) once the pod's processes are gone.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !rt.live_threads().is_empty() && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        let left = rt.live_threads();
+        if !left.is_empty() {
+            eprintln!("wasmpod: guest threads still running: {left:?}");
+        }
+    }
     Ok(exit_code(status))
 }

@@ -112,6 +112,13 @@ impl Runtime {
         self.kernel.get().expect("kernel connected")
     }
 
+    /// The guest threads whose host threads still run.
+    pub fn live_threads(&self) -> Vec<Tid> {
+        let mut v: Vec<Tid> = self.threads.lock().keys().copied().collect();
+        v.sort_unstable();
+        v
+    }
+
     pub fn cache(&self) -> &ModuleCache {
         &self.cache
     }
@@ -248,6 +255,11 @@ impl Runtime {
                 Ok(UpdateDeadline::Continue(1))
             }
         });
+        // A kill that came before the deadline was set bumped an epoch this
+        // store never saw: check the flag after setting it.
+        if killed.load(Ordering::SeqCst) {
+            return Err(Outcome::Killed);
+        }
         let instance = instantiate(&mut store, &module, &memory).map_err(|e| classify(e, killed))?;
         let result = match what {
             Start::Process(..) => {

@@ -192,9 +192,12 @@ impl Write for HostFd {
     }
 }
 
+/// The guest's ends are held only until the program has them (then only
+/// the pod holds them, so that the pipes see EOF and the terminal hangs up
+/// when the pod's processes close them).
 enum Mode {
-    Pipes { files: [Arc<OpenFile>; 3], ends: Vec<Arc<HostPipe>> },
-    Tty { pty: Arc<HostPty>, slave: Arc<OpenFile> },
+    Pipes { files: Vec<Arc<OpenFile>>, ends: Vec<Arc<HostPipe>> },
+    Tty { pty: Arc<HostPty>, slave: Option<Arc<OpenFile>> },
 }
 
 /// The pod's stdio.
@@ -209,12 +212,12 @@ impl Stdio {
         let mode = if tty {
             let (pty, _) = kernel.host_pty()?;
             let slave = pty.open_slave(kernel, O_RDWR)?;
-            Mode::Tty { pty: Arc::new(pty), slave }
+            Mode::Tty { pty: Arc::new(pty), slave: Some(slave) }
         } else {
             let (f0, p0) = kernel.host_pipe(HostPipeDir::ToGuest);
             let (f1, p1) = kernel.host_pipe(HostPipeDir::FromGuest);
             let (f2, p2) = kernel.host_pipe(HostPipeDir::FromGuest);
-            Mode::Pipes { files: [f0, f1, f2], ends: vec![Arc::new(p0), Arc::new(p1), Arc::new(p2)] }
+            Mode::Pipes { files: vec![f0, f1, f2], ends: vec![Arc::new(p0), Arc::new(p1), Arc::new(p2)] }
         };
         Ok(Stdio { kernel: kernel.clone(), mode, pumps: vec![] })
     }
@@ -223,7 +226,7 @@ impl Stdio {
     pub fn guest_fds(&self) -> Vec<(i32, Arc<OpenFile>)> {
         match &self.mode {
             Mode::Pipes { files, .. } => files.iter().enumerate().map(|(i, f)| (i as i32, f.clone())).collect(),
-            Mode::Tty { slave, .. } => (0..3).map(|i| (i, slave.clone())).collect(),
+            Mode::Tty { slave, .. } => slave.iter().flat_map(|s| (0..3).map(|i| (i, s.clone()))).collect(),
         }
     }
 
@@ -239,8 +242,7 @@ impl Stdio {
     pub fn attach(&mut self, kernel: &Arc<Kernel>, pid: Pid) {
         match &mut self.mode {
             Mode::Pipes { files, ends } => {
-                // The pod holds its own references through the fd table.
-                *files = files.clone();
+                files.clear();
                 let stdin = ends[0].clone();
                 std::thread::spawn(move || {
                     let mut buf = vec![0u8; 64 << 10];
@@ -262,7 +264,8 @@ impl Stdio {
                     self.pumps.push(OutputPump::start(move |b| Some(r.read(b)), i as i32, move || c.close()));
                 }
             }
-            Mode::Tty { pty, .. } => {
+            Mode::Tty { pty, slave } => {
+                *slave = None;
                 let _ = pty.set_controlling(kernel, pid);
                 if let Some((rows, cols)) = host_winsize() {
                     pty.resize(kernel, rows, cols);

@@ -28,8 +28,14 @@ pub fn sys_getdents64(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
         return_errno!(EBADF, "getdents64 on an O_PATH fd");
     }
     let inode = file.ops.inode().ok_or(errno!(ENOTDIR, "not a directory"))?;
-    if !super::vfs::is_dir(&inode.metadata(ctx)?) {
+    let meta = inode.metadata(ctx)?;
+    if !super::vfs::is_dir(&meta) {
         return_errno!(ENOTDIR, "not a directory");
+    }
+    if meta.nlink == 0 {
+        // Linux's IS_DEADDIR: a removed directory lists nothing, not even
+        // `.` and `..`.
+        return_errno!(ENOENT, "getdents64 on a removed directory");
     }
     let count = count.min(super::rw::MAX_RW_COUNT);
     let mut out: Vec<u8> = Vec::new();

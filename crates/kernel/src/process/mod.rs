@@ -221,6 +221,12 @@ pub struct ProcessTable {
     /// Exit statuses the host asked to learn (see `host.rs`): pid → the
     /// wait status once the process has exited, kept after it is reaped.
     pub host_watched: BTreeMap<Pid, Option<i32>>,
+    /// Threads to stop with `Platform::kill_thread` when the lock is next
+    /// released by a kernel entry: SIGKILL was sent to their process while
+    /// they ran guest code (they would never enter the kernel to take it).
+    /// Filled by `signal::kill::generate`, drained by `Kernel::syscall`,
+    /// `deliver_signal` and `with_ctx`.
+    pub kill_requests: Vec<Tid>,
 }
 
 impl ProcessTable {

@@ -111,6 +111,17 @@ pub fn generate(st: &mut State, target: Target, info: SigInfo) -> Result<()> {
             }
         }
     }
+    if signo == sig::SIGKILL {
+        // A thread running guest code never enters the kernel to take the
+        // signal: the host must stop it (ARCHITECTURE §4). Sleepers wake
+        // and take it; a thread lent to a vfork child runs the child's code.
+        for t in &threads {
+            let busy = st.procs.threads.get(t).is_some_and(|th| !th.sleeping && !th.exited && th.vfork_child.is_none());
+            if busy && !st.procs.kill_requests.contains(t) {
+                st.procs.kill_requests.push(*t);
+            }
+        }
+    }
     st.notify();
     Ok(())
 }
@@ -336,4 +347,58 @@ pub fn sys_rt_tgsigqueueinfo(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
     let tid = live_thread(ctx, Some(tgid), tid)?;
     send_checked(ctx, Target::Thread(tid), SigInfo { signo, ..info })?;
     Ok(0)
+}
+
+#[cfg(test)]
+mod kill_thread_tests {
+    use wasmpod_abi::signal::{SIGKILL, SIGTERM};
+    use wasmpod_abi::syscalls::*;
+
+    use crate::process::testutil::*;
+    use crate::testing::{Harness, HostEvent};
+
+    fn killed(h: &Harness) -> Vec<i32> {
+        h.platform
+            .take_events()
+            .into_iter()
+            .filter_map(|e| match e {
+                HostEvent::KillThread(t) => Some(t),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn sigkill_asks_the_host_to_stop_threads_running_guest_code() {
+        let h = Harness::new();
+        let init = h.process(None);
+        let victim = h.process(Some(&init));
+        let flags = (wasmpod_abi::sched::CLONE_VM
+            | wasmpod_abi::sched::CLONE_FS
+            | wasmpod_abi::sched::CLONE_FILES
+            | wasmpod_abi::sched::CLONE_SIGHAND
+            | wasmpod_abi::sched::CLONE_THREAD) as u64;
+        let t2 = victim.sys(SYS_clone, &[flags, 0x9000, 0, 0, 0]) as i32;
+        h.platform.take_events();
+        // Neither thread ever enters the kernel again: only the host can
+        // stop them.
+        assert_eq!(init.sys(SYS_kill, &[victim.pid as u64, u64::from(SIGTERM)]), 0);
+        assert_eq!(killed(&h), Vec::<i32>::new(), "other signals wait for a kernel entry");
+        assert_eq!(init.sys(SYS_kill, &[victim.pid as u64, u64::from(SIGKILL)]), 0);
+        assert_eq!(killed(&h), vec![victim.pid, t2]);
+        // Once stopped, the host reports the threads gone: the process
+        // dies of SIGKILL.
+        h.kernel.thread_exited(victim.pid);
+        assert!(zombie(&h, victim.pid).is_some_and(|s| s & 0x7f == SIGKILL as i32));
+    }
+
+    #[test]
+    fn sigkill_to_itself_does_not_stop_the_caller() {
+        let h = Harness::new();
+        let init = h.process(None);
+        let p = h.process(Some(&init));
+        let r = p.call(SYS_kill, &[p.pid as u64, u64::from(SIGKILL)]);
+        assert_eq!(killed(&h), Vec::<i32>::new(), "the caller leaves through ExitThread");
+        assert!(exits(&r) || r.signal_pending);
+    }
 }

@@ -67,6 +67,19 @@ fn getdents_lists_dot_dotdot_and_entries() {
 }
 
 #[test]
+fn getdents_of_a_removed_directory_is_enoent_even_for_dot_entries() {
+    let h = Harness::new();
+    let p = h.process(None);
+    mkdir(&p, "/tmp/gone", 0o755);
+    let fd = open(&p, "/tmp/gone", O_RDONLY | O_DIRECTORY, 0);
+    assert!(fd >= 0);
+    assert_eq!(p.sys(SYS_unlinkat, &[AT_FDCWD as u32 as u64, p.cstr("/tmp/gone"), u64::from(AT_REMOVEDIR)]), 0);
+    let buf = p.alloc(4096);
+    assert_eq!(p.sys(SYS_getdents64, &[fd as u64, u64::from(buf), 4096]), -(ENOENT as i64));
+    close(&p, fd);
+}
+
+#[test]
 fn getdents_with_small_buffer_across_many_calls_sees_every_entry_once() {
     let h = Harness::new();
     let p = h.process(None);
