@@ -9,7 +9,9 @@
 //!   `readlink` and resolved by the kernel's path walk inside the pod, and
 //!   `..` at the mount's root is the kernel's business (it climbs into the
 //!   parent mount, or stays at the pod's root). `lookup("..")` of the root
-//!   itself answers the root.
+//!   itself answers the root, and `lookup("..")` elsewhere checks on the
+//!   host that the parent is still inside the mounted directory (`ENOENT`
+//!   if a host process moved the directory out).
 //! - Data goes through a second fd opened lazily from the `O_PATH` one
 //!   (`/proc/self/fd/N`, read-only first, read-write on the first write);
 //!   chmod, truncate, utimens and hard links also go through that magic
@@ -31,9 +33,9 @@
 //! Gaps: host FIFOs, sockets and device nodes show up with their type but
 //! opening one gives the pod's own object (a kernel FIFO, the kernel's
 //! device by number), never the host's; device nodes can't be created;
-//! a directory moved away by a host process while the pod is inside it can
-//! lead `..` out of the mounted tree; host I/O happens under the kernel
-//! lock (a slow host filesystem stalls the pod); no xattrs.
+//! host I/O happens under the kernel lock (a slow host filesystem stalls
+//! the pod); no xattrs; set-user-ID bits on host files are honoured by the
+//! pod's execve like any other (as the pod's root, never the host's).
 
 use std::any::Any;
 use std::collections::HashMap;
@@ -191,6 +193,29 @@ impl HostFs {
             foreign: Mutex::new(HashMap::new()),
         });
         Ok(Arc::new(HostInode { fs, fd, io: Mutex::new(Io::default()) }))
+    }
+
+    /// Whether the host directory `fd` is the mounted directory or below
+    /// it, by climbing `..` on the host until the root (yes) or the top of
+    /// the host's tree (no). Guards `..` against directories that a host
+    /// process moved out of the mounted tree while the pod held them.
+    fn inside(&self, fd: &OwnedFd) -> Result<bool> {
+        let dotdot = CString::from(c"..");
+        let mut cur = fd.try_clone().map_err(|e| host_error(e.raw_os_error().unwrap_or(libc::EIO)))?;
+        let mut st = fstat(&cur)?;
+        // PATH_MAX/2 levels at most: deeper is not a real tree.
+        for _ in 0..2048 {
+            if (st.st_dev, st.st_ino) == self.root_key {
+                return Ok(true);
+            }
+            let parent = openat(&cur, &dotdot, PATH_FLAGS | libc::O_DIRECTORY, 0)?;
+            let pst = fstat(&parent)?;
+            if (pst.st_dev, pst.st_ino) == (st.st_dev, st.st_ino) {
+                return Ok(false);
+            }
+            (cur, st) = (parent, pst);
+        }
+        Ok(false)
     }
 
     fn rw(&self) -> Result<()> {
@@ -389,7 +414,13 @@ impl Inode for HostInode {
             b".." if self.is_root()? => {
                 self.fd.try_clone().map_err(|e| host_error(e.raw_os_error().unwrap_or(libc::EIO)))?
             }
-            b".." => openat(&self.fd, &CString::from(c".."), PATH_FLAGS | libc::O_DIRECTORY, 0)?,
+            b".." => {
+                let parent = openat(&self.fd, &CString::from(c".."), PATH_FLAGS | libc::O_DIRECTORY, 0)?;
+                if !self.fs.inside(&parent)? {
+                    return Err(Error::new(Errno::ENOENT, "host filesystem: directory moved out of the mount"));
+                }
+                parent
+            }
             _ => openat(&self.fd, &name_c(name)?, PATH_FLAGS, 0)?,
         };
         Ok(self.sibling(fd))

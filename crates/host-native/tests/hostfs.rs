@@ -185,6 +185,21 @@ fn escaping_by_dotdot_or_symlink_stays_inside_the_pod() {
 }
 
 #[test]
+fn dotdot_of_a_directory_moved_out_on_the_host_is_enoent() {
+    let d = host_tree();
+    let (_h, p) = mounted(&d.path().join("mnt"), false);
+    assert_eq!(p.sys(SYS_chdir, &[p.cstr("/tmp/mnt/sub/deeper")]), 0);
+    assert_eq!(read_file(&p, "../inner").unwrap(), b"inner\n");
+    // A host process moves the pod's cwd next to the secret.
+    std::fs::rename(d.path().join("mnt/sub/deeper"), d.path().join("moved")).unwrap();
+    assert_eq!(read_file(&p, "../outside"), Err(ENOENT));
+    assert_eq!(read_file(&p, "../../outside"), Err(ENOENT));
+    // Moved back in, it works again.
+    std::fs::rename(d.path().join("moved"), d.path().join("mnt/sub/deeper")).unwrap();
+    assert_eq!(read_file(&p, "../inner").unwrap(), b"inner\n");
+}
+
+#[test]
 fn root_dir_cannot_be_left_and_gets_dev() {
     let d = host_tree();
     let host = d.path().join("mnt");

@@ -271,6 +271,19 @@ fn make_dirs(kernel: &Kernel, init: Pid, path: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Every inode of a host directory the pod holds (open files, cwds, paths
+/// being walked) is a host fd: lift the soft `RLIMIT_NOFILE` to the hard
+/// one (often 1024 → 2^20).
+fn raise_open_file_limit() {
+    let mut r = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: `r` is a valid, writable `rlimit`.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut r) } == 0 && r.rlim_cur < r.rlim_max {
+        r.rlim_cur = r.rlim_max;
+        // SAFETY: `r` is a valid `rlimit`; failure leaves the old limit.
+        unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &r) };
+    }
+}
+
 /// Mounts `--root DIR` as the root.
 fn mount_root_dir(kernel: &Kernel, dir: &str) -> Result<(), String> {
     let root = HostFs::open(std::path::Path::new(dir), false).map_err(|e| format!("--root {e}"))?;
@@ -333,6 +346,9 @@ fn run(o: Options) -> Result<i32, String> {
     rt.set_kernel(kernel.clone());
     if let Some(img) = &o.image {
         mount_image(&kernel, &o, img)?;
+    }
+    if o.root.is_some() || !o.mounts.is_empty() {
+        raise_open_file_limit();
     }
     if let Some(dir) = &o.root {
         mount_root_dir(&kernel, dir)?;
