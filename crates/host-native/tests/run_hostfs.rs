@@ -158,10 +158,15 @@ fn mount_of_a_host_dir_is_read_and_written_by_c_code() {
     std::fs::write(d.path().join("sub/b.txt"), "second file\n").unwrap();
     // The pod path is made, parents included, on the tmpfs root.
     let mount = format!("{}:/mnt/host/data", s(d.path()));
+    // The program's own host directory too: it runs from there, in place.
+    let bin = format!("{}:/opt/bin:ro", s(prog.parent().unwrap()));
     let (code, out, err) = wasmpod(&[
         "--mount",
         &mount,
+        "--mount",
+        &bin,
         s(&prog),
+        "-e",
         "/mnt/host/data/a.txt",
         "/mnt/host/data/sub/b.txt",
         "-w",
@@ -179,7 +184,11 @@ fn mount_of_a_host_dir_is_read_and_written_by_c_code() {
         e
     };
     lines.retain(|l| !l.starts_with("entry "));
-    assert_eq!(lines, ["first file", "second file", "wrote /mnt/host/data/sub/c.txt", "from the pod"], "{err}");
+    assert_eq!(
+        lines,
+        ["exe /opt/bin/hostcat", "first file", "second file", "wrote /mnt/host/data/sub/c.txt", "from the pod"],
+        "{err}"
+    );
     assert_eq!(entries, ["entry b.txt", "entry c.txt"]);
     assert_eq!(std::fs::read_to_string(d.path().join("sub/c.txt")).unwrap(), "from the pod\n");
 }
@@ -198,6 +207,8 @@ fn bad_directories_are_one_line_errors() {
         (vec!["--mount".into(), format!("{}:relative", s(d.path()))], 2, "must be absolute"),
         (vec!["--mount".into(), format!("{}:/x:rx", s(d.path()))], 2, "expected HOST:GUEST"),
         (vec!["--mount".into(), s(d.path()).into()], 2, "expected HOST:GUEST"),
+        (vec!["--mount".into(), format!("{}:/", s(d.path()))], 2, "use --root"),
+        (vec!["--mount".into(), format!("{}:/tmp/../x", s(d.path()))], 2, "can't contain .."),
         (vec!["--root".into(), s(d.path()).into(), "--image".into(), s(&file).into()], 2, "exclude"),
     ];
     for (args, want_code, want_msg) in cases {

@@ -16,7 +16,8 @@
 //!   directory's own `/tmp` (writes land on the host), and a missing one
 //!   stays missing.
 //! - `--mount HOST:GUEST[:ro]` mounts the host directory HOST at GUEST
-//!   (absolute; created in the pod, as root with mode 0755, when missing);
+//!   (absolute, not `/`, no `..`; created in the pod, as root with mode
+//!   0755, when missing);
 //!   with `:ro` every change below it is `EROFS`. Later mounts stack on
 //!   earlier ones. HOST and GUEST can't contain `:`.
 //! - PROGRAM: if it names a file on the host that is a wasm module (starts
@@ -102,6 +103,12 @@ impl MountSpec {
         }
         if !guest.starts_with('/') {
             return Err(format!("--mount {spec}: the pod path must be absolute"));
+        }
+        if guest.split('/').any(|c| c == "..") {
+            return Err(format!("--mount {spec}: the pod path can't contain .."));
+        }
+        if guest.split('/').all(|c| c.is_empty() || c == ".") {
+            return Err(format!("--mount {spec}: can't mount on / (use --root DIR)"));
         }
         Ok(MountSpec { host: host.into(), guest: guest.into(), read_only })
     }
