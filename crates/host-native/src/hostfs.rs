@@ -278,10 +278,16 @@ impl HostInode {
         let mut io = self.io.lock();
         let usable = io.file.as_ref().is_some_and(|(_, w)| *w || !write);
         if !usable {
-            let flags = if write { libc::O_RDWR } else { libc::O_RDONLY };
+            // Only regular files are ever opened for data on the host (a
+            // FIFO's open could block the kernel); O_NONBLOCK as a second
+            // guard against a file swapped for a FIFO meanwhile.
+            if self.file_type()? != libc::S_IFREG {
+                return Err(Error::new(Errno::EINVAL, "host filesystem: not a regular file"));
+            }
+            let flags = libc::O_NONBLOCK | if write { libc::O_RDWR } else { libc::O_RDONLY };
             let path = proc_path(&self.fd);
             let fd = match open_path(&path, flags) {
-                Err(e) if write && e.errno() == Errno::EACCES => open_path(&path, libc::O_WRONLY)?,
+                Err(e) if write && e.errno() == Errno::EACCES => open_path(&path, libc::O_WRONLY | libc::O_NONBLOCK)?,
                 r => r?,
             };
             io.file = Some((fd, write));
@@ -398,10 +404,11 @@ impl Inode for HostInode {
     }
 
     fn sync(&self, _ctx: &mut Ctx) -> Result<()> {
-        let fd = if self.file_type()? == libc::S_IFDIR {
-            openat(&self.fd, &CString::from(c"."), libc::O_RDONLY | libc::O_DIRECTORY, 0)?
-        } else {
-            open_path(&proc_path(&self.fd), libc::O_RDONLY)?
+        let fd = match self.file_type()? {
+            libc::S_IFDIR => openat(&self.fd, &CString::from(c"."), libc::O_RDONLY | libc::O_DIRECTORY, 0)?,
+            libc::S_IFREG => open_path(&proc_path(&self.fd), libc::O_RDONLY | libc::O_NONBLOCK)?,
+            // Symlinks, FIFOs, sockets, devices: nothing of ours to write back.
+            _ => return Ok(()),
         };
         // SAFETY: `fd` is open.
         cvt(unsafe { libc::fsync(fd.as_raw_fd()) })?;

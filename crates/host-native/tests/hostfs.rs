@@ -4,6 +4,7 @@
 
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
+use std::process::Command;
 
 use wasmpod_abi::fcntl::*;
 use wasmpod_abi::fs::{stat, statfs, S_IFMT, S_IFREG};
@@ -350,5 +351,23 @@ fn readdir_cookies_are_small_and_resume_where_they_left() {
     assert_eq!(p.read_u64(res), all[150].1 as u64);
     let rest = getdents_all(&p, fd);
     assert_eq!(rest, all[151..].to_vec());
+    p.sys(SYS_close, &[fd as u64]);
+}
+
+#[test]
+fn host_fifos_never_block_the_kernel() {
+    let d = tempfile::tempdir().unwrap();
+    let st = Command::new("mkfifo").arg(d.path().join("fifo")).status().expect("mkfifo");
+    assert!(st.success());
+    let (_h, p) = mounted(d.path(), false);
+    let s = stat_of(&p, "/tmp/mnt/fifo", true).unwrap();
+    assert_eq!(s.st_mode & S_IFMT, wasmpod_abi::fs::S_IFIFO);
+    // The pod's own FIFO: a non-blocking reader opens at once.
+    let fd = open(&p, "/tmp/mnt/fifo", O_RDONLY | O_NONBLOCK, 0);
+    assert!(fd >= 0, "{fd}");
+    // Returns (whatever the kernel answers for FIFOs) rather than blocking.
+    assert!(matches!(p.sys(SYS_fsync, &[fd as u64]), 0 | -22));
+    assert!(p.sys(SYS_truncate, &[p.cstr("/tmp/mnt/fifo"), 0]) < 0);
+    assert_eq!(p.sys(SYS_sync, &[]), 0);
     p.sys(SYS_close, &[fd as u64]);
 }
