@@ -6,8 +6,10 @@ use crate::util::{cargo, repo_root, run, step};
 pub fn bench(args: &[String]) -> Result<(), String> {
     let which = args.first().map(String::as_str).unwrap_or("all");
     match which {
-        "ext2" | "all" => ext2(),
-        other => Err(format!("unknown benchmark {other:?} (known: ext2)")),
+        "ext2" => ext2(),
+        "syscalls" => crate::bench_syscalls::bench_syscalls(&args[1..]),
+        "all" => ext2().and_then(|()| crate::bench_syscalls::bench_syscalls(&[])),
+        other => Err(format!("unknown benchmark {other:?} (known: ext2, syscalls)")),
     }
 }
 

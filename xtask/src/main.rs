@@ -5,13 +5,19 @@
 //! - `toolchain`: builds the C toolchain for wasmpod programs (musl port,
 //!   `wasmpod-cc`), cached under `~/.cache/wasmpod/toolchain-<hash>/`.
 //! - `test`: setup, format and lint checks, the whole test suite, the
-//!   kernel's wasm32 build check. What `.ci/run` runs.
+//!   kernel's wasm32 build check, the C conformance suite. What `.ci/run`
+//!   runs.
 //! - `docs`: regenerates generated docs (`docs/syscalls.md`).
-//! - `bench [NAME]`: benchmarks (`ext2`), results as ratios against native
-//!   Linux tools measured in the same run.
+//! - `bench [NAME]`: benchmarks (`ext2`, `syscalls`), results as ratios
+//!   against native Linux tools measured in the same run.
+//! - `conformance [--native-only] [NAME…]`: the C conformance suite
+//!   (tests/conformance), built with gcc and wasmpod-cc, run on Linux and
+//!   under `wasmpod run`.
 
 mod abi_layout;
 mod bench;
+mod bench_syscalls;
+mod conformance;
 mod setup;
 mod toolchain;
 mod util;
@@ -29,7 +35,9 @@ fn usage() -> ExitCode {
                         --test: and run its tests\n  \
          test           run every check and test (what CI runs)\n  \
          docs           regenerate docs/syscalls.md\n  \
-         bench [NAME]   run benchmarks (ext2)"
+         bench [NAME]   run benchmarks (ext2, syscalls)\n  \
+         conformance [--native-only] [--jobs N] [--timeout SECS] [NAME…]\n  \
+         \x20              C conformance suite: gcc on Linux vs wasmpod"
     );
     ExitCode::from(2)
 }
@@ -44,6 +52,7 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("docs") => docs(),
         Some("bench") => bench::bench(&args[1..]),
+        Some("conformance") => conformance::conformance(&args[1..]),
         _ => return usage(),
     };
     match result {
@@ -73,6 +82,13 @@ fn test() -> Result<(), String> {
     run(cargo()
         .args(["build", "--quiet", "-p", "wasmpod-kernel", "--target", "wasm32-wasip1-threads"])
         .current_dir(&root))?;
+    step("C conformance suite (gcc on Linux vs wasmpod)");
+    conformance::run_suite(&conformance::Options {
+        names: Vec::new(),
+        native_only: false,
+        jobs: 2,
+        timeout: conformance::default_timeout(),
+    })?;
     step("all checks passed");
     Ok(())
 }

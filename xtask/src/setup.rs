@@ -9,7 +9,8 @@ use crate::util::{output, run, step};
 
 /// Debian packages the tests use:
 /// - e2fsprogs: mke2fs/e2fsck/debugfs, the judges of our ext2 code.
-const APT_PACKAGES: &[&str] = &["e2fsprogs"];
+/// - gcc: builds the C conformance suite for Linux, its oracle.
+const APT_PACKAGES: &[&str] = &["e2fsprogs", "gcc"];
 
 /// rustup targets: the browser kernel is built for wasm32-wasip1-threads.
 const RUST_TARGETS: &[&str] = &["wasm32-wasip1-threads"];

@@ -1,17 +1,30 @@
 //! `wasmpod run`: runs one program in a new pod on the native host.
 //!
 //! ```text
-//! wasmpod run [--image IMG [--overlay FILE] [--read-only]] [--env K=V]... [--cwd DIR] [--tty]
+//! wasmpod run [--image IMG [--overlay FILE] [--read-only] | --root DIR]
+//!             [--mount HOST:GUEST[:ro]]... [--env K=V]... [--cwd DIR] [--tty]
 //!             PROGRAM [ARGS...]
 //! ```
 //!
 //! - The root is a tmpfs with /tmp, /dev, /proc and /home/user (the
 //!   kernel's initial mounts), or with `--image` an ext2 image (writes go
 //!   to the image file itself unless `--overlay FILE` keeps them in a
-//!   copy-on-write overlay file; `--read-only` mounts it read-only).
+//!   copy-on-write overlay file; `--read-only` mounts it read-only), or
+//!   with `--root DIR` a host directory (see [`crate::hostfs`]): the
+//!   kernel's devfs and procfs are mounted over its `/dev` and `/proc`
+//!   when those exist (nothing is created in DIR for them); `/tmp` is the
+//!   directory's own `/tmp` (writes land on the host), and a missing one
+//!   stays missing.
+//! - `--mount HOST:GUEST[:ro]` mounts the host directory HOST at GUEST
+//!   (absolute, not `/`, no `..`; created in the pod, as root with mode
+//!   0755, when missing);
+//!   with `:ro` every change below it is `EROFS`. Later mounts stack on
+//!   earlier ones. HOST and GUEST can't contain `:`.
 //! - PROGRAM: if it names a file on the host that is a wasm module (starts
 //!   with `\0asm`), the file is copied into the pod as `/tmp/<file name>`
-//!   (mode 0755) and run from there, so `/proc/self/exe` and re-exec work.
+//!   (mode 0755) and run from there, so `/proc/self/exe` and re-exec work
+//!   — unless the file lies inside the `--root` directory or a `--mount`
+//!   host directory: then it runs in place, from its path in the pod.
 //!   Anything else is a path inside the pod (e.g. `/bin/sh` of an image).
 //! - The program runs as uid/gid 1000 in /home/user (or `/` if the root
 //!   has no /home/user) with `PATH=/bin:/usr/bin`, `HOME=/home/user`,
@@ -22,9 +35,6 @@
 //! - The exit status is the program's (128+n for death by signal n); 126
 //!   when the program can't be started, 2 for usage errors.
 //! - `WASMPOD_TRACE=1` prints a strace-like line per system call on stderr.
-//!
-//! There is no host-directory filesystem yet, so `--root DIR` and
-//! `--mount HOST:GUEST` are not offered.
 
 mod engine;
 mod memory;
@@ -32,7 +42,8 @@ mod runtime;
 mod stdio;
 
 use wasmpod_abi::fcntl::{AT_FDCWD, O_CREAT, O_TRUNC, O_WRONLY};
-use wasmpod_abi::syscalls::{SYS_close, SYS_fchmodat, SYS_openat, SYS_sync, SYS_write};
+use wasmpod_abi::syscalls::{SYS_close, SYS_fchmodat, SYS_mkdirat, SYS_openat, SYS_sync, SYS_write};
+use wasmpod_host_native::hostfs::HostFs;
 use wasmpod_kernel::process::host::{exit_code, InitialProgram};
 use wasmpod_kernel::process::{Credentials, ProcState};
 use wasmpod_kernel::{Fault, Kernel, KernelConfig, Pid, UserMemory};
@@ -45,6 +56,9 @@ options:
   --image IMG      use the ext2 image IMG as the root (written in place)
   --overlay FILE   with --image: keep writes in the copy-on-write overlay FILE
   --read-only      with --image: mount the image read-only
+  --root DIR       use the host directory DIR as the root (/dev, /proc mounted over it)
+  --mount HOST:GUEST[:ro]
+                   mount the host directory HOST at GUEST in the pod (read-only with :ro)
   --env K=V        add (or replace) an environment variable
   --cwd DIR        start in DIR (inside the pod)
   --tty            give the program a terminal (default when stdin and stdout are terminals)
@@ -59,6 +73,8 @@ struct Options {
     image: Option<String>,
     overlay: Option<String>,
     read_only: bool,
+    root: Option<String>,
+    mounts: Vec<MountSpec>,
     env: Vec<String>,
     cwd: Option<String>,
     tty: bool,
@@ -66,11 +82,45 @@ struct Options {
     args: Vec<String>,
 }
 
+/// One `--mount HOST:GUEST[:ro]`.
+struct MountSpec {
+    host: String,
+    guest: String,
+    read_only: bool,
+}
+
+impl MountSpec {
+    fn parse(spec: &str) -> Result<MountSpec, String> {
+        let parts: Vec<&str> = spec.split(':').collect();
+        let (host, guest, read_only) = match parts.as_slice() {
+            [h, g] => (*h, *g, false),
+            [h, g, "ro"] => (*h, *g, true),
+            [h, g, "rw"] => (*h, *g, false),
+            _ => return Err(format!("--mount {spec}: expected HOST:GUEST or HOST:GUEST:ro")),
+        };
+        if host.is_empty() {
+            return Err(format!("--mount {spec}: empty host directory"));
+        }
+        if !guest.starts_with('/') {
+            return Err(format!("--mount {spec}: the pod path must be absolute"));
+        }
+        if guest.split('/').any(|c| c == "..") {
+            return Err(format!("--mount {spec}: the pod path can't contain .."));
+        }
+        if guest.split('/').all(|c| c.is_empty() || c == ".") {
+            return Err(format!("--mount {spec}: can't mount on / (use --root DIR)"));
+        }
+        Ok(MountSpec { host: host.into(), guest: guest.into(), read_only })
+    }
+}
+
 fn parse(args: &[String]) -> Result<Options, String> {
     let mut o = Options {
         image: None,
         overlay: None,
         read_only: false,
+        root: None,
+        mounts: vec![],
         env: vec![],
         cwd: None,
         tty: false,
@@ -88,6 +138,8 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--image" => o.image = Some(value(&mut i, a)?),
             "--overlay" => o.overlay = Some(value(&mut i, a)?),
             "--read-only" => o.read_only = true,
+            "--root" => o.root = Some(value(&mut i, a)?),
+            "--mount" => o.mounts.push(MountSpec::parse(&value(&mut i, a)?)?),
             "--env" => {
                 let kv = value(&mut i, a)?;
                 if !kv.contains('=') || kv.starts_with('=') {
@@ -114,6 +166,9 @@ fn parse(args: &[String]) -> Result<Options, String> {
     }
     if o.read_only && o.image.is_none() {
         return Err("--read-only needs --image".into());
+    }
+    if o.root.is_some() && o.image.is_some() {
+        return Err("--root and --image exclude each other".into());
     }
     Ok(o)
 }
@@ -201,6 +256,73 @@ fn install_file(kernel: &Kernel, init: Pid, path: &str, data: &[u8]) -> Result<(
     result
 }
 
+/// `mkdir -p` in the pod as init (mode 0755; existing directories are fine).
+fn make_dirs(kernel: &Kernel, init: Pid, path: &str) -> Result<(), String> {
+    let mut mem = Scratch(vec![0; 16 + wasmpod_abi::fs::PATH_MAX + 1]);
+    if path.len() >= wasmpod_abi::fs::PATH_MAX {
+        return Err(format!("{path}: path too long"));
+    }
+    let at = u64::from(AT_FDCWD as u32);
+    let mut prefix = String::new();
+    for comp in path.split('/').filter(|c| !c.is_empty()) {
+        prefix.push('/');
+        prefix.push_str(comp);
+        mem.0[16..16 + prefix.len()].copy_from_slice(prefix.as_bytes());
+        mem.0[16 + prefix.len()] = 0;
+        let r = kernel.syscall(init, SYS_mkdirat, [at, 16, 0o755, 0, 0, 0], &mut mem).value;
+        if r < 0 && r != -i64::from(wasmpod_abi::Errno::EEXIST as i32) {
+            let name = wasmpod_abi::Errno::from_i32(-r as i32).map_or("error", |e| e.name());
+            return Err(format!("cannot create {prefix} in the pod: {name}"));
+        }
+    }
+    Ok(())
+}
+
+/// Every inode of a host directory the pod holds (open files, cwds, paths
+/// being walked) is a host fd: lift the soft `RLIMIT_NOFILE` to the hard
+/// one (often 1024 → 2^20).
+fn raise_open_file_limit() {
+    let mut r = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: `r` is a valid, writable `rlimit`.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut r) } == 0 && r.rlim_cur < r.rlim_max {
+        r.rlim_cur = r.rlim_max;
+        // SAFETY: `r` is a valid `rlimit`; failure leaves the old limit.
+        unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &r) };
+    }
+}
+
+/// Mounts `--root DIR` as the root.
+fn mount_root_dir(kernel: &Kernel, dir: &str) -> Result<(), String> {
+    let root = HostFs::open(std::path::Path::new(dir), false).map_err(|e| format!("--root {e}"))?;
+    kernel.mount_root_fs(root, "hostfs", dir, "rw").map_err(|e| format!("--root {dir}: cannot mount: {e}"))
+}
+
+/// Mounts each `--mount`, creating its pod directory first.
+fn mount_host_dirs(kernel: &Kernel, init: Pid, mounts: &[MountSpec]) -> Result<(), String> {
+    for m in mounts {
+        let root = HostFs::open(std::path::Path::new(&m.host), m.read_only).map_err(|e| format!("--mount {e}"))?;
+        make_dirs(kernel, init, &m.guest).map_err(|e| format!("--mount {}:{}: {e}", m.host, m.guest))?;
+        let opts = if m.read_only { "ro" } else { "rw" };
+        kernel
+            .mount_fs(&m.guest, root, "hostfs", &m.host, opts)
+            .map_err(|e| format!("--mount {}:{}: cannot mount: {e}", m.host, m.guest))?;
+    }
+    Ok(())
+}
+
+/// The pod path of host file `program` when it lies inside the `--root`
+/// directory or a `--mount` host directory (the newest mount first).
+fn pod_path_of_host_file(o: &Options, program: &str) -> Option<String> {
+    let file = std::fs::canonicalize(program).ok()?;
+    let inside = |host: &str, guest: &str| -> Option<String> {
+        let dir = std::fs::canonicalize(host).ok()?;
+        let rel = file.strip_prefix(&dir).ok()?;
+        let rel = rel.to_str()?;
+        Some(format!("{}/{rel}", guest.trim_end_matches('/')))
+    };
+    o.mounts.iter().rev().find_map(|m| inside(&m.host, &m.guest)).or_else(|| inside(o.root.as_deref()?, "/"))
+}
+
 /// Mounts `--image` as the root.
 fn mount_image(kernel: &Kernel, o: &Options, img: &str) -> Result<(), String> {
     use wasmpod_blockdev::{BlockDevice, FileDevice, OverlayDevice};
@@ -232,7 +354,14 @@ fn run(o: Options) -> Result<i32, String> {
     if let Some(img) = &o.image {
         mount_image(&kernel, &o, img)?;
     }
+    if o.root.is_some() || !o.mounts.is_empty() {
+        raise_open_file_limit();
+    }
+    if let Some(dir) = &o.root {
+        mount_root_dir(&kernel, dir)?;
+    }
     let init = kernel.create_init(Credentials::root()).map_err(|e| format!("cannot create init: {e}"))?;
+    mount_host_dirs(&kernel, init, &o.mounts)?;
 
     // The program: a wasm file on the host, or a path in the pod.
     let host_bytes = std::fs::read(&o.program).ok().filter(|b| b.starts_with(b"\0asm"));
@@ -241,13 +370,17 @@ fn run(o: Options) -> Result<i32, String> {
             let module = wasmtime::Module::new(rt.cache().engine(), &bytes)
                 .map_err(|e| format!("{}: not a valid wasm module: {e}", o.program))?;
             Runtime::check_module(&module).map_err(|e| format!("{}: {e}", o.program))?;
-            let name = std::path::Path::new(&o.program)
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "a.out".into());
-            let path = format!("/tmp/{name}");
-            install_file(&kernel, init, &path, &bytes)?;
-            path
+            if let Some(path) = pod_path_of_host_file(&o, &o.program) {
+                path
+            } else {
+                let name = std::path::Path::new(&o.program)
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "a.out".into());
+                let path = format!("/tmp/{name}");
+                install_file(&kernel, init, &path, &bytes)?;
+                path
+            }
         }
         None if o.program.starts_with('/') => o.program.clone(),
         None if std::path::Path::new(&o.program).exists() => {

@@ -22,10 +22,9 @@
 //! (other processes of the pod may keep the pipe open forever).
 
 use std::io::{Read, Write};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::JoinHandle;
-use std::time::Duration;
 
 use wasmpod_abi::fcntl::O_RDWR;
 use wasmpod_abi::syscalls::SYS_kill;
@@ -120,58 +119,58 @@ fn host_winsize() -> Option<(u16, u16)> {
     None
 }
 
+/// How much output a pump still copies once the program has exited.
+const MAX_DRAIN_AFTER_EXIT: usize = 16 << 20;
+
 /// A host thread copying guest output to a host fd.
 struct OutputPump {
     handle: JoinHandle<()>,
-    idle: Arc<AtomicBool>,
-    reads: Arc<AtomicU64>,
+    /// Set once the program has exited: the pump reads what is buffered,
+    /// then ends instead of waiting for writers that may linger.
+    stop: Arc<AtomicBool>,
 }
 
 impl OutputPump {
+    /// `read(buf, stop)` blocks until output is there, returning `None` or
+    /// `Some(0)` at end of file, or when nothing is buffered and `stop()`.
     fn start(
-        mut read: impl FnMut(&mut [u8]) -> Option<usize> + Send + 'static,
+        mut read: impl FnMut(&mut [u8], &dyn Fn() -> bool) -> Option<usize> + Send + 'static,
         fd: i32,
         on_broken: impl FnOnce() + Send + 'static,
     ) -> Self {
-        let idle = Arc::new(AtomicBool::new(false));
-        let reads = Arc::new(AtomicU64::new(0));
-        let (i2, r2) = (idle.clone(), reads.clone());
+        let stop = Arc::new(AtomicBool::new(false));
+        let s2 = stop.clone();
         let handle = std::thread::spawn(move || {
             // 64 KiB: a whole pipe's worth per read.
             let mut buf = vec![0u8; 64 << 10];
             let mut out = HostFd(fd);
+            // After the stop, a pod process that outlived the program may
+            // still be writing: copy at most this much more.
+            let mut after_stop = 0usize;
             loop {
-                i2.store(true, Ordering::SeqCst);
-                let n = read(&mut buf);
-                i2.store(false, Ordering::SeqCst);
-                r2.fetch_add(1, Ordering::SeqCst);
+                let n = read(&mut buf, &|| s2.load(Ordering::SeqCst));
                 let Some(n) = n.filter(|&n| n > 0) else { break };
+                if s2.load(Ordering::SeqCst) {
+                    after_stop += n;
+                    if after_stop > MAX_DRAIN_AFTER_EXIT {
+                        break;
+                    }
+                }
                 if out.write_all(&buf[..n]).is_err() {
                     on_broken();
                     break;
                 }
             }
         });
-        OutputPump { handle, idle, reads }
+        OutputPump { handle, stop }
     }
 
-    /// Waits until the pump finished or sits idle in a read.
-    fn drain(self) {
-        loop {
-            if self.handle.is_finished() {
-                let _ = self.handle.join();
-                return;
-            }
-            let before = self.reads.load(Ordering::SeqCst);
-            if self.idle.load(Ordering::SeqCst) {
-                std::thread::sleep(Duration::from_millis(10));
-                if self.idle.load(Ordering::SeqCst) && self.reads.load(Ordering::SeqCst) == before {
-                    return;
-                }
-            } else {
-                std::thread::sleep(Duration::from_millis(1));
-            }
-        }
+    /// Copies whatever output is still buffered, then ends the pump.
+    fn drain(self, kernel: &Kernel) {
+        self.stop.store(true, Ordering::SeqCst);
+        // Wake the pump if it sleeps in the kernel, so that it sees `stop`.
+        kernel.with_state(|st| st.notify());
+        let _ = self.handle.join();
     }
 }
 
@@ -261,7 +260,11 @@ impl Stdio {
                 });
                 for (i, end) in ends.iter().enumerate().skip(1) {
                     let (r, c) = (end.clone(), end.clone());
-                    self.pumps.push(OutputPump::start(move |b| Some(r.read(b)), i as i32, move || c.close()));
+                    self.pumps.push(OutputPump::start(
+                        move |b, stop| Some(r.read_until(b, stop)),
+                        i as i32,
+                        move || c.close(),
+                    ));
                 }
             }
             Mode::Tty { pty, slave } => {
@@ -282,7 +285,11 @@ impl Stdio {
                     }
                 });
                 let (p, k) = (pty.clone(), kernel.clone());
-                self.pumps.push(OutputPump::start(move |b| p.read_output(&k, b, true).ok(), 1, || {}));
+                self.pumps.push(OutputPump::start(
+                    move |b, stop| p.read_output_until(&k, b, true, stop).ok(),
+                    1,
+                    || {},
+                ));
             }
         }
     }
@@ -290,10 +297,9 @@ impl Stdio {
     /// The program is gone: let the output drain and restore the terminal.
     pub fn finish(self) {
         for p in self.pumps {
-            p.drain();
+            p.drain(&self.kernel);
         }
         restore_terminal();
-        let _ = &self.kernel;
     }
 }
 

@@ -379,23 +379,45 @@ impl Kernel {
         source: &str,
     ) -> Result<Arc<Ext2Volume>> {
         let vol = Ext2Volume::open(dev, read_only, self.platform().clone())?;
-        let root = vol.root()?;
-        let mut mem = NoUserMemory;
-        self.with_ctx(0, &mut mem, |ctx| {
-            let at = host_resolve(ctx, path)?;
-            host_mount(ctx, at, root, "ext2", source, options(read_only))
-        })?;
+        self.mount_fs(path, vol.root()?, "ext2", source, options(read_only))?;
         Ok(vol)
     }
 
-    /// Makes an ext2 volume the root filesystem. The kernel's devfs,
-    /// devpts and procfs are mounted again on the volume's `/dev`,
-    /// `/dev/pts` and `/proc` where those directories exist (a missing
-    /// one is skipped: the image decides its layout). Call before any
-    /// process starts: processes keep the locations they hold.
+    /// Makes an ext2 volume the root filesystem (see [`Kernel::mount_root_fs`]).
     pub fn mount_root_ext2(&self, dev: Box<dyn BlockDevice>, read_only: bool, source: &str) -> Result<Arc<Ext2Volume>> {
         let vol = Ext2Volume::open(dev, read_only, self.platform().clone())?;
-        let root = vol.root()?;
+        self.mount_root_fs(vol.root()?, "ext2", source, options(read_only))?;
+        Ok(vol)
+    }
+
+    /// Mounts the filesystem whose root directory is `root` (any [`Inode`]
+    /// implementation, e.g. a host crate's) on the existing directory
+    /// `path` (absolute, resolved from the global root through mounts,
+    /// without permission checks). `options` is what `/proc/mounts` shows;
+    /// an `ro` option makes every change on the mount `EROFS`. Returns the
+    /// mount's id. `ENOENT`/`ENOTDIR` if `path` is not a directory.
+    pub fn mount_fs(
+        &self,
+        path: &str,
+        root: Arc<dyn Inode>,
+        fs_type: &str,
+        source: &str,
+        options: &str,
+    ) -> Result<MountId> {
+        let mut mem = NoUserMemory;
+        self.with_ctx(0, &mut mem, |ctx| {
+            let at = host_resolve(ctx, path)?;
+            host_mount(ctx, at, root, fs_type, source, options)
+        })
+    }
+
+    /// Makes the filesystem whose root directory is `root` the root
+    /// filesystem. The kernel's devfs, devpts and procfs are mounted again
+    /// on the new root's `/dev`, `/dev/pts` and `/proc` where those
+    /// directories exist (a missing one is skipped: the filesystem decides
+    /// its layout). Call before any process starts: processes keep the
+    /// locations they hold.
+    pub fn mount_root_fs(&self, root: Arc<dyn Inode>, fs_type: &str, source: &str, options: &str) -> Result<()> {
         let mut mem = NoUserMemory;
         self.with_ctx(0, &mut mem, |ctx| {
             let old: Vec<Mount> = ctx.st.fs.mounts.mounts.values().cloned().collect();
@@ -408,9 +430,9 @@ impl Kernel {
                 root: root.clone(),
                 mountpoint: None,
                 mountpoint_key: (0, 0),
-                fs_type: "ext2".into(),
+                fs_type: fs_type.into(),
                 source: source.into(),
-                options: options(read_only).into(),
+                options: options.into(),
             });
             ctx.st.fs.mounts = table;
             ctx.st.fs.root_mount = root_mount;
@@ -423,8 +445,7 @@ impl Kernel {
                 host_mount(ctx, at, m.root.clone(), &m.fs_type, &m.source, &m.options)?;
             }
             Ok::<(), Error>(())
-        })?;
-        Ok(vol)
+        })
     }
 }
 
@@ -606,6 +627,39 @@ mod tests {
         assert_eq!(read_file(&p, "../../mnt/etc/hostname").unwrap(), b"wasmpod\n");
         // Read-only: writes are EROFS.
         assert_eq!(write_file(&p, "/tmp/mnt/new", b"x"), -30);
+    }
+
+    #[test]
+    fn mount_fs_mounts_any_filesystem_object_and_ro_is_erofs() {
+        let h = Harness::new();
+        let p = h.process_as(None, crate::process::Credentials::root());
+        assert_eq!(p.sys(SYS_mkdirat, &[FDCWD, p.cstr("/tmp/a"), 0o755]), 0);
+        assert_eq!(p.sys(SYS_mkdirat, &[FDCWD, p.cstr("/tmp/b"), 0o755]), 0);
+        let rw = crate::fs::tmpfs::TmpFs::new_root(0o755, 0, 0);
+        let ro = crate::fs::tmpfs::TmpFs::new_root(0o755, 0, 0);
+        h.kernel.mount_fs("/tmp/a", rw, "tmpfs", "test", "rw").unwrap();
+        h.kernel.mount_fs("/tmp/b", ro, "tmpfs", "test", "ro").unwrap();
+        assert_eq!(write_file(&p, "/tmp/a/f", b"on the new mount"), 0);
+        assert_eq!(read_file(&p, "/tmp/a/f").unwrap(), b"on the new mount");
+        assert_eq!(write_file(&p, "/tmp/b/f", b"x"), -30);
+        assert_eq!(p.sys(SYS_mkdirat, &[FDCWD, p.cstr("/tmp/b/d"), 0o755]), -30);
+        let e = h.kernel.mount_fs("/tmp/nope", crate::fs::tmpfs::TmpFs::new_root(0o755, 0, 0), "tmpfs", "t", "rw");
+        assert_eq!(e.err().map(|e| e.errno()), Some(wasmpod_abi::Errno::ENOENT));
+        let mounts = String::from_utf8(read_file(&p, "/proc/mounts").unwrap()).unwrap();
+        assert!(mounts.contains("test /tmp/b tmpfs ro"), "{mounts}");
+    }
+
+    #[test]
+    fn mount_root_fs_replaces_the_root_and_remounts_dev() {
+        let h = Harness::new();
+        let root = crate::fs::tmpfs::TmpFs::new_root(0o755, 0, 0);
+        root.add_raw(b"dev", crate::fs::NodeKind::Directory, 0o755, 0, 0).unwrap();
+        h.kernel.mount_root_fs(root, "tmpfs", "newroot", "rw").unwrap();
+        let p = h.process_as(None, crate::process::Credentials::root());
+        assert_eq!(read_file(&p, "/dev/null").unwrap(), b"");
+        // No /tmp or /proc on the new root: nothing was mounted there.
+        assert_eq!(read_file(&p, "/proc/mounts"), Err(-2));
+        assert_eq!(p.sys(SYS_mkdirat, &[FDCWD, p.cstr("/tmp"), 0o755]), 0);
     }
 
     #[test]

@@ -666,10 +666,20 @@ impl HostPipe {
     /// data is there. Returns 0 at end of file (every guest writer closed),
     /// after [`HostPipe::close`], or for an empty `buf`.
     pub fn read(&self, buf: &mut [u8]) -> usize {
+        self.read_until(buf, || false)
+    }
+
+    /// Like [`HostPipe::read`], but also returns 0 when the pipe is empty
+    /// and `stop()` is true. `stop` is checked whenever the reader wakes:
+    /// whoever makes it true wakes the kernel's sleepers (e.g.
+    /// `kernel.with_state(State::notify)`). A host uses this to drain the
+    /// output of a program that exited while other writers may linger:
+    /// buffered data is always read first.
+    pub fn read_until(&self, buf: &mut [u8], stop: impl Fn() -> bool) -> usize {
         if buf.is_empty() || self.dir != HostPipeDir::FromGuest {
             return 0;
         }
-        self.kernel.host_wait(|ctx| self.read_step(&mut ctx.st, buf))
+        self.kernel.host_wait(|ctx| self.read_step(&mut ctx.st, buf).or_else(|| stop().then_some(0)))
     }
 
     /// Like [`HostPipe::write`] but never blocks: `None` when the pipe is

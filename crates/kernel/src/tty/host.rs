@@ -138,6 +138,20 @@ impl HostPty {
     /// there is none. Blocking: waits for output. `EIO` once every slave
     /// fd that was opened is closed and the output is drained.
     pub fn read_output(&self, k: &Kernel, buf: &mut [u8], blocking: bool) -> Result<usize> {
+        self.read_output_until(k, buf, blocking, || false)
+    }
+
+    /// Like a blocking [`HostPty::read_output`], but also returns `Ok(0)`
+    /// when no output is buffered and `stop()` is true (checked whenever
+    /// the reader wakes; whoever sets it wakes the kernel's sleepers). For
+    /// draining the terminal after the program exited.
+    pub fn read_output_until(
+        &self,
+        k: &Kernel,
+        buf: &mut [u8],
+        blocking: bool,
+        stop: impl Fn() -> bool,
+    ) -> Result<usize> {
         if buf.is_empty() {
             return Ok(0);
         }
@@ -156,7 +170,7 @@ impl HostPty {
         }
         k.host_wait(|ctx| {
             let st = &mut *ctx.st;
-            let r = step(st, buf);
+            let r = step(st, buf).or_else(|| stop().then_some(Ok(0)));
             if r.is_none() {
                 st.tty.host_waits += 1;
             }
