@@ -637,10 +637,13 @@ pub fn test() -> Result<(), String> {
     run_under_wasmpod(&root, &work, &programs)
 }
 
-/// The `wasmpod` binary: an existing release or debug build, else a build
-/// with the test profile (whose dependencies `cargo test` already built).
+/// The `wasmpod` binary: the debug build `cargo test --workspace` just made
+/// (in `cargo xtask test`), else a release build, else a build with the test
+/// profile (whose dependencies `cargo test` builds). An existing binary is
+/// used as is: run `cargo build -p wasmpod-host-native` after changing the
+/// host.
 fn wasmpod_binary(root: &Path) -> Result<PathBuf, String> {
-    for p in ["target/release/wasmpod", "target/debug/wasmpod"] {
+    for p in ["target/debug/wasmpod", "target/release/wasmpod"] {
         if root.join(p).exists() {
             return Ok(root.join(p));
         }
