@@ -260,3 +260,44 @@ int main(void) {
     assert_eq!(status.code(), Some(130), "Ctrl-C is SIGINT for the program; output {seen:?}");
     drop(master_fd);
 }
+
+#[test]
+fn sigint_ends_a_program_spinning_in_guest_code_with_status_130() {
+    // Linux kills the whole group at once for a signal whose action is
+    // SIG_DFL: neither thread ever enters the kernel again.
+    use std::io::BufRead;
+    let Some(cc) = cc() else { return };
+    let prog = build(
+        &cc,
+        "spin",
+        r#"#include <pthread.h>
+#include <stdio.h>
+static void *spin(void *arg) { volatile unsigned long *x = arg; for (;;) ++*x; }
+int main(void) {
+    static volatile unsigned long a, b;
+    pthread_t t;
+    pthread_create(&t, 0, spin, (void *)&a);
+    printf("spinning\n");
+    fflush(stdout);
+    spin((void *)&b);
+}
+"#,
+    );
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("run_c");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wasmpod"))
+        .arg("run")
+        .arg(&prog)
+        .env("WASMPOD_CACHE_DIR", dir.join("cache"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start wasmpod");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("read");
+    assert_eq!(line, "spinning\n");
+    // SAFETY: sends a signal to the child we started.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+    let status = child.wait().expect("wait");
+    assert_eq!(status.code(), Some(130));
+}

@@ -144,7 +144,6 @@ impl Kernel {
         let st = self.state.lock();
         let mut ctx = Ctx { kernel: self, st, tid, mem, action: None };
         let r = f(&mut ctx);
-        ctx.flush_kill_requests(tid);
         ctx.flush_notify();
         r
     }
@@ -153,6 +152,7 @@ impl Kernel {
     pub fn with_state<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
         let mut st = self.state.lock();
         let r = f(&mut st);
+        self.flush_kill_requests(&mut st, 0);
         if std::mem::take(&mut st.notify_pending) {
             self.cond.notify_all();
         }
@@ -193,7 +193,6 @@ impl Kernel {
             crate::syscall::trace::log_call(&mut ctx, nr, &args, &result);
         }
         let ret = ctx.finish(result);
-        ctx.flush_kill_requests(tid);
         ctx.flush_notify();
         ret
     }
@@ -216,7 +215,6 @@ impl Kernel {
         let d = crate::signal::deliver(&mut ctx, sp);
         // A fatal signal closes fds outside any syscall.
         crate::tty::run_deferred(&mut ctx);
-        ctx.flush_kill_requests(tid);
         ctx.flush_notify();
         d
     }
@@ -239,6 +237,20 @@ impl Kernel {
                 return r;
             }
             self.cond.wait(&mut ctx.st);
+        }
+    }
+
+    /// Asks the host to stop the threads a fatal signal hit while they ran
+    /// guest code (`ProcessTable::kill_requests`), except `caller`, which
+    /// is in the kernel and leaves through the normal exit path.
+    fn flush_kill_requests(&self, st: &mut State, caller: Tid) {
+        if st.procs.kill_requests.is_empty() {
+            return;
+        }
+        for t in std::mem::take(&mut st.procs.kill_requests) {
+            if t != caller {
+                self.platform.kill_thread(t);
+            }
         }
     }
 
@@ -340,22 +352,12 @@ impl Ctx<'_> {
         self.st.notify_pending = true;
     }
 
-    /// Asks the host to stop the threads SIGKILL hit while they ran guest
-    /// code (`ProcessTable::kill_requests`), except the calling host
-    /// thread `caller`, which is in the kernel and leaves through the
-    /// normal exit path.
-    fn flush_kill_requests(&mut self, caller: Tid) {
-        if self.st.procs.kill_requests.is_empty() {
-            return;
-        }
-        for t in std::mem::take(&mut self.st.procs.kill_requests) {
-            if t != caller {
-                self.kernel.platform.kill_thread(t);
-            }
-        }
-    }
-
+    /// Sends the wake-ups and the host kill requests this kernel entry
+    /// made. Every way into the kernel ends here (syscalls, host hooks,
+    /// host waits), so a signal sent from any of them (a terminal's ^C
+    /// typed through `HostPty`) stops busy threads at once.
     fn flush_notify(&mut self) {
+        self.kernel.flush_kill_requests(&mut self.st, self.tid);
         if std::mem::take(&mut self.st.notify_pending) {
             self.kernel.cond.notify_all();
         }

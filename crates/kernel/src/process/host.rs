@@ -175,8 +175,10 @@ impl Kernel {
 
     /// Host thread `tid` is gone. After the kernel said `ExitThread` this
     /// only lets the kernel forget the thread; a thread that vanished while
-    /// its process was running (the host lost it) takes its process down
-    /// as if killed by SIGKILL.
+    /// its process was running (the host stopped it on the kernel's
+    /// request, or lost it) takes its process down: of the fatal signal
+    /// pending for it (`signal::kill::fatal_signal_status`), else as if
+    /// killed by SIGKILL.
     pub fn thread_exited(&self, tid: Tid) {
         let mut mem = crate::platform::NoUserMemory;
         self.with_ctx(tid, &mut mem, |ctx| {
@@ -184,7 +186,8 @@ impl Kernel {
             let (pid, exited) = (t.pid, t.exited);
             let running = ctx.st.procs.procs.get(&pid).is_some_and(|p| p.exiting.is_none());
             if running && !exited {
-                super::exit::exit_process(ctx, pid, w_termsig(SIGKILL, false));
+                let status = crate::signal::kill::fatal_signal_status(&ctx.st, pid);
+                super::exit::exit_process(ctx, pid, status);
             } else if exited && tid != pid {
                 ctx.st.procs.threads.remove(&tid);
             }

@@ -111,10 +111,14 @@ pub fn generate(st: &mut State, target: Target, info: SigInfo) -> Result<()> {
             }
         }
     }
-    if signo == sig::SIGKILL {
+    if signo == sig::SIGKILL || fatal_to_group(st, pid, target, signo) {
         // A thread running guest code never enters the kernel to take the
         // signal: the host must stop it (ARCHITECTURE §4). Sleepers wake
         // and take it; a thread lent to a vfork child runs the child's code.
+        // Linux's complete_signal does the same for any signal that will
+        // kill the process (SIG_DFL, default action terminate, not
+        // blocked): the whole group exits at once, so Ctrl-C ends a
+        // program stuck in a loop. `fatal_signal_status` picks the status.
         for t in &threads {
             let busy = st.procs.threads.get(t).is_some_and(|th| !th.sleeping && !th.exited && th.vfork_child.is_none());
             if busy && !st.procs.kill_requests.contains(t) {
@@ -124,6 +128,47 @@ pub fn generate(st: &mut State, target: Target, info: SigInfo) -> Result<()> {
     }
     st.notify();
     Ok(())
+}
+
+/// Whether `signo` sent to `target` will kill process `pid` whatever its
+/// threads do: its action is SIG_DFL with a terminating default action,
+/// and a thread that may take it doesn't block it (the target thread, or
+/// for a process-directed signal any of its threads).
+fn fatal_to_group(st: &State, pid: Pid, target: Target, signo: u32) -> bool {
+    let Some(p) = st.procs.procs.get(&pid) else { return false };
+    if p.signals.actions[signo as usize].handler != sig::SIG_DFL
+        || !matches!(super::default_action(signo), super::DefaultAction::Term | super::DefaultAction::Core)
+    {
+        return false;
+    }
+    let takes = |t: &Tid| st.procs.threads.get(t).is_some_and(|t| !t.exited && t.signals.mask & sigbit(signo) == 0);
+    match target {
+        Target::Thread(t) => takes(&t),
+        Target::Process(_) => p.threads.iter().any(takes),
+    }
+}
+
+/// The wait status of process `pid` when the host stopped one of its
+/// threads in guest code on the kernel's request: the fatal signal that
+/// caused the request if one is still pending (SIGINT from a terminal's
+/// Ctrl-C gives status 130 in a shell), otherwise SIGKILL.
+pub fn fatal_signal_status(st: &State, pid: Pid) -> i32 {
+    let Some(p) = st.procs.procs.get(&pid) else { return wasmpod_abi::wait::w_termsig(sig::SIGKILL, false) };
+    let mut pending = p.signals.pending.bits;
+    for t in &p.threads {
+        if let Some(t) = st.procs.threads.get(t) {
+            pending |= t.signals.pending.bits & !t.signals.mask;
+        }
+    }
+    if pending & sigbit(sig::SIGKILL) == 0 {
+        for signo in 1..sig::NSIG {
+            if pending & sigbit(signo) != 0 && fatal_to_group(st, pid, Target::Process(pid), signo) {
+                let core = super::default_action(signo) == super::DefaultAction::Core;
+                return wasmpod_abi::wait::w_termsig(signo, core);
+            }
+        }
+    }
+    wasmpod_abi::wait::w_termsig(sig::SIGKILL, false)
 }
 
 /// Drops `set` from the process's and its threads' pending sets.
@@ -351,11 +396,12 @@ pub fn sys_rt_tgsigqueueinfo(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
 
 #[cfg(test)]
 mod kill_thread_tests {
-    use wasmpod_abi::signal::{SIGKILL, SIGTERM};
+    use wasmpod_abi::signal::{sigbit, SIGCHLD, SIGINT, SIGKILL, SIGQUIT, SIGTERM, SIG_BLOCK, SIG_IGN};
     use wasmpod_abi::syscalls::*;
 
     use crate::process::testutil::*;
-    use crate::testing::{Harness, HostEvent};
+    use crate::signal::tests::{procmask, sigaction};
+    use crate::testing::{Harness, HostEvent, Proc};
 
     fn killed(h: &Harness) -> Vec<i32> {
         h.platform
@@ -381,15 +427,62 @@ mod kill_thread_tests {
         let t2 = victim.sys(SYS_clone, &[flags, 0x9000, 0, 0, 0]) as i32;
         h.platform.take_events();
         // Neither thread ever enters the kernel again: only the host can
-        // stop them.
+        // stop them. A signal with a handler waits for a kernel entry.
+        assert_eq!(sigaction(&victim, SIGTERM, 0x1234, 0, 0), 0);
         assert_eq!(init.sys(SYS_kill, &[victim.pid as u64, u64::from(SIGTERM)]), 0);
-        assert_eq!(killed(&h), Vec::<i32>::new(), "other signals wait for a kernel entry");
+        assert_eq!(killed(&h), Vec::<i32>::new(), "a handled signal waits for a kernel entry");
         assert_eq!(init.sys(SYS_kill, &[victim.pid as u64, u64::from(SIGKILL)]), 0);
         assert_eq!(killed(&h), vec![victim.pid, t2]);
         // Once stopped, the host reports the threads gone: the process
         // dies of SIGKILL.
         h.kernel.thread_exited(victim.pid);
         assert!(zombie(&h, victim.pid).is_some_and(|s| s & 0x7f == SIGKILL as i32));
+    }
+
+    fn two_threads(h: &Harness, parent: &Proc) -> (Proc, i32) {
+        let victim = h.process(Some(parent));
+        let flags = (wasmpod_abi::sched::CLONE_VM
+            | wasmpod_abi::sched::CLONE_FS
+            | wasmpod_abi::sched::CLONE_FILES
+            | wasmpod_abi::sched::CLONE_SIGHAND
+            | wasmpod_abi::sched::CLONE_THREAD) as u64;
+        let t2 = victim.sys(SYS_clone, &[flags, 0x9000, 0, 0, 0]) as i32;
+        h.platform.take_events();
+        (victim, t2)
+    }
+
+    #[test]
+    fn a_default_fatal_signal_stops_busy_threads_and_is_the_exit_status() {
+        // Linux's complete_signal: SIGINT with SIG_DFL kills the whole
+        // group at once, so ^C ends a program spinning in guest code.
+        let h = Harness::new();
+        let init = h.process(None);
+        let (victim, t2) = two_threads(&h, &init);
+        assert_eq!(init.sys(SYS_kill, &[victim.pid as u64, u64::from(SIGINT)]), 0);
+        assert_eq!(killed(&h), vec![victim.pid, t2]);
+        h.kernel.thread_exited(victim.pid);
+        assert_eq!(zombie(&h, victim.pid).map(|s| s & 0x7f), Some(SIGINT as i32));
+    }
+
+    #[test]
+    fn a_fatal_signal_blocked_by_every_thread_or_ignored_stops_nothing() {
+        let h = Harness::new();
+        let init = h.process(None);
+        let (victim, _t2) = two_threads(&h, &init);
+        // The main thread blocks SIGQUIT; the second thread may take it.
+        assert_eq!(procmask(&victim, SIG_BLOCK, sigbit(SIGQUIT) | sigbit(SIGTERM)), 0);
+        assert_eq!(init.sys(SYS_kill, &[victim.pid as u64, u64::from(SIGQUIT)]), 0);
+        assert_eq!(killed(&h).len(), 2, "another thread can take it: the group dies");
+        let (victim, _t2) = two_threads(&h, &init);
+        assert_eq!(procmask(&victim, SIG_BLOCK, sigbit(SIGTERM)), 0);
+        // Thread-directed at the thread that blocks it: it stays pending.
+        assert_eq!(init.sys(SYS_tgkill, &[victim.pid as u64, victim.pid as u64, u64::from(SIGTERM)]), 0);
+        assert_eq!(killed(&h), Vec::<i32>::new());
+        assert_eq!(sigaction(&victim, SIGINT, SIG_IGN, 0, 0), 0);
+        assert_eq!(init.sys(SYS_kill, &[victim.pid as u64, u64::from(SIGINT)]), 0);
+        assert_eq!(killed(&h), Vec::<i32>::new(), "ignored");
+        assert_eq!(init.sys(SYS_kill, &[victim.pid as u64, u64::from(SIGCHLD)]), 0);
+        assert_eq!(killed(&h), Vec::<i32>::new(), "default action ignore");
     }
 
     #[test]
