@@ -5,8 +5,11 @@
 //! - `toolchain`: builds the C toolchain for wasmpod programs (musl port,
 //!   `wasmpod-cc`), cached under `~/.cache/wasmpod/toolchain-<hash>/`.
 //! - `test`: setup, format and lint checks, the whole test suite, the
-//!   kernel's wasm32 build check, the C conformance suite. What `.ci/run`
+//!   browser kernel (`web --test`), the C conformance suite. What `.ci/run`
 //!   runs.
+//! - `web [--test]`: builds `build/web/kernel.wasm` (crates/host-web),
+//!   checks its imports/exports with wasm-objdump; `--test` adds the Node
+//!   smoke test (web/test/node-smoke.mjs).
 //! - `docs`: regenerates generated docs (`docs/syscalls.md`).
 //! - `bench [NAME]`: benchmarks (`ext2`, `syscalls`), results as ratios
 //!   against native Linux tools measured in the same run.
@@ -21,6 +24,7 @@ mod conformance;
 mod setup;
 mod toolchain;
 mod util;
+mod web;
 
 use std::process::ExitCode;
 
@@ -51,6 +55,7 @@ fn main() -> ExitCode {
         Some("toolchain") => toolchain::toolchain(),
         Some("test") => test(),
         Some("docs") => docs(),
+        Some("web") => web::web(&args[1..]),
         Some("bench") => bench::bench(&args[1..]),
         Some("conformance") => conformance::conformance(&args[1..]),
         _ => return usage(),
@@ -78,10 +83,8 @@ fn test() -> Result<(), String> {
     run(cargo().args(["test", "--workspace"]).current_dir(&root))?;
     step("C toolchain");
     toolchain::test()?;
-    step("kernel builds for the browser (wasm32-wasip1-threads)");
-    run(cargo()
-        .args(["build", "--quiet", "-p", "wasmpod-kernel", "--target", "wasm32-wasip1-threads"])
-        .current_dir(&root))?;
+    step("browser kernel (crates/host-web, wasm32-wasip1-threads) and its Node smoke test");
+    web::web(&["--test".to_string()])?;
     step("C conformance suite (gcc on Linux vs wasmpod)");
     conformance::run_suite(&conformance::Options {
         names: Vec::new(),

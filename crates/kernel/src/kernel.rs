@@ -14,7 +14,7 @@
 
 use std::sync::Arc;
 
-use parking_lot::{Condvar, Mutex, MutexGuard};
+use crate::sync::lock::{Condvar, Mutex, MutexGuard};
 use wasmpod_abi::Errno;
 
 use crate::error::{Error, Restart, Result};

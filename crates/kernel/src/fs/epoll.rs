@@ -21,7 +21,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Weak};
 
-use parking_lot::Mutex;
+use crate::sync::lock::Mutex;
 use wasmpod_abi::fcntl::O_RDWR;
 use wasmpod_abi::fs::{S_IFDIR, S_IFMT, S_IFREG};
 use wasmpod_abi::poll::{

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use parking_lot::Mutex;
+use crate::sync::lock::Mutex;
 use wasmpod_abi::fcntl::O_RDWR;
 use wasmpod_abi::poll::{EFD_CLOEXEC, EFD_NONBLOCK, EFD_SEMAPHORE, POLLERR, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM};
 

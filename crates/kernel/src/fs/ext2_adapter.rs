@@ -15,7 +15,7 @@
 use std::any::Any;
 use std::sync::Arc;
 
-use parking_lot::Mutex;
+use crate::sync::lock::Mutex;
 use wasmpod_abi::fcntl::{RENAME_EXCHANGE, RENAME_NOREPLACE};
 use wasmpod_abi::fs::{S_IFBLK, S_IFCHR, S_IFIFO, S_IFSOCK};
 use wasmpod_abi::Errno;

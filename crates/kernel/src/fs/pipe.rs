@@ -26,7 +26,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Weak};
 
-use parking_lot::Mutex;
+use crate::sync::lock::Mutex;
 use wasmpod_abi::fcntl::{O_ACCMODE, O_CLOEXEC, O_DIRECT, O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY};
 use wasmpod_abi::fs::S_IFIFO;
 use wasmpod_abi::poll::{POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM};

@@ -155,7 +155,7 @@ pub fn sys_munmap(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
 pub(crate) mod tests {
     use std::sync::Arc;
 
-    use parking_lot::Mutex;
+    use crate::sync::lock::Mutex;
     use wasmpod_abi::fcntl::{O_APPEND, O_RDONLY, O_RDWR, O_WRONLY};
     use wasmpod_abi::mman::*;
     use wasmpod_abi::syscalls::*;

@@ -2,6 +2,7 @@
 //! wait lists it keeps ([`FutexTable`]).
 
 pub mod futex;
+pub mod lock;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 

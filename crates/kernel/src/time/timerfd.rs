@@ -10,7 +10,7 @@
 use std::any::Any;
 use std::sync::Arc;
 
-use parking_lot::Mutex;
+use crate::sync::lock::Mutex;
 use wasmpod_abi::fcntl::{O_NONBLOCK, O_RDWR};
 use wasmpod_abi::misc::RLIMIT_NOFILE;
 use wasmpod_abi::poll::POLLIN;

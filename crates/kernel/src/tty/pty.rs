@@ -21,7 +21,7 @@ use std::any::Any;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use parking_lot::{Mutex, MutexGuard};
+use crate::sync::lock::{Mutex, MutexGuard};
 use wasmpod_abi::fcntl::{O_ACCMODE, O_RDONLY, O_RDWR};
 use wasmpod_abi::fs::S_IFCHR;
 use wasmpod_abi::poll::*;

@@ -51,7 +51,7 @@ mod tests_vfs;
 use std::any::Any;
 use std::sync::Arc;
 
-use parking_lot::Mutex;
+use crate::sync::lock::Mutex;
 use wasmpod_abi::fs::{DT_DIR, DT_LNK, DT_REG, PROC_SUPER_MAGIC, S_IFDIR, S_IFLNK, S_IFREG};
 
 use crate::error::Result;

@@ -1,0 +1,124 @@
+// Smoke test of the browser host's kernel.wasm under Node worker_threads:
+//   node web/test/node-smoke.mjs KERNEL_WASM HELLO_WASM
+// boots a kernel on one shared memory (a control worker initialises it),
+// installs the program in the pod, runs it in its own worker with host
+// pipes for stdio, and checks its output and exit status. Exit status 0 on
+// success; prints what differed otherwise.
+import { Worker } from 'node:worker_threads';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { memoryImportLimits } from '../host/kernel-instance.mjs';
+
+const [kernelPath, helloPath] = process.argv.slice(2);
+if (!kernelPath || !helloPath) {
+  console.error('usage: node node-smoke.mjs KERNEL_WASM HELLO_WASM');
+  process.exit(2);
+}
+const workerUrl = new URL('../host/node-worker.mjs', import.meta.url);
+
+async function boot({ files, run, timeoutMs = 20000 }) {
+  const kbytes = readFileSync(kernelPath);
+  const module = await WebAssembly.compile(kbytes);
+  const lim = memoryImportLimits(kbytes);
+  const memory = new WebAssembly.Memory({ initial: lim.initial, maximum: lim.maximum, shared: true });
+  const origin = performance.timeOrigin + performance.now();
+  const common = { module, memory, origin };
+  const workers = new Map(); // tid -> Worker
+  const images = new Map(); // pid -> { module, memory }
+  const logs = [];
+  let control;
+  const started = performance.now();
+  const result = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms; log:\n${logs.join('\n')}`)), timeoutMs + 5000);
+    const onMessage = (m) => {
+      if (process.env.WASMPOD_SMOKE_DEBUG) console.error('msg', m.type, m.tid ?? '', m.line ?? m.error ?? '');
+      switch (m.type) {
+        case 'log':
+          logs.push(m.line);
+          break;
+        case 'start':
+          spawn({ role: 'process', pid: m.pid, tid: m.tid, area: m.area, bytes: m.bytes, path: m.path });
+          break;
+        case 'image':
+          images.set(m.pid, { module: m.module, memory: m.memory });
+          break;
+        case 'thread': {
+          const img = images.get(m.pid);
+          if (!img) {
+            logs.push(`thread ${m.tid} of unknown process ${m.pid}`);
+            break;
+          }
+          spawn({ role: 'thread', pid: m.pid, tid: m.tid, area: m.area, stack: m.stack, tls: m.tls, progModule: img.module, progMemory: img.memory });
+          break;
+        }
+        case 'kill':
+          // Platform::kill_thread: the thread runs guest code and will not
+          // enter the kernel again (docs/browser-host.md).
+          workers.get(m.tid)?.terminate();
+          break;
+        case 'done':
+          workers.delete(m.tid);
+          control.postMessage({ type: 'free', area: m.area });
+          break;
+        case 'result':
+          clearTimeout(timer);
+          resolve(m);
+          break;
+        case 'error':
+          clearTimeout(timer);
+          reject(new Error(`worker ${m.tid ?? 'control'}: ${m.error}\nlog:\n${logs.join('\n')}`));
+          break;
+      }
+    };
+    const spawn = (data) => {
+      const w = new Worker(workerUrl, { workerData: { ...common, ...data } });
+      w.on('message', onMessage);
+      w.on('error', (e) => reject(e));
+      if (data.tid) workers.set(data.tid, w);
+      return w;
+    };
+    control = spawn({ role: 'control', files, run, timeoutMs, debug: !!process.env.WASMPOD_SMOKE_DEBUG });
+  });
+  result.ms = performance.now() - started;
+  result.logs = logs;
+  for (const w of workers.values()) await w.terminate();
+  await control.terminate();
+  return result;
+}
+
+let failures = 0;
+const check = (what, got, want) => {
+  if (got !== want) {
+    failures++;
+    console.error(`FAIL ${what}:\n  got:  ${JSON.stringify(got)}\n  want: ${JSON.stringify(want)}`);
+  }
+};
+
+const hello = readFileSync(helloPath);
+const r = await boot({
+  files: [{ path: '/bin/hello', bytes: hello }],
+  run: { path: '/bin/hello', argv: ['/bin/hello', '7', 'two words'], env: ['GREETING=hi there', 'HOME=/home/user'], cwd: '/tmp', stdin: 'some input\n' },
+});
+check('hello exit status', r.status, 7 << 8);
+check(
+  'hello stdout',
+  r.stdout,
+  [
+    `hello from wasmpod: argc=3 pid=${r.pid}`,
+    'argv[0]=/bin/hello',
+    'argv[1]=7',
+    'argv[2]=two words',
+    'GREETING=hi there',
+    'stdin=SOME INPUT',
+    'cwd=/tmp',
+    '',
+  ].join('\n'),
+);
+check('hello stderr', r.stderr, 'to stderr\n');
+if (r.logs.length) console.error(r.logs.join('\n'));
+console.log(`node-smoke: hello ran in ${r.ms.toFixed(0)} ms (pid ${r.pid}, status ${r.status})`);
+if (failures) {
+  console.error(`node-smoke: ${failures} check(s) failed`);
+  process.exit(1);
+}
+console.log('node-smoke: ok');

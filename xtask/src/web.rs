@@ -1,0 +1,148 @@
+//! `cargo xtask web [--test]`: builds the browser host's kernel
+//! (`crates/host-web` → `build/web/kernel.wasm`), checks its imports and
+//! exports against docs/browser-host.md with wabt's `wasm-objdump`, and with
+//! `--test` runs the Node smoke test (`web/test/node-smoke.mjs`) on a C
+//! program built with `wasmpod-cc`.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use crate::util::{cargo, output, repo_root, run, step};
+
+const TARGET: &str = "wasm32-wasip1-threads";
+
+/// Exports the JS runtime relies on (docs/browser-host.md).
+const EXPORTS: &[&str] = &[
+    "memory",
+    "__stack_pointer",
+    "__tls_base",
+    "__tls_size",
+    "__tls_align",
+    "__wasm_init_tls",
+    "_initialize",
+    "wasmpod_init",
+    "wasmpod_area_stack_size",
+    "wasmpod_area_alloc",
+    "wasmpod_area_free",
+    "wasmpod_thread_slot",
+    "wasmpod_alloc",
+    "wasmpod_free",
+    "wasmpod_syscall",
+    "wasmpod_syscall_number",
+    "wasmpod_exec_release",
+    "wasmpod_deliver_signal",
+    "wasmpod_host_syscall",
+    "wasmpod_host_pipe",
+    "wasmpod_pipe_read",
+    "wasmpod_pipe_write",
+    "wasmpod_pipe_close",
+    "wasmpod_spawn_initial",
+    "wasmpod_thread_trapped",
+    "wasmpod_thread_exited",
+    "wasmpod_process_status",
+];
+
+/// Every import JS must supply; anything else is an error (a new std
+/// dependency on WASI must be added to the runtime and the doc first).
+const IMPORTS: &[&str] = &[
+    "env.memory",
+    "wasmpod.host_now",
+    "wasmpod.host_random",
+    "wasmpod.host_start_process",
+    "wasmpod.host_start_thread",
+    "wasmpod.host_kill_thread",
+    "wasmpod.host_log",
+    "wasmpod.copy_from_user",
+    "wasmpod.copy_to_user",
+    "wasmpod.user_pages",
+    "wasmpod.user_grow_to",
+    "wasi_snapshot_preview1.clock_time_get",
+    "wasi_snapshot_preview1.random_get",
+    "wasi_snapshot_preview1.environ_get",
+    "wasi_snapshot_preview1.environ_sizes_get",
+    "wasi_snapshot_preview1.fd_write",
+    "wasi_snapshot_preview1.proc_exit",
+    "wasi_snapshot_preview1.sched_yield",
+];
+
+/// Builds kernel.wasm (release) and copies it to `build/web/kernel.wasm`.
+pub fn build() -> Result<PathBuf, String> {
+    let root = repo_root();
+    run(cargo()
+        .args(["build", "--quiet", "--release", "-p", "wasmpod-host-web", "--target", TARGET])
+        .current_dir(&root))?;
+    let built = root.join(format!("target/{TARGET}/release/wasmpod_host_web.wasm"));
+    let out = root.join("build/web/kernel.wasm");
+    std::fs::create_dir_all(out.parent().unwrap_or(&root)).map_err(|e| format!("build/web: {e}"))?;
+    std::fs::copy(&built, &out).map_err(|e| format!("{}: {e}", built.display()))?;
+    Ok(out)
+}
+
+/// The module's imports (`module.name`) and exports, from `wasm-objdump -x`.
+fn interface(wasm: &std::path::Path) -> Result<(Vec<String>, Vec<String>, String), String> {
+    // One section per run: with two `-j`, wasm-objdump prints only the last.
+    let mut text = output(Command::new("wasm-objdump").args(["-x", "-j", "Import"]).arg(wasm))?;
+    text += &output(Command::new("wasm-objdump").args(["-x", "-j", "Export"]).arg(wasm))?;
+    let (mut imports, mut exports) = (Vec::new(), Vec::new());
+    let mut memory_line = String::new();
+    for line in text.lines() {
+        // " - func[3] sig=7 <…> <- wasmpod.copy_to_user", " - func[9] <…> -> \"name\""
+        if let Some((_, from)) = line.split_once(" <- ") {
+            imports.push(from.trim().to_string());
+            if line.contains("memory[") {
+                memory_line = line.to_string();
+            }
+        } else if let Some((_, name)) = line.split_once(" -> ") {
+            exports.push(name.trim().trim_matches('"').to_string());
+        }
+    }
+    Ok((imports, exports, memory_line))
+}
+
+/// Checks kernel.wasm's interface: required exports present, no import
+/// outside the documented set, a shared imported memory.
+pub fn check(wasm: &std::path::Path) -> Result<(), String> {
+    let (imports, exports, memory) = interface(wasm)?;
+    let missing: Vec<_> = EXPORTS.iter().filter(|e| !exports.iter().any(|x| x == *e)).collect();
+    if !missing.is_empty() {
+        return Err(format!("{}: missing exports {missing:?}", wasm.display()));
+    }
+    let unknown: Vec<_> = imports.iter().filter(|i| !IMPORTS.contains(&i.as_str())).collect();
+    if !unknown.is_empty() {
+        return Err(format!("{}: undocumented imports {unknown:?} (docs/browser-host.md)", wasm.display()));
+    }
+    if !(memory.contains("shared") && memory.contains("<- env.memory")) {
+        return Err(format!("{}: env.memory is not an imported shared memory", wasm.display()));
+    }
+    if exports.iter().any(|e| e.contains("command_export")) || !exports.iter().any(|e| e == "_initialize") {
+        return Err(format!("{}: linked as a command, not a reactor", wasm.display()));
+    }
+    println!("kernel.wasm: {} imports, {} exports as documented", imports.len(), exports.len());
+    Ok(())
+}
+
+/// Builds the smoke test's C program and runs `web/test/node-smoke.mjs`.
+pub fn smoke(kernel: &std::path::Path) -> Result<(), String> {
+    let root = repo_root();
+    let cc = root.join("build/toolchain/bin/wasmpod-cc");
+    if !cc.exists() {
+        return Err(format!("{} missing: run `cargo xtask toolchain` first", cc.display()));
+    }
+    let work = root.join("target/web-smoke");
+    std::fs::create_dir_all(&work).map_err(|e| format!("{}: {e}", work.display()))?;
+    let hello = work.join("hello.wasm");
+    run(Command::new(&cc).args(["-O2", "-o"]).arg(&hello).arg(root.join("web/test/hello.c")))?;
+    run(Command::new("node").arg(root.join("web/test/node-smoke.mjs")).arg(kernel).arg(&hello).current_dir(&root))
+}
+
+/// `cargo xtask web [--test]`.
+pub fn web(args: &[String]) -> Result<(), String> {
+    step("browser kernel (crates/host-web -> build/web/kernel.wasm)");
+    let wasm = build()?;
+    check(&wasm)?;
+    if args.iter().any(|a| a == "--test") {
+        step("browser host smoke test (Node worker_threads)");
+        smoke(&wasm)?;
+    }
+    Ok(())
+}
