@@ -2,16 +2,18 @@
 //   node web/test/node-smoke.mjs KERNEL_WASM HELLO_WASM
 // boots a kernel on one shared memory (a control worker initialises it),
 // installs the program in the pod, runs it in its own worker with host
-// pipes for stdio, and checks its output and exit status. Exit status 0 on
+// pipes for stdio, and checks its output and exit status. With SPAWN_WASM
+// (web/test/spawn.c), also a posix_spawn of hello in a second worker with
+// a pipe from the parent to the child's stdin, and waitpid. Exit status 0 on
 // success; prints what differed otherwise.
 import { Worker } from 'node:worker_threads';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { memoryImportLimits } from '../host/kernel-instance.mjs';
 
-const [kernelPath, helloPath] = process.argv.slice(2);
+const [kernelPath, helloPath, spawnPath] = process.argv.slice(2);
 if (!kernelPath || !helloPath) {
-  console.error('usage: node node-smoke.mjs KERNEL_WASM HELLO_WASM');
+  console.error('usage: node node-smoke.mjs KERNEL_WASM HELLO_WASM [SPAWN_WASM]');
   process.exit(2);
 }
 const workerUrl = new URL('../host/node-worker.mjs', import.meta.url);
@@ -117,6 +119,34 @@ check(
 check('hello stderr', r.stderr, 'to stderr\n');
 if (r.logs.length) console.error(r.logs.join('\n'));
 console.log(`node-smoke: hello ran in ${r.ms.toFixed(0)} ms (pid ${r.pid}, status ${r.status})`);
+
+if (spawnPath) {
+  const s = await boot({
+    files: [
+      { path: '/bin/hello', bytes: hello },
+      { path: '/bin/spawn', bytes: readFileSync(spawnPath) },
+    ],
+    run: { path: '/bin/spawn', argv: ['/bin/spawn'], env: ['GREETING=hi there'], cwd: '/tmp' },
+  });
+  check('spawn exit status', s.status, 0);
+  check(
+    'spawn stdout',
+    s.stdout,
+    [
+      `hello from wasmpod: argc=2 pid=${s.pid + 1}`,
+      'argv[0]=/bin/hello',
+      'argv[1]=3',
+      'GREETING=hi there',
+      'stdin=THROUGH A PIPE',
+      'cwd=/tmp',
+      'child exited 3',
+      '',
+    ].join('\n'),
+  );
+  check('spawn stderr', s.stderr, 'to stderr\n');
+  if (s.logs.length) console.error(s.logs.join('\n'));
+  console.log(`node-smoke: spawn + pipe + waitpid ran in ${s.ms.toFixed(0)} ms (pid ${s.pid}, status ${s.status})`);
+}
 if (failures) {
   console.error(`node-smoke: ${failures} check(s) failed`);
   process.exit(1);

@@ -121,7 +121,7 @@ pub fn check(wasm: &std::path::Path) -> Result<(), String> {
     Ok(())
 }
 
-/// Builds the smoke test's C program and runs `web/test/node-smoke.mjs`.
+/// Builds the smoke test's C programs and runs `web/test/node-smoke.mjs`.
 pub fn smoke(kernel: &std::path::Path) -> Result<(), String> {
     let root = repo_root();
     let cc = root.join("build/toolchain/bin/wasmpod-cc");
@@ -130,9 +130,13 @@ pub fn smoke(kernel: &std::path::Path) -> Result<(), String> {
     }
     let work = root.join("target/web-smoke");
     std::fs::create_dir_all(&work).map_err(|e| format!("{}: {e}", work.display()))?;
-    let hello = work.join("hello.wasm");
-    run(Command::new(&cc).args(["-O2", "-o"]).arg(&hello).arg(root.join("web/test/hello.c")))?;
-    run(Command::new("node").arg(root.join("web/test/node-smoke.mjs")).arg(kernel).arg(&hello).current_dir(&root))
+    let mut wasm = Vec::new();
+    for name in ["hello", "spawn"] {
+        let out = work.join(format!("{name}.wasm"));
+        run(Command::new(&cc).args(["-O2", "-o"]).arg(&out).arg(root.join(format!("web/test/{name}.c"))))?;
+        wasm.push(out);
+    }
+    run(Command::new("node").arg(root.join("web/test/node-smoke.mjs")).arg(kernel).args(&wasm).current_dir(&root))
 }
 
 /// `cargo xtask web [--test]`.
