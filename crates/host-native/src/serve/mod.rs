@@ -424,8 +424,11 @@ fn placeholder(roots: &Roots) -> Response {
             images.extend(names);
         }
     }
-    let list: String =
+    let mut list: String =
         images.iter().map(|n| format!("<li><a href=\"/images/{0}\">/images/{0}</a></li>", encode_segment(n))).collect();
+    if list.is_empty() {
+        list = "<li>none (pass <code>--image IMG</code>)</li>".into();
+    }
     let body = format!(
         "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>wasmpod</title></head><body>\n\
          <h1>wasmpod</h1>\n<p>The web bundle is not built yet (no <code>build/web</code>; \
