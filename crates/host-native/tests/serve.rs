@@ -423,6 +423,7 @@ fn placeholder_without_a_web_dir() {
     let body = String::from_utf8(r.body.clone()).unwrap();
     assert!(body.contains("not built yet"), "{body}");
     assert!(body.contains("/images/a.ext2"), "{body}");
+    assert!(!body.contains("none (pass"), "{body}");
     isolation_headers(&r);
     assert_eq!(get(addr, "GET", "/wasmpod.js", &[]).status, 404);
     assert_eq!(get(addr, "GET", "/images/a.ext2", &[]).body, b"A");
@@ -568,4 +569,48 @@ fn cli_rejects_bad_arguments() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/x.ext2"));
+}
+
+/// An ext2 image made by `wasmpod image build`, mounted through the server
+/// with the HTTP range device: the whole disk stack the browser will use.
+#[test]
+fn ext2_image_mounts_through_the_server() {
+    use wasmpod_blockdev::{HttpConfig, HttpRangeDevice};
+    use wasmpod_ext2::{Ext2, ROOT_INO};
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("tree");
+    std::fs::create_dir_all(tree.join("etc")).unwrap();
+    std::fs::write(tree.join("etc/motd"), b"hello from ext2\n").unwrap();
+    let big = pattern(700_000);
+    std::fs::write(tree.join("big.bin"), &big).unwrap();
+    let img = dir.path().join("root.ext2");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_wasmpod"))
+        .args(["image", "build"])
+        .arg(&tree)
+        .arg("-o")
+        .arg(&img)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let server = Server::bind(&Config { port: 0, image: Some(img), ..Config::default() }).unwrap();
+    let addr = server.spawn().unwrap();
+    let dev = HttpRangeDevice::open_url(format!("http://{addr}/images/rootfs.ext2"), HttpConfig::default()).unwrap();
+    let mut fs = Ext2::open_read_only(dev).unwrap();
+    let read_all = |fs: &mut Ext2<_>, ino: u32| {
+        let mut v = Vec::new();
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let n = fs.read(ino, v.len() as u64, &mut buf).unwrap();
+            if n == 0 {
+                return v;
+            }
+            v.extend_from_slice(&buf[..n]);
+        }
+    };
+    let etc = fs.lookup(ROOT_INO, b"etc").unwrap();
+    let motd = fs.lookup(etc, b"motd").unwrap();
+    assert_eq!(read_all(&mut fs, motd), b"hello from ext2\n");
+    let b = fs.lookup(ROOT_INO, b"big.bin").unwrap();
+    assert_eq!(read_all(&mut fs, b), big);
+    assert!(fs.lookup(ROOT_INO, b"missing").is_err());
 }
