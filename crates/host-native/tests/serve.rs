@@ -614,3 +614,48 @@ fn ext2_image_mounts_through_the_server() {
     assert_eq!(read_all(&mut fs, b), big);
     assert!(fs.lookup(ROOT_INO, b"missing").is_err());
 }
+
+/// A client trickling a head byte by byte is cut off at the head deadline,
+/// and an idle keep-alive connection is closed too.
+#[test]
+fn head_deadline_cuts_off_slow_clients() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("index.html"), b"x").unwrap();
+    let server = Server::bind(&Config {
+        port: 0,
+        web_dir: Some(dir.path().to_path_buf()),
+        head_timeout: Duration::from_secs(1),
+        ..Config::default()
+    })
+    .unwrap();
+    let addr = server.spawn().unwrap();
+    let start = std::time::Instant::now();
+    let mut s = connect(addr);
+    s.set_read_timeout(Some(Duration::from_millis(100))).unwrap();
+    s.write_all(b"GET / HTTP/1.1\r\nHost: a\r\n").unwrap();
+    let mut buf = [0u8; 64];
+    loop {
+        assert!(start.elapsed() < Duration::from_secs(5), "slow client never cut off");
+        if s.write_all(b"X: y\r\n").is_err() {
+            break;
+        }
+        match s.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => panic!("unexpected answer {:?}", String::from_utf8_lossy(&buf[..n])),
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
+            Err(_) => break,
+        }
+    }
+    let took = start.elapsed();
+    assert!(took >= Duration::from_millis(900), "cut off after {took:?}");
+    // Idle keep-alive: one answer, then closed after the deadline.
+    let mut s = connect(addr);
+    s.write_all(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();
+    let mut r = BufReader::new(s);
+    assert_eq!(read_resp(&mut r, false).status, 200);
+    let t = std::time::Instant::now();
+    let mut rest = Vec::new();
+    r.read_to_end(&mut rest).unwrap();
+    assert!(rest.is_empty());
+    assert!(t.elapsed() < Duration::from_secs(4), "idle connection kept {:?}", t.elapsed());
+}

@@ -20,8 +20,8 @@
 //!   inside its root (so a symlink pointing out of the root is a 404), and
 //!   must be a regular file.
 //! - One thread per connection (at most [`MAX_CONNECTIONS`] at once, 503
-//!   beyond), keep-alive, head size limits ([`http::MAX_HEAD_BYTES`]), read
-//!   and write timeouts. Bodies are streamed from the file in 64 KiB pieces.
+//!   beyond), keep-alive, head size limits ([`http::MAX_HEAD_BYTES`]), a
+//!   deadline for idling plus sending a head, a write timeout. Bodies are streamed from the file in 64 KiB pieces.
 //!
 //! URL layout: `/images/rootfs.ext2` is `--image`, `/images/NAME.ext2` any
 //! `*.ext2` in the images directory (`build/images`); everything else comes
@@ -37,13 +37,13 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use http::{HeadError, RangeAnswer, Request};
 
 /// Most connections served at once; more get 503 and are closed.
 pub const MAX_CONNECTIONS: usize = 256;
-/// How long a connection may sit idle or take to send a head.
+/// Default for [`Config::head_timeout`].
 pub const READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a write may stall (a client that stops reading).
 pub const WRITE_TIMEOUT: Duration = Duration::from_secs(60);
@@ -68,6 +68,10 @@ pub struct Config {
     pub images_dir: Option<PathBuf>,
     /// One line per request on stderr.
     pub log: bool,
+    /// How long a connection may sit idle plus send a whole request head
+    /// (a deadline, not a per-read timeout, so trickling bytes doesn't
+    /// keep a thread forever).
+    pub head_timeout: Duration,
 }
 
 impl Default for Config {
@@ -79,6 +83,7 @@ impl Default for Config {
             image: None,
             images_dir: None,
             log: false,
+            head_timeout: READ_TIMEOUT,
         }
     }
 }
@@ -90,6 +95,7 @@ struct Roots {
     image: Option<PathBuf>,
     images: Option<PathBuf>,
     log: bool,
+    head_timeout: Duration,
 }
 
 /// A bound server, not yet accepting.
@@ -120,7 +126,10 @@ impl Server {
         }
         let images = config.images_dir.as_deref().map(|p| canon(p, "images directory")).transpose()?;
         let listener = TcpListener::bind(SocketAddr::new(config.bind, config.port))?;
-        Ok(Self { listener, roots: Arc::new(Roots { web, image, images, log: config.log }) })
+        Ok(Self {
+            listener,
+            roots: Arc::new(Roots { web, image, images, log: config.log, head_timeout: config.head_timeout }),
+        })
     }
 
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
@@ -215,14 +224,32 @@ fn text(status: u16, msg: &str) -> Response {
     }
 }
 
+/// The reading half of a connection, with a deadline for the current
+/// request head: every read waits at most until then.
+struct Deadline {
+    stream: TcpStream,
+    until: Instant,
+}
+
+impl Read for Deadline {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let left = self.until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(io::ErrorKind::TimedOut.into());
+        }
+        self.stream.set_read_timeout(Some(left))?;
+        self.stream.read(buf)
+    }
+}
+
 fn serve_connection(stream: TcpStream, roots: &Roots) -> io::Result<()> {
-    stream.set_read_timeout(Some(READ_TIMEOUT))?;
     stream.set_write_timeout(Some(WRITE_TIMEOUT))?;
     let _ = stream.set_nodelay(true);
     let peer = stream.peer_addr().ok();
-    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut reader = BufReader::new(Deadline { stream: stream.try_clone()?, until: Instant::now() });
     let mut writer = BufWriter::with_capacity(64 * 1024, stream);
     loop {
+        reader.get_mut().until = Instant::now() + roots.head_timeout;
         let (req, mut resp) = match http::read_request(&mut reader) {
             Ok(req) => {
                 let resp = answer(&req, roots);
@@ -254,13 +281,12 @@ fn serve_connection(stream: TcpStream, roots: &Roots) -> io::Result<()> {
 /// Closes our side, then reads and drops what the client still sends for a
 /// moment: closing a socket with unread input makes the kernel send a reset,
 /// which can destroy the answer before the client has read it.
-fn linger(reader: &mut BufReader<TcpStream>, stream: &TcpStream) {
+fn linger(reader: &mut BufReader<Deadline>, stream: &TcpStream) {
     let _ = stream.shutdown(std::net::Shutdown::Write);
-    let _ = stream.set_read_timeout(Some(Duration::from_millis(500)));
-    let deadline = std::time::Instant::now() + Duration::from_secs(2);
+    reader.get_mut().until = Instant::now() + Duration::from_secs(2);
     let mut sink = [0u8; 8192];
     let mut left: usize = 1 << 20;
-    while left > 0 && std::time::Instant::now() < deadline {
+    while left > 0 {
         match reader.read(&mut sink) {
             Ok(0) | Err(_) => break,
             Ok(n) => left = left.saturating_sub(n),
