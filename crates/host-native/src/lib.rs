@@ -1,4 +1,5 @@
 //! The parts of the `wasmpod` CLI that tests use directly: the host-directory
-//! filesystem (`--root DIR`, `--mount HOST:GUEST`).
+//! filesystem (`--root DIR`, `--mount HOST:GUEST`) and the `serve` HTTP server.
 
 pub mod hostfs;
+pub mod serve;
