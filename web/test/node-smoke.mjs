@@ -6,88 +6,14 @@
 // (web/test/spawn.c), also a posix_spawn of hello in a second worker with
 // a pipe from the parent to the child's stdin, and waitpid. Exit status 0 on
 // success; prints what differed otherwise.
-import { Worker } from 'node:worker_threads';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { memoryImportLimits } from '../host/kernel-instance.mjs';
+import { boot } from '../host/node-pod.mjs';
 
 const [kernelPath, helloPath, spawnPath] = process.argv.slice(2);
 if (!kernelPath || !helloPath) {
   console.error('usage: node node-smoke.mjs KERNEL_WASM HELLO_WASM [SPAWN_WASM]');
   process.exit(2);
 }
-const workerUrl = new URL('../host/node-worker.mjs', import.meta.url);
-
-async function boot({ files, run, timeoutMs = 20000 }) {
-  const kbytes = readFileSync(kernelPath);
-  const module = await WebAssembly.compile(kbytes);
-  const lim = memoryImportLimits(kbytes);
-  const memory = new WebAssembly.Memory({ initial: lim.initial, maximum: lim.maximum, shared: true });
-  const origin = performance.timeOrigin + performance.now();
-  const common = { module, memory, origin };
-  const workers = new Map(); // tid -> Worker
-  const images = new Map(); // pid -> { module, memory }
-  const logs = [];
-  let control;
-  const started = performance.now();
-  const result = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms; log:\n${logs.join('\n')}`)), timeoutMs + 5000);
-    const onMessage = (m) => {
-      if (process.env.WASMPOD_SMOKE_DEBUG) console.error('msg', m.type, m.tid ?? '', m.line ?? m.error ?? '');
-      switch (m.type) {
-        case 'log':
-          logs.push(m.line);
-          break;
-        case 'start':
-          spawn({ role: 'process', pid: m.pid, tid: m.tid, area: m.area, bytes: m.bytes, path: m.path });
-          break;
-        case 'image':
-          images.set(m.pid, { module: m.module, memory: m.memory });
-          break;
-        case 'thread': {
-          const img = images.get(m.pid);
-          if (!img) {
-            logs.push(`thread ${m.tid} of unknown process ${m.pid}`);
-            break;
-          }
-          spawn({ role: 'thread', pid: m.pid, tid: m.tid, area: m.area, stack: m.stack, tls: m.tls, progModule: img.module, progMemory: img.memory });
-          break;
-        }
-        case 'kill':
-          // Platform::kill_thread: the thread runs guest code and will not
-          // enter the kernel again (docs/browser-host.md).
-          workers.get(m.tid)?.terminate();
-          break;
-        case 'done':
-          workers.delete(m.tid);
-          control.postMessage({ type: 'free', area: m.area });
-          break;
-        case 'result':
-          clearTimeout(timer);
-          resolve(m);
-          break;
-        case 'error':
-          clearTimeout(timer);
-          reject(new Error(`worker ${m.tid ?? 'control'}: ${m.error}\nlog:\n${logs.join('\n')}`));
-          break;
-      }
-    };
-    const spawn = (data) => {
-      const w = new Worker(workerUrl, { workerData: { ...common, ...data } });
-      w.on('message', onMessage);
-      w.on('error', (e) => reject(e));
-      if (data.tid) workers.set(data.tid, w);
-      return w;
-    };
-    control = spawn({ role: 'control', files, run, timeoutMs, debug: !!process.env.WASMPOD_SMOKE_DEBUG });
-  });
-  result.ms = performance.now() - started;
-  result.logs = logs;
-  for (const w of workers.values()) await w.terminate();
-  await control.terminate();
-  return result;
-}
-
 let failures = 0;
 const check = (what, got, want) => {
   if (got !== want) {
@@ -97,7 +23,7 @@ const check = (what, got, want) => {
 };
 
 const hello = readFileSync(helloPath);
-const r = await boot({
+const r = await boot(kernelPath, {
   files: [{ path: '/bin/hello', bytes: hello }],
   run: { path: '/bin/hello', argv: ['/bin/hello', '7', 'two words'], env: ['GREETING=hi there', 'HOME=/home/user'], cwd: '/tmp', stdin: 'some input\n' },
 });
@@ -121,7 +47,7 @@ if (r.logs.length) console.error(r.logs.join('\n'));
 console.log(`node-smoke: hello ran in ${r.ms.toFixed(0)} ms (pid ${r.pid}, status ${r.status})`);
 
 if (spawnPath) {
-  const s = await boot({
+  const s = await boot(kernelPath, {
     files: [
       { path: '/bin/hello', bytes: hello },
       { path: '/bin/spawn', bytes: readFileSync(spawnPath) },

@@ -1,0 +1,82 @@
+// A one-program pod under Node worker_threads (tests and benchmarks):
+// boot(kernelPath, { files: [{ path, bytes }], run: { path, argv, env, cwd,
+// stdin } }) -> { pid, status, stdout, stderr, ms, logs }. The main thread
+// owns the workers: a control worker (the first kernel instance, see
+// node-worker.mjs) and one worker per program thread, started when the
+// kernel asks (host_start_process / host_start_thread).
+import { Worker } from 'node:worker_threads';
+import { readFileSync } from 'node:fs';
+import { memoryImportLimits } from './kernel-instance.mjs';
+
+const workerUrl = new URL('./node-worker.mjs', import.meta.url);
+
+export async function boot(kernelPath, { files, run, timeoutMs = 20000, debug = !!process.env.WASMPOD_SMOKE_DEBUG }) {
+  const kbytes = readFileSync(kernelPath);
+  const module = await WebAssembly.compile(kbytes);
+  const lim = memoryImportLimits(kbytes);
+  const memory = new WebAssembly.Memory({ initial: lim.initial, maximum: lim.maximum, shared: true });
+  const origin = performance.timeOrigin + performance.now();
+  const common = { module, memory, origin };
+  const workers = new Map(); // tid -> Worker
+  const images = new Map(); // pid -> { module, memory }
+  const logs = [];
+  let control;
+  const started = performance.now();
+  const result = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms; log:\n${logs.join('\n')}`)), timeoutMs + 5000);
+    const onMessage = (m) => {
+      if (process.env.WASMPOD_SMOKE_DEBUG) console.error('msg', m.type, m.tid ?? '', m.line ?? m.error ?? '');
+      switch (m.type) {
+        case 'log':
+          logs.push(m.line);
+          break;
+        case 'start':
+          spawn({ role: 'process', pid: m.pid, tid: m.tid, area: m.area, bytes: m.bytes, path: m.path });
+          break;
+        case 'image':
+          images.set(m.pid, { module: m.module, memory: m.memory });
+          break;
+        case 'thread': {
+          const img = images.get(m.pid);
+          if (!img) {
+            logs.push(`thread ${m.tid} of unknown process ${m.pid}`);
+            break;
+          }
+          spawn({ role: 'thread', pid: m.pid, tid: m.tid, area: m.area, stack: m.stack, tls: m.tls, progModule: img.module, progMemory: img.memory });
+          break;
+        }
+        case 'kill':
+          // Platform::kill_thread: the thread runs guest code and will not
+          // enter the kernel again (docs/browser-host.md).
+          workers.get(m.tid)?.terminate();
+          break;
+        case 'done':
+          workers.delete(m.tid);
+          control.postMessage({ type: 'free', area: m.area });
+          break;
+        case 'result':
+          clearTimeout(timer);
+          resolve(m);
+          break;
+        case 'error':
+          clearTimeout(timer);
+          reject(new Error(`worker ${m.tid ?? 'control'}: ${m.error}\nlog:\n${logs.join('\n')}`));
+          break;
+      }
+    };
+    const spawn = (data) => {
+      const w = new Worker(workerUrl, { workerData: { ...common, ...data } });
+      w.on('message', onMessage);
+      w.on('error', (e) => reject(e));
+      if (data.tid) workers.set(data.tid, w);
+      return w;
+    };
+    control = spawn({ role: 'control', files, run, timeoutMs, debug });
+  });
+  result.ms = performance.now() - started;
+  result.logs = logs;
+  for (const w of workers.values()) await w.terminate();
+  await control.terminate();
+  return result;
+}
+
