@@ -4,14 +4,16 @@
 // installs the program in the pod, runs it in its own worker with host
 // pipes for stdio, and checks its output and exit status. With SPAWN_WASM
 // (web/test/spawn.c), also a posix_spawn of hello in a second worker with
-// a pipe from the parent to the child's stdin, and waitpid. Exit status 0 on
+// a pipe from the parent to the child's stdin, and waitpid. With
+// THREADS_WASM (web/test/threads.c): three pthreads in three more workers,
+// a mutex, join, and a signal handler. Exit status 0 on
 // success; prints what differed otherwise.
 import { readFileSync } from 'node:fs';
 import { boot } from '../host/node-pod.mjs';
 
-const [kernelPath, helloPath, spawnPath] = process.argv.slice(2);
+const [kernelPath, helloPath, spawnPath, threadsPath] = process.argv.slice(2);
 if (!kernelPath || !helloPath) {
-  console.error('usage: node node-smoke.mjs KERNEL_WASM HELLO_WASM [SPAWN_WASM]');
+  console.error('usage: node node-smoke.mjs KERNEL_WASM HELLO_WASM [SPAWN_WASM [THREADS_WASM]]');
   process.exit(2);
 }
 let failures = 0;
@@ -73,6 +75,17 @@ if (spawnPath) {
   if (s.logs.length) console.error(s.logs.join('\n'));
   console.log(`node-smoke: spawn + pipe + waitpid ran in ${s.ms.toFixed(0)} ms (pid ${s.pid}, status ${s.status})`);
 }
+if (threadsPath) {
+  const t = await boot(kernelPath, {
+    files: [{ path: '/bin/threads', bytes: readFileSync(threadsPath) }],
+    run: { path: '/bin/threads', argv: ['/bin/threads'], env: [], cwd: '' },
+  });
+  check('threads exit status', t.status, 0);
+  check('threads stdout', t.stdout, 'threads counter=3000 sum=3 signal=10\n');
+  if (t.logs.length) console.error(t.logs.join('\n'));
+  console.log(`node-smoke: threads + signal handler ran in ${t.ms.toFixed(0)} ms (status ${t.status})`);
+}
+
 if (failures) {
   console.error(`node-smoke: ${failures} check(s) failed`);
   process.exit(1);

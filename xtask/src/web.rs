@@ -131,9 +131,9 @@ pub fn smoke(kernel: &std::path::Path) -> Result<(), String> {
     let work = root.join("target/web-smoke");
     std::fs::create_dir_all(&work).map_err(|e| format!("{}: {e}", work.display()))?;
     let mut wasm = Vec::new();
-    for name in ["hello", "spawn"] {
+    for name in ["hello", "spawn", "threads"] {
         let out = work.join(format!("{name}.wasm"));
-        run(Command::new(&cc).args(["-O2", "-o"]).arg(&out).arg(root.join(format!("web/test/{name}.c"))))?;
+        run(Command::new(&cc).args(["-O2", "-pthread", "-o"]).arg(&out).arg(root.join(format!("web/test/{name}.c"))))?;
         wasm.push(out);
     }
     run(Command::new("node").arg(root.join("web/test/node-smoke.mjs")).arg(kernel).args(&wasm).current_dir(&root))
