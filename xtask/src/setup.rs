@@ -21,6 +21,13 @@ pub fn setup() -> Result<(), String> {
         step(&format!("installing Debian packages: {}", missing_apt.join(" ")));
         apt_install(&missing_apt)?;
     }
+    // Node runs the browser host's smoke test (`cargo xtask web --test`):
+    // any Node >= 18 (Debian 12's nodejs) has worker_threads and shared
+    // wasm memory. A Node already on PATH (e.g. from nodesource) is kept.
+    if Command::new("node").arg("--version").output().is_err() {
+        step("installing Debian packages: nodejs");
+        apt_install(&["nodejs"])?;
+    }
     let installed = output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
     let missing_targets: Vec<&str> =
         RUST_TARGETS.iter().copied().filter(|t| !installed.lines().any(|l| l.trim() == *t)).collect();
