@@ -345,43 +345,13 @@ fn classify(e: wasmtime::Error, killed: &AtomicBool) -> Outcome {
     Outcome::Trap(SIGSEGV, format!("{e}"))
 }
 
-/// Linux's name of a signal, for diagnostics.
+/// Linux's name of a signal, for diagnostics (`"signal 40"` for the
+/// real-time ones).
 pub fn signame(sig: u32) -> String {
-    const NAMES: [&str; 32] = [
-        "0",
-        "SIGHUP",
-        "SIGINT",
-        "SIGQUIT",
-        "SIGILL",
-        "SIGTRAP",
-        "SIGABRT",
-        "SIGBUS",
-        "SIGFPE",
-        "SIGKILL",
-        "SIGUSR1",
-        "SIGSEGV",
-        "SIGUSR2",
-        "SIGPIPE",
-        "SIGALRM",
-        "SIGTERM",
-        "SIGSTKFLT",
-        "SIGCHLD",
-        "SIGCONT",
-        "SIGSTOP",
-        "SIGTSTP",
-        "SIGTTIN",
-        "SIGTTOU",
-        "SIGURG",
-        "SIGXCPU",
-        "SIGXFSZ",
-        "SIGVTALRM",
-        "SIGPROF",
-        "SIGWINCH",
-        "SIGIO",
-        "SIGPWR",
-        "SIGSYS",
-    ];
-    NAMES.get(sig as usize).map_or_else(|| format!("signal {sig}"), |s| s.to_string())
+    match wasmpod_abi::signal::signal_name(sig) {
+        "SIGRT" | "?" => format!("signal {sig}"),
+        name => name.to_string(),
+    }
 }
 
 /// A fresh memory of the type the module imports.
