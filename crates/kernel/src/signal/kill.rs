@@ -418,14 +418,7 @@ mod kill_thread_tests {
     fn sigkill_asks_the_host_to_stop_threads_running_guest_code() {
         let h = Harness::new();
         let init = h.process(None);
-        let victim = h.process(Some(&init));
-        let flags = (wasmpod_abi::sched::CLONE_VM
-            | wasmpod_abi::sched::CLONE_FS
-            | wasmpod_abi::sched::CLONE_FILES
-            | wasmpod_abi::sched::CLONE_SIGHAND
-            | wasmpod_abi::sched::CLONE_THREAD) as u64;
-        let t2 = victim.sys(SYS_clone, &[flags, 0x9000, 0, 0, 0]) as i32;
-        h.platform.take_events();
+        let (victim, t2) = two_threads(&h, &init);
         // Neither thread ever enters the kernel again: only the host can
         // stop them. A signal with a handler waits for a kernel entry.
         assert_eq!(sigaction(&victim, SIGTERM, 0x1234, 0, 0), 0);
