@@ -1,0 +1,165 @@
+// The control worker: the first kernel instance. It initialises the kernel,
+// serves the page's Pod API calls (host system calls as init), owns the
+// program workers (threads.ts) and pumps the host ends of pipes and
+// terminals (processes.ts). It never blocks for long: the page's requests
+// and the workers' messages are served between kernel calls.
+
+import { instantiateKernel, type KernelHooks, type KernelInstance } from '../kernel/instance.js';
+import { memoryImportLimits } from '../kernel/module-info.js';
+import type { BootRequest, ControlMessage, Op, Request } from '../protocol.js';
+import { ErrnoError, HostCalls } from './host-calls.js';
+import { Processes } from './processes.js';
+import { scope } from './scope.js';
+import { Threads } from './threads.js';
+
+/** Poll interval while something runs and the kernel has no wake word. */
+const POLL_MS = 2;
+
+const post = (m: ControlMessage, transfer?: Transferable[]) => scope.postMessage(m, transfer);
+
+export async function runControl(boot: BootRequest): Promise<void> {
+  const started = performance.now();
+  const origin = performance.timeOrigin + performance.now();
+  const log = (line: string) => post({ kind: 'log', line });
+  let kernel: KernelInstance;
+  let threads: Threads;
+  let procs: Processes;
+  let calls: HostCalls;
+  try {
+    const resp = await fetch(boot.kernelUrl);
+    if (!resp.ok) throw new Error(`${boot.kernelUrl}: HTTP ${resp.status}`);
+    const bytes = new Uint8Array(await resp.arrayBuffer());
+    const kernelModule = await WebAssembly.compile(bytes);
+    const lim = memoryImportLimits(bytes);
+    if (!lim || !lim.shared) throw new Error('kernel.wasm has no shared env.memory import');
+    const memory = new WebAssembly.Memory({ initial: lim.initial, maximum: lim.maximum ?? 16384, shared: true });
+    // The hooks run inside kernel calls; `threads` exists before the first one.
+    const hooks: KernelHooks = {
+      startProcess: (...a) => threads.startProcess(...a),
+      startThread: (pid, tid, area, stack, tls) => threads.startThread(pid, tid, area, stack, tls),
+      killThread: (tid) => threads.kill(tid),
+      log,
+    };
+    kernel = await instantiateKernel({ module: kernelModule, memory, first: true, hooks, origin });
+    threads = new Threads({ kernel, kernelModule, workerUrl: boot.workerUrl, origin, log });
+    const k = kernel.exports;
+    const init = k.wasmpod_init(k.__tls_size.value as number, k.__tls_align.value as number, boot.trace ? 1 : 0);
+    if (init < 0) throw new ErrnoError(-init, 'wasmpod_init');
+    calls = new HostCalls(kernel, init);
+    procs = new Processes(kernel, post);
+  } catch (e) {
+    post({ kind: 'bootFailed', error: String((e as Error)?.message ?? e) });
+    return;
+  }
+
+  // Wake-ups: the kernel's host-events word when it has one, else polling.
+  const eventsPtr = (kernel.exports.wasmpod_host_events as (() => number) | undefined)?.();
+  let pollTimer: ReturnType<typeof setTimeout> | null = null;
+  const schedule = () => {
+    if (eventsPtr || pollTimer !== null || !procs.busy) return;
+    pollTimer = setTimeout(() => {
+      pollTimer = null;
+      procs.pump();
+      schedule();
+    }, POLL_MS);
+  };
+  if (eventsPtr) {
+    const words = new Int32Array(kernel.memory.buffer);
+    const idx = eventsPtr >>> 2;
+    void (async () => {
+      for (;;) {
+        const seen = Atomics.load(words, idx);
+        procs.pump();
+        const w = Atomics.waitAsync(words, idx, seen);
+        if (w.async) await w.value;
+      }
+    })();
+  }
+
+  const handle = (r: Op): { value: unknown; transfer?: Transferable[] } => {
+    switch (r.op) {
+      case 'run': {
+        const pid = procs.spawn({ path: r.path, argv: r.argv, env: r.env, cwd: r.cwd, pty: r.pty });
+        return { value: pid };
+      }
+      case 'stdinWrite':
+        procs.stdinWrite(r.pid, r.data);
+        return { value: null };
+      case 'stdinClose':
+        procs.stdinClose(r.pid);
+        return { value: null };
+      case 'kill':
+        calls.kill(r.pid, r.signal);
+        return { value: null };
+      case 'open':
+        return { value: calls.create(r.path, r.mode, r.truncate) };
+      case 'fileWrite':
+        calls.write(r.fd, r.data, `fd ${r.fd}`);
+        return { value: null };
+      case 'fileClose':
+        calls.close(r.fd);
+        return { value: null };
+      case 'readFile': {
+        const data = calls.readFile(r.path);
+        return { value: data, transfer: [data.buffer] };
+      }
+      case 'mkdir':
+        calls.mkdir(r.path, r.mode, r.recursive);
+        return { value: null };
+      case 'readdir':
+        return { value: calls.readdir(r.path) };
+      case 'stat':
+        return { value: calls.stat(r.path) };
+      case 'rm':
+        calls.rm(r.path, r.recursive);
+        return { value: null };
+      case 'ptyOpen': {
+        const open = kernel.exports.wasmpod_host_pty as (() => number) | undefined;
+        if (!open) throw new ErrnoError(38, 'terminals need a newer kernel.wasm');
+        const h = open();
+        if (h < 0) throw new ErrnoError(-h, 'pty');
+        procs.addPty(h);
+        return { value: h };
+      }
+      case 'ptyWrite': {
+        const write = kernel.exports.wasmpod_pty_write as (h: number, b: number, l: number, block: number) => number;
+        const [b, bl] = kernel.put(r.data);
+        try {
+          const n = write(r.pty, b, bl, 0);
+          if (n < 0 && n !== -11) throw new ErrnoError(-n, 'pty');
+          return { value: Math.max(0, n) };
+        } finally {
+          kernel.exports.wasmpod_free(b, bl);
+        }
+      }
+      case 'ptyResize': {
+        const resize = kernel.exports.wasmpod_pty_resize as (h: number, rows: number, cols: number) => number;
+        const e = resize(r.pty, r.rows, r.cols);
+        if (e < 0) throw new ErrnoError(-e, 'pty');
+        return { value: null };
+      }
+      case 'ptyClose': {
+        (kernel.exports.wasmpod_pty_close as (h: number) => number)(r.pty);
+        procs.removePty(r.pty);
+        return { value: null };
+      }
+      case 'shutdown':
+        threads.terminateAll();
+        return { value: null };
+    }
+  };
+
+  scope.addEventListener('message', (e) => {
+    const r = e.data as Request;
+    try {
+      const { value, transfer } = handle(r);
+      post({ kind: 'reply', id: r.id, ok: true, value }, transfer);
+    } catch (err) {
+      const msg = err instanceof ErrnoError ? err.message : `EIO: ${(err as Error)?.message ?? err}`;
+      post({ kind: 'reply', id: r.id, ok: false, error: msg });
+    }
+    procs.pump();
+    schedule();
+  });
+  post({ kind: 'ready', bootMs: performance.now() - started });
+}

@@ -1,0 +1,194 @@
+// Programs the page started (`pod.run`): their host pipes (stdin in,
+// stdout/stderr out) or terminal, pumped whenever the kernel says host
+// state changed, and their exit status.
+
+import type { KernelInstance } from '../kernel/instance.js';
+import type { ControlMessage } from '../protocol.js';
+import { ErrnoError } from './host-calls.js';
+
+const EAGAIN = 11;
+const BUF = 65536;
+const enc = new TextEncoder();
+
+interface OutPipe {
+  h: number;
+  fd: 1 | 2;
+}
+
+interface Running {
+  pid: number;
+  stdin: number | null;
+  /** Bytes waiting for room in the stdin pipe; then maybe a close. */
+  stdinQueue: Uint8Array[];
+  stdinClosing: boolean;
+  outs: OutPipe[];
+  /** The wait status once known. */
+  status: number | null;
+}
+
+export interface SpawnArgs {
+  path: string;
+  argv: string[];
+  env: string[];
+  cwd: string;
+  pty: number | null;
+}
+
+export class Processes {
+  private readonly running = new Map<number, Running>();
+  private readonly ptys = new Set<number>();
+  private buf = 0;
+
+  constructor(
+    private readonly kernel: KernelInstance,
+    private readonly post: (m: ControlMessage, transfer?: Transferable[]) => void,
+  ) {}
+
+  /** Whether anything needs pumping. */
+  get busy(): boolean {
+    return this.running.size > 0 || this.ptys.size > 0;
+  }
+
+  spawn(a: SpawnArgs): number {
+    const k = this.kernel.exports;
+    const nul = (list: string[]) => list.map((s) => s + '\0').join('');
+    const strings = [a.path, nul(a.argv), nul(a.env), a.cwd].map((s) => this.kernel.put(enc.encode(s)));
+    const [[p, pl], [av, avl], [ev, evl], [cw, cwl]] = strings;
+    let pid: number;
+    let r: Running;
+    try {
+      if (a.pty !== null) {
+        const spawnOnPty = k.wasmpod_spawn_on_pty as ((...x: number[]) => number) | undefined;
+        if (!spawnOnPty) throw new ErrnoError(38, 'terminals need a newer kernel.wasm');
+        pid = spawnOnPty(p, pl, av, avl, ev, evl, cw, cwl, a.pty);
+        if (pid < 0) throw new ErrnoError(-pid, a.path);
+        r = { pid, stdin: null, stdinQueue: [], stdinClosing: false, outs: [], status: null };
+      } else {
+        const hs = [k.wasmpod_host_pipe(0), k.wasmpod_host_pipe(1), k.wasmpod_host_pipe(1)];
+        const bad = hs.find((h) => h < 0);
+        if (bad !== undefined) {
+          for (const h of hs) if (h >= 0) k.wasmpod_pipe_close(h);
+          throw new ErrnoError(-bad, 'host pipe');
+        }
+        pid = k.wasmpod_spawn_initial(p, pl, av, avl, ev, evl, cw, cwl, hs[0], hs[1], hs[2]);
+        if (pid < 0) {
+          for (const h of hs) k.wasmpod_pipe_close(h);
+          throw new ErrnoError(-pid, a.path);
+        }
+        r = { pid, stdin: hs[0], stdinQueue: [], stdinClosing: false, outs: [{ h: hs[1], fd: 1 }, { h: hs[2], fd: 2 }], status: null };
+      }
+    } finally {
+      for (const [ptr, len] of strings) k.wasmpod_free(ptr, len);
+    }
+    this.running.set(pid, r);
+    return pid;
+  }
+
+  stdinWrite(pid: number, data: Uint8Array): void {
+    const r = this.running.get(pid);
+    if (!r || r.stdin === null || r.stdinClosing) throw new ErrnoError(32, `stdin of pid ${pid}`); // EPIPE
+    r.stdinQueue.push(data);
+    this.pump();
+  }
+
+  stdinClose(pid: number): void {
+    const r = this.running.get(pid);
+    if (!r || r.stdin === null) return;
+    r.stdinClosing = true;
+    this.pump();
+  }
+
+  addPty(h: number): void {
+    this.ptys.add(h);
+  }
+
+  removePty(h: number): void {
+    this.ptys.delete(h);
+  }
+
+  private scratch(): number {
+    if (!this.buf) this.buf = this.kernel.exports.wasmpod_alloc(BUF);
+    return this.buf;
+  }
+
+  /** Moves everything that can move without blocking; posts output and exits. */
+  pump(): void {
+    const k = this.kernel.exports;
+    const buf = this.scratch();
+    for (const r of this.running.values()) {
+      this.feedStdin(r);
+      if (r.status === null) {
+        const st = k.wasmpod_process_status(r.pid);
+        if (st >= 0) r.status = st;
+      }
+      for (const o of [...r.outs]) {
+        for (;;) {
+          const n = k.wasmpod_pipe_read(o.h, buf, BUF, 0);
+          if (n > 0) {
+            const data = this.kernel.bytes().slice(buf, buf + n);
+            this.post({ kind: 'output', pid: r.pid, fd: o.fd, data }, [data.buffer]);
+            continue;
+          }
+          if (n !== -EAGAIN) {
+            // EOF: every writer is gone.
+            k.wasmpod_pipe_close(o.h);
+            r.outs = r.outs.filter((x) => x !== o);
+          }
+          break;
+        }
+      }
+      // Output written before the exit has been read above; later output
+      // (from children still holding the pipes) keeps flowing after the event.
+      if (r.status !== null && r.status >= 0) {
+        this.post({ kind: 'exit', pid: r.pid, status: r.status });
+        r.status = -1; // reported
+        if (r.stdin !== null) {
+          k.wasmpod_pipe_close(r.stdin);
+          r.stdin = null;
+        }
+      }
+      if (r.status === -1 && r.outs.length === 0) this.running.delete(r.pid);
+    }
+    const read = k.wasmpod_pty_read as ((h: number, b: number, l: number, block: number) => number) | undefined;
+    if (read) {
+      for (const h of this.ptys) {
+        for (;;) {
+          const n = read(h, buf, BUF, 0);
+          if (n > 0) {
+            const data = this.kernel.bytes().slice(buf, buf + n);
+            this.post({ kind: 'ptyOutput', pty: h, data }, [data.buffer]);
+            continue;
+          }
+          if (n !== -EAGAIN) {
+            this.ptys.delete(h);
+            this.post({ kind: 'ptyClosed', pty: h });
+          }
+          break;
+        }
+      }
+    }
+  }
+
+  private feedStdin(r: Running): void {
+    const k = this.kernel.exports;
+    if (r.stdin === null) return;
+    while (r.stdinQueue.length) {
+      const data = r.stdinQueue[0];
+      const [b, bl] = this.kernel.put(data);
+      const n = k.wasmpod_pipe_write(r.stdin, b, bl, 0);
+      k.wasmpod_free(b, bl);
+      if (n === -EAGAIN) return;
+      if (n <= 0) {
+        // The program closed its stdin: drop what is left.
+        r.stdinQueue = [];
+        break;
+      }
+      if (n < data.length) r.stdinQueue[0] = data.subarray(n);
+      else r.stdinQueue.shift();
+    }
+    if (r.stdinClosing) {
+      k.wasmpod_pipe_close(r.stdin);
+      r.stdin = null;
+    }
+  }
+}
