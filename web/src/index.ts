@@ -5,3 +5,4 @@ export type { BootOptions, RunOptions, Stat, FileHandle, FileType, PodTerminal }
 export { Process, type ProcessStdin } from './api/process.js';
 export { PodError } from './api/channel.js';
 export type { Data } from './api/data.js';
+export type { DefaultTerminal } from './api/terminal.js';

@@ -1,5 +1,7 @@
 //! `cargo xtask <command>`: wasmpod's build and test driver.
 //!
+//! - `demo [--port N]`: builds everything and serves the demo page with
+//!   `wasmpod serve` (README's first command).
 //! - `setup`: installs what a fresh Debian machine lacks (apt packages,
 //!   rustup targets). Idempotent and quiet when everything is present.
 //! - `toolchain`: builds the C toolchain for wasmpod programs (musl port,
@@ -8,8 +10,9 @@
 //!   browser kernel (`web --test`), the C conformance suite. What `.ci/run`
 //!   runs.
 //! - `web [--test]`: builds `build/web/kernel.wasm` (crates/host-web),
-//!   checks its imports/exports with wasm-objdump; `--test` adds the Node
-//!   smoke test (web/test/node-smoke.mjs).
+//!   checks its imports/exports with wasm-objdump, bundles the TypeScript
+//!   runtime and demo (web/src → build/web); `--test` adds the Node smoke
+//!   test (web/test/node-smoke.mjs).
 //! - `docs`: regenerates generated docs (`docs/syscalls.md`).
 //! - `bench [NAME]`: benchmarks (`ext2`, `syscalls`), results as ratios
 //!   against native Linux tools measured in the same run.
@@ -21,6 +24,7 @@ mod abi_layout;
 mod bench;
 mod bench_syscalls;
 mod conformance;
+mod demo;
 mod setup;
 mod toolchain;
 mod util;
@@ -34,6 +38,7 @@ fn usage() -> ExitCode {
     eprintln!(
         "usage: cargo xtask <command>\n\n\
          commands:\n  \
+         demo [--port N] build everything and serve the demo page (default port 8080)\n  \
          setup          install system packages and rustup targets\n  \
          toolchain      build the C toolchain (build/sysroot, build/toolchain/bin/wasmpod-cc);\n  \
                         --test: and run its tests\n  \
@@ -54,6 +59,7 @@ fn main() -> ExitCode {
         Some("toolchain") if args.get(1).map(String::as_str) == Some("--test") => toolchain::test(),
         Some("toolchain") => toolchain::toolchain(),
         Some("test") => test(),
+        Some("demo") => demo::demo(&args[1..]),
         Some("docs") => docs(),
         Some("web") => web::web(&args[1..]),
         Some("bench") => bench::bench(&args[1..]),

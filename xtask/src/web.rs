@@ -192,7 +192,7 @@ pub fn bundle() -> Result<(), String> {
     let out = root.join("build/web");
     let bin = |name: &str| web.join("node_modules/.bin").join(name);
     run(Command::new(bin("tsc")).args(["-p", "tsconfig.json"]).current_dir(&web))?;
-    let entries = [("src/index.ts", "wasmpod.js"), ("src/worker/main.ts", "worker.js")];
+    let entries = [("src/index.ts", "wasmpod.js"), ("src/worker/main.ts", "worker.js"), ("src/demo/main.ts", "demo.js")];
     for (src, dst) in entries {
         run(Command::new(bin("esbuild"))
             .arg(src)
@@ -202,6 +202,17 @@ pub fn bundle() -> Result<(), String> {
     }
     std::fs::write(out.join("wasmpod.d.ts"), "export * from './types/index.js';\n")
         .map_err(|e| format!("build/web/wasmpod.d.ts: {e}"))?;
+    let copies = [("src/demo/index.html", "index.html"), ("node_modules/@xterm/xterm/css/xterm.css", "xterm.css")];
+    for (src, dst) in copies {
+        std::fs::copy(web.join(src), out.join(dst)).map_err(|e| format!("web/{src}: {e}"))?;
+    }
+    // The demo's terminal program (until the root image has a shell).
+    let cc = root.join("build/toolchain/bin/wasmpod-cc");
+    std::fs::create_dir_all(out.join("demo")).map_err(|e| format!("build/web/demo: {e}"))?;
+    run(Command::new(&cc)
+        .args(["-O2", "-Wall", "-Werror", "-o"])
+        .arg(out.join("demo/welcome.wasm"))
+        .arg(web.join("src/demo/welcome.c")))?;
     Ok(())
 }
 

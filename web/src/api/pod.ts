@@ -6,6 +6,7 @@ import type { StatInfo, FileType } from '../worker/host-calls.js';
 import { Channel, PodError } from './channel.js';
 import { toBytes, type Data } from './data.js';
 import { exitCode, Process } from './process.js';
+import { createDefaultTerminal, type DefaultTerminal } from './terminal.js';
 
 export type { FileType };
 
@@ -57,9 +58,6 @@ export interface FileHandle {
   close(): Promise<void>;
 }
 
-/** Events a pod reports to its terminal glue. @internal */
-export type PodEvent = ControlMessage;
-
 const DEFAULT_ENV: Record<string, string> = {
   PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
   HOME: '/home/user',
@@ -87,6 +85,7 @@ export class Pod {
   private down = false;
 
   private constructor(
+    private readonly base: URL,
     private readonly worker: Worker,
     /** @internal */ readonly channel: Channel,
     private readonly env: Record<string, string>,
@@ -126,7 +125,7 @@ export class Pod {
     });
     try {
       const bootMs = await ready;
-      return new Pod(worker, channel, { ...DEFAULT_ENV, ...opts.env }, cwd, bootMs);
+      return new Pod(base, worker, channel, { ...DEFAULT_ENV, ...opts.env }, cwd, bootMs);
     } catch (e) {
       worker.terminate();
       throw e;
@@ -157,11 +156,6 @@ export class Pod {
         this.stats.requests = m.requests;
         break;
     }
-  }
-
-  /** Subscribes to the control worker's events (terminal glue). @internal */
-  onMessage(l: (m: ControlMessage) => void): () => void {
-    return this.channel.on(l);
   }
 
   private abs(path: string): string {
@@ -242,6 +236,15 @@ export class Pod {
       isDirectory: () => s.type === 'directory',
       isSymbolicLink: () => s.type === 'symlink',
     };
+  }
+
+  /**
+   * An xterm.js terminal in `element` on a new pty of this pod; run programs
+   * on it with `run(path, args, { terminal })`. Resizing the element resizes
+   * the pty (the foreground program gets SIGWINCH). `dispose()` hangs it up.
+   */
+  createDefaultTerminal(element: HTMLElement): Promise<DefaultTerminal> {
+    return createDefaultTerminal(this.channel, this.base, element, (l) => this.channel.on(l));
   }
 
   /** Removes a file, or a directory tree with `recursive`. */
