@@ -192,7 +192,8 @@ pub fn bundle() -> Result<(), String> {
     let out = root.join("build/web");
     let bin = |name: &str| web.join("node_modules/.bin").join(name);
     run(Command::new(bin("tsc")).args(["-p", "tsconfig.json"]).current_dir(&web))?;
-    let entries = [("src/index.ts", "wasmpod.js"), ("src/worker/main.ts", "worker.js"), ("src/demo/main.ts", "demo.js")];
+    let entries =
+        [("src/index.ts", "wasmpod.js"), ("src/worker/main.ts", "worker.js"), ("src/demo/main.ts", "demo.js")];
     for (src, dst) in entries {
         run(Command::new(bin("esbuild"))
             .arg(src)
