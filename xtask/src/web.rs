@@ -74,7 +74,51 @@ pub fn build() -> Result<PathBuf, String> {
     let built = root.join(format!("target/{TARGET}/release/wasmpod_host_web.wasm"));
     let out = root.join("build/web/kernel.wasm");
     std::fs::create_dir_all(out.parent().unwrap_or(&root)).map_err(|e| format!("build/web: {e}"))?;
-    std::fs::copy(&built, &out).map_err(|e| format!("{}: {e}", built.display()))?;
+    let bytes = std::fs::read(&built).map_err(|e| format!("{}: {e}", built.display()))?;
+    std::fs::write(&out, strip_debug(&bytes)?).map_err(|e| format!("{}: {e}", out.display()))?;
+    Ok(out)
+}
+
+/// `bytes` without the DWARF custom sections (`.debug_*`): 90% of the
+/// release build, which keeps `debug = 1` for native backtraces. The
+/// `name` section stays, for readable stack traces in the browser.
+fn strip_debug(bytes: &[u8]) -> Result<Vec<u8>, String> {
+    fn leb(b: &[u8], i: &mut usize) -> Result<usize, String> {
+        let (mut r, mut shift) = (0usize, 0);
+        loop {
+            let x = *b.get(*i).ok_or("truncated wasm module")?;
+            *i += 1;
+            r |= usize::from(x & 0x7f) << shift;
+            shift += 7;
+            if x & 0x80 == 0 {
+                return Ok(r);
+            }
+            if shift > 28 {
+                return Err("bad LEB128 in wasm module".into());
+            }
+        }
+    }
+    if bytes.len() < 8 || &bytes[..4] != b"\0asm" {
+        return Err("kernel.wasm is not a wasm module".into());
+    }
+    let mut out = bytes[..8].to_vec();
+    let mut i = 8;
+    while i < bytes.len() {
+        let start = i;
+        let id = bytes[i];
+        i += 1;
+        let size = leb(bytes, &mut i)?;
+        let end = i.checked_add(size).filter(|&e| e <= bytes.len()).ok_or("truncated wasm section")?;
+        let debug = id == 0 && {
+            let mut j = i;
+            let n = leb(bytes, &mut j)?;
+            bytes.get(j..j + n).is_some_and(|name| name.starts_with(b".debug"))
+        };
+        if !debug {
+            out.extend_from_slice(&bytes[start..end]);
+        }
+        i = end;
+    }
     Ok(out)
 }
 
