@@ -275,6 +275,9 @@ export async function runThread(kernel: KernelInstance, o: RunThreadOptions): Pr
   const k = kernel.exports;
   const { tid, state } = o;
   const slot = kernel.slot;
+  // The status block was allocated before this view was made, so the view
+  // covers it even after the kernel memory grows (views keep their length).
+  const words = new Int32Array(kernel.memory.buffer);
   let module = o.module;
   let memory = o.memory;
   let entry = o.entry;
@@ -326,14 +329,14 @@ export async function runThread(kernel: KernelInstance, o: RunThreadOptions): Pr
         enter();
         const v = k.wasmpod_syscall(tid, nr, a0, a1, a2, a3, a4, a5);
         leave();
-        const st = new Int32Array(kernel.memory.buffer)[slot];
+        const st = words[slot];
         if (st === 0) return v;
         const action = st & ACTION_MASK;
         if (action === ACTION_EXEC) {
           const s = new Uint32Array(kernel.memory.buffer, (slot + SLOT_EXEC_MODULE) * 4, 5);
           const bytes = kernel.bytes().slice(s[0], s[0] + s[1]);
           const path = dec.decode(kernel.bytes().slice(s[2], s[2] + s[3]));
-          const key = kernel.readKey(new Uint32Array(kernel.memory.buffer)[slot + SLOT_EXEC_KEY]);
+          const key = kernel.readKey(words[slot + SLOT_EXEC_KEY] >>> 0);
           k.wasmpod_exec_release();
           throw new Exec(bytes, path, key);
         }
