@@ -10,7 +10,9 @@
 //! Wake-ups are kernel-wide for now (one condition variable, `notify_all`
 //! when some state a waiter might care about changed). Waiters re-check
 //! their condition, so a spurious wake-up costs a lock round trip and nothing
-//! else. Targeted wait queues come when a benchmark shows the herd.
+//! else. Targeted wait queues come when a benchmark shows the herd. The
+//! same wake-up reaches a host that waits outside the kernel through
+//! [`Platform::wake_host`].
 
 use std::sync::Arc;
 
@@ -154,7 +156,7 @@ impl Kernel {
         let r = f(&mut st);
         self.flush_kill_requests(&mut st, 0);
         if std::mem::take(&mut st.notify_pending) {
-            self.cond.notify_all();
+            self.wake_all();
         }
         r
     }
@@ -259,7 +261,16 @@ impl Kernel {
     pub fn clock_changed(&self) {
         let mut st = self.state.lock();
         st.notify_pending = false;
+        self.wake_all();
+    }
+
+    /// Wakes every sleeper: the kernel's own (guest threads in
+    /// [`Ctx::wait_until`], host threads in [`Kernel::host_wait`]) and the
+    /// host's event loop ([`Platform::wake_host`]). The one place the
+    /// kernel-wide wake-up happens.
+    fn wake_all(&self) {
         self.cond.notify_all();
+        self.platform.wake_host();
     }
 }
 
@@ -359,7 +370,7 @@ impl Ctx<'_> {
     fn flush_notify(&mut self) {
         self.kernel.flush_kill_requests(&mut self.st, self.tid);
         if std::mem::take(&mut self.st.notify_pending) {
-            self.kernel.cond.notify_all();
+            self.kernel.wake_all();
         }
     }
 

@@ -127,4 +127,17 @@ pub trait Platform: Send + Sync {
 
     /// A line of diagnostics (syscall traces with `WASMPOD_TRACE=1`).
     fn log(&self, line: &str);
+
+    /// State a host might be waiting for may have changed: the kernel calls
+    /// this whenever it wakes its own sleepers (data in a host pipe or on a
+    /// terminal, a pipe end closed, a process exited, ...). A host whose
+    /// event loop cannot sleep inside the kernel (the browser's control
+    /// worker, which must not block) uses it to learn that it should poll
+    /// its pipes, terminals and processes again, instead of polling on a
+    /// timer. Wake-ups are kernel-wide, so it may be spurious. It runs with
+    /// the kernel lock held on every wake-up: keep it cheap (an atomic
+    /// increment and a notify), and never call back into the kernel.
+    /// Hosts that wait inside the kernel (`Kernel::host_wait`) need nothing
+    /// here: the default does nothing.
+    fn wake_host(&self) {}
 }

@@ -32,6 +32,8 @@ pub struct FakePlatform {
     rng: Mutex<u64>,
     pub events: Mutex<Vec<HostEvent>>,
     pub log: Mutex<Vec<String>>,
+    /// How many times the kernel called [`Platform::wake_host`].
+    pub host_wakes: AtomicU64,
 }
 
 impl FakePlatform {
@@ -41,6 +43,7 @@ impl FakePlatform {
             rng: Mutex::new(0x9E37_79B9_7F4A_7C15),
             events: Mutex::new(Vec::new()),
             log: Mutex::new(Vec::new()),
+            host_wakes: AtomicU64::new(0),
         })
     }
 
@@ -86,6 +89,9 @@ impl Platform for FakePlatform {
     }
     fn log(&self, line: &str) {
         self.log.lock().push(line.to_string());
+    }
+    fn wake_host(&self) {
+        self.host_wakes.fetch_add(1, Ordering::SeqCst);
     }
 }
 

@@ -735,6 +735,38 @@ fn host_close_from_another_thread_ends_a_blocked_host_read() {
     assert_eq!(t.join().unwrap(), 0);
 }
 
+fn host_wakes(h: &Harness) -> u64 {
+    h.platform.host_wakes.load(std::sync::atomic::Ordering::SeqCst)
+}
+
+#[test]
+fn guest_output_and_close_on_a_host_pipe_wake_the_host() {
+    // A host that polls from an event loop (the browser's control worker)
+    // learns of new output and of EOF through Platform::wake_host.
+    let h = Harness::new();
+    let p = h.process(None);
+    let (file, host) = h.kernel.host_pipe(HostPipeDir::FromGuest);
+    let fd = install_file(&p, file);
+    let before = host_wakes(&h);
+    assert_eq!(write(&p, fd, b"out"), 3);
+    let after_write = host_wakes(&h);
+    assert!(after_write > before, "a write to a host pipe wakes the host");
+    p.sys(SYS_close, &[fd as u64]);
+    assert!(host_wakes(&h) > after_write, "closing the guest end wakes the host");
+    let mut buf = [0u8; 8];
+    assert_eq!(host.try_read(&mut buf), Some(3));
+    assert_eq!(host.try_read(&mut buf), Some(0));
+}
+
+#[test]
+fn a_call_that_changes_nothing_does_not_wake_the_host() {
+    let h = Harness::new();
+    let p = h.process(None);
+    let before = host_wakes(&h);
+    p.sys(SYS_getpid, &[]);
+    assert_eq!(host_wakes(&h), before);
+}
+
 #[test]
 fn mkfifo_then_open_through_the_vfs_gives_one_pipe() {
     let h = Harness::new();

@@ -346,6 +346,19 @@ mod tests {
     }
 
     #[test]
+    fn a_program_exit_wakes_the_host() {
+        // The browser's control worker learns of exits this way.
+        let h = with_program();
+        h.kernel.create_init(Credentials::root()).unwrap();
+        let (pid, tid, _) = h.kernel.spawn_initial(prog("/tmp/prog", None, vec![])).unwrap();
+        let wakes = || h.platform.host_wakes.load(std::sync::atomic::Ordering::SeqCst);
+        let before = wakes();
+        h.process(None).as_thread(tid).call(SYS_exit_group, &[0]);
+        assert!(wakes() > before);
+        assert_eq!(h.kernel.process_status(pid), Some(w_exitcode(0)));
+    }
+
+    #[test]
     fn a_trap_kills_the_process_with_the_signal() {
         let h = with_program();
         let (pid, tid, _) = h.kernel.spawn_initial(prog("/tmp/prog", None, vec![])).unwrap();

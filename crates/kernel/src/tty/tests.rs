@@ -1501,6 +1501,24 @@ fn host_pty_input_reaches_slave_and_output_reaches_host() {
 }
 
 #[test]
+fn slave_output_and_echo_wake_the_host() {
+    let h = Harness::new();
+    let (host, n) = h.kernel.host_pty().unwrap();
+    let p = h.process(None);
+    let s = open_dev(&p, pts(n), O_RDWR | O_NOCTTY);
+    let wakes = || h.platform.host_wakes.load(std::sync::atomic::Ordering::SeqCst);
+    let before = wakes();
+    write(&p, s, b"out\n");
+    let after_output = wakes();
+    assert!(after_output > before, "program output wakes the host");
+    assert_eq!(host.write_input(&h.kernel, b"x", false).ok(), Some(1));
+    assert!(wakes() > after_output, "typed input (and its echo) wakes the host");
+    let mut buf = [0u8; 16];
+    let k = host.read_output(&h.kernel, &mut buf, false).unwrap();
+    assert_eq!(&buf[..k], b"out\r\nx");
+}
+
+#[test]
 fn host_read_output_blocks_on_a_host_thread_until_output() {
     let h = Harness::new();
     let (host, _n) = h.kernel.host_pty().unwrap();
