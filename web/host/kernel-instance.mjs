@@ -10,6 +10,7 @@ const ACTION_EXEC = 2;
 const ACTION_EXIT_THREAD = 3;
 const SIGNAL_PENDING = 1 << 8;
 const SLOT_EXEC_MODULE = 1;
+const SLOT_EXEC_KEY = 5;
 const SLOT_FRAME = 8;
 
 const SIGILL = 4;
@@ -23,11 +24,22 @@ const dec = new TextDecoder();
 export class ThreadExit extends Error {}
 /** Thrown through guest frames when execve replaced the image. */
 export class Exec extends Error {
-  constructor(module, path) {
+  constructor(module, path, key) {
     super(`exec ${path}`);
     this.module = module;
     this.path = path;
+    this.key = key;
   }
+}
+
+/**
+ * The module cache key at `ptr` in kernel memory (four little-endian u64:
+ * device, inode, mtime in ns, size; docs/browser-host.md) as a string:
+ * equal keys mean equal module bytes.
+ */
+export function cacheKey(memory, ptr) {
+  const v = new DataView(memory.buffer, ptr, 32);
+  return [0, 8, 16, 24].map((o) => v.getBigUint64(o, true).toString()).join(':');
 }
 
 /**
@@ -36,7 +48,7 @@ export class Exec extends Error {
  *   linker's stack and static TLS and runs `_initialize`).
  * - otherwise `area` is this worker's stack+TLS area (from
  *   `wasmpod_area_alloc` or a start message).
- * - `hooks`: { startProcess(pid, tid, area, moduleBytes, path),
+ * - `hooks`: { startProcess(pid, tid, area, moduleBytes, path, key),
  *   startThread(pid, tid, area, stack, tls, args), killThread(tid),
  *   log(line) }.
  * - `origin`: the pod's boot time (ms, `performance.timeOrigin`-based),
@@ -61,10 +73,10 @@ export async function instantiateKernel({ module, memory, first, area, hooks, or
       }
       kbytes().set(tmp, ptr);
     },
-    host_start_process(pid, tid, area, mod, modLen, path, pathLen) {
+    host_start_process(pid, tid, area, mod, modLen, path, pathLen, keyPtr) {
       const bytes = kbytes().slice(mod, mod + modLen);
       const p = dec.decode(kbytes().slice(path, path + pathLen));
-      hooks.startProcess(pid, tid, area, bytes, p);
+      hooks.startProcess(pid, tid, area, bytes, p, cacheKey(memory, keyPtr));
     },
     host_start_thread(pid, tid, area, stack, tls, argsPtr) {
       const v = kview();
@@ -279,8 +291,9 @@ export async function runThread(kernel, { tid, module, memory, start, log, onIma
           const s = new Uint32Array(kernel.memory.buffer, (slotIdx + SLOT_EXEC_MODULE) * 4, 4);
           const bytes = kernel.bytes().slice(s[0], s[0] + s[1]);
           const path = dec.decode(kernel.bytes().slice(s[2], s[2] + s[3]));
+          const key = cacheKey(kernel.memory, new Uint32Array(kernel.memory.buffer)[slotIdx + SLOT_EXEC_KEY]);
           k.wasmpod_exec_release();
-          throw new Exec(bytes, path);
+          throw new Exec(bytes, path, key);
         }
         if (action === ACTION_EXIT_THREAD) throw new ThreadExit();
         if (st & SIGNAL_PENDING) deliver();

@@ -1,6 +1,8 @@
 // A one-program pod under Node worker_threads (tests and benchmarks):
 // boot(kernelPath, { files: [{ path, bytes }], run: { path, argv, env, cwd,
-// stdin } }) -> { pid, status, stdout, stderr, ms, logs }. The main thread
+// stdin, pty } }) -> { pid, status, stdout, stderr, ms, logs, starts, stats,
+// wake } (see node-worker.mjs; `starts` lists the processes the kernel
+// started: { pid, path, key }). The main thread
 // owns the workers: a control worker (the first kernel instance, see
 // node-worker.mjs) and one worker per program thread, started when the
 // kernel asks (host_start_process / host_start_thread).
@@ -20,6 +22,7 @@ export async function boot(kernelPath, { files, run, timeoutMs = 20000, debug = 
   const workers = new Map(); // tid -> Worker
   const images = new Map(); // pid -> { module, memory }
   const logs = [];
+  const starts = [];
   let control;
   const started = performance.now();
   const result = await new Promise((resolve, reject) => {
@@ -31,6 +34,7 @@ export async function boot(kernelPath, { files, run, timeoutMs = 20000, debug = 
           logs.push(m.line);
           break;
         case 'start':
+          starts.push({ pid: m.pid, path: m.path, key: m.key });
           spawn({ role: 'process', pid: m.pid, tid: m.tid, area: m.area, bytes: m.bytes, path: m.path });
           break;
         case 'image':
@@ -75,6 +79,7 @@ export async function boot(kernelPath, { files, run, timeoutMs = 20000, debug = 
   });
   result.ms = performance.now() - started;
   result.logs = logs;
+  result.starts = starts;
   for (const w of workers.values()) await w.terminate();
   await control.terminate();
   return result;

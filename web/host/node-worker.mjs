@@ -8,15 +8,20 @@ const d = workerData;
 const post = (m) => parentPort.postMessage(m);
 const log = (line) => post({ type: 'log', line });
 const hooks = {
-  startProcess: (pid, tid, area, bytes, path) => post({ type: 'start', pid, tid, area, bytes, path }, [bytes.buffer]),
+  startProcess: (pid, tid, area, bytes, path, key) => post({ type: 'start', pid, tid, area, bytes, path, key }, [bytes.buffer]),
   startThread: (pid, tid, area, stack, tls) => post({ type: 'thread', pid, tid, area, stack, tls, src: d.tid }),
   killThread: (tid) => post({ type: 'kill', tid }),
   log,
 };
 
 const dbg = (s) => { if (d.debug) post({ type: 'log', line: s }); };
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const enc = new TextEncoder();
+const EIO = 5;
+const EAGAIN = 11;
+// A wait for the host wake word gives up after this long and is counted as
+// `timedOut` (the smoke test requires none): a safety net against a lost
+// wake-up, not a poll interval.
+const WAKE_SAFETY_MS = 10000;
 
 async function control() {
   const kernel = await instantiateKernel({ module: d.module, memory: d.memory, first: true, hooks, origin: d.origin });
@@ -50,25 +55,66 @@ async function control() {
   call(SYS_mkdirat, AT_FDCWD, bin, 0o755);
   k.wasmpod_free(bin, binl);
   for (const f of d.files) install(f.path, new Uint8Array(f.bytes));
+  // (dev, ino, mtime ns, size) of the installed files, for comparing with
+  // the module cache keys the kernel passes to host_start_process.
+  const SYS_newfstatat = 79;
+  const stats = {};
+  for (const f of d.files) {
+    const [p, pl] = kernel.put(f.path + '\0');
+    const st = k.wasmpod_alloc(128);
+    const r = call(SYS_newfstatat, AT_FDCWD, p, st, 0);
+    if (r < 0) throw new Error(`stat ${f.path}: errno ${-r}`);
+    const v = new DataView(kernel.memory.buffer, st, 128);
+    const mtime = v.getBigInt64(88, true) * 1000000000n + BigInt(v.getInt32(96, true));
+    stats[f.path] = [v.getBigUint64(0, true), v.getBigUint64(8, true), mtime, v.getBigInt64(48, true)].join(':');
+    k.wasmpod_free(st, 128);
+    k.wasmpod_free(p, pl);
+  }
+
+  // The host wake word (docs/browser-host.md): the loops below wait for it
+  // to change instead of polling on a timer.
+  const eventsIdx = k.wasmpod_host_events() >>> 2;
+  const word = () => Atomics.load(new Int32Array(kernel.memory.buffer), eventsIdx);
+  const wake = { wakes: 0, timedOut: 0, atStart: word() };
+  /** Resolves once the word differs from `seen` (read before polling). */
+  const changed = async (seen) => {
+    const r = Atomics.waitAsync(new Int32Array(kernel.memory.buffer), eventsIdx, seen, WAKE_SAFETY_MS);
+    const v = r.async ? await r.value : r.value;
+    if (v === 'timed-out') wake.timedOut++;
+    else wake.wakes++;
+  };
+
+  const nul = (list) => list.map((s) => s + '\0').join('');
+  const spawn = (last) => {
+    const [path, pathl] = kernel.put(d.run.path);
+    const [argv, argvl] = kernel.put(nul(d.run.argv));
+    const [envp, envpl] = kernel.put(nul(d.run.env));
+    const [cwd, cwdl] = kernel.put(d.run.cwd || '');
+    const pid = d.run.pty
+      ? k.wasmpod_spawn_on_pty(path, pathl, argv, argvl, envp, envpl, cwd, cwdl, last[0])
+      : k.wasmpod_spawn_initial(path, pathl, argv, argvl, envp, envpl, cwd, cwdl, ...last);
+    for (const [p, l] of [[path, pathl], [argv, argvl], [envp, envpl], [cwd, cwdl]]) k.wasmpod_free(p, l);
+    if (pid < 0) throw new Error(`spawn: errno ${-pid}`);
+    dbg(`spawned ${pid}`);
+    return pid;
+  };
+  const bufLen = 65536;
+  const buf = k.wasmpod_alloc(bufLen);
+  const deadline = Date.now() + (d.timeoutMs || 20000);
+  const done = (r) => post({ type: 'result', ...r, stats, wake: { ...wake, atEnd: word() } });
+  if (d.run.pty) return done(await runPty());
 
   const pipes = [k.wasmpod_host_pipe(0), k.wasmpod_host_pipe(1), k.wasmpod_host_pipe(1)];
   if (pipes.some((h) => h < 0)) throw new Error(`host pipes: ${pipes}`);
-  const nul = (list) => list.map((s) => s + '\0').join('');
-  const [path, pathl] = kernel.put(d.run.path);
-  const [argv, argvl] = kernel.put(nul(d.run.argv));
-  const [envp, envpl] = kernel.put(nul(d.run.env));
-  const [cwd, cwdl] = kernel.put(d.run.cwd || '');
-  const pid = k.wasmpod_spawn_initial(path, pathl, argv, argvl, envp, envpl, cwd, cwdl, ...pipes);
-  for (const [p, l] of [[path, pathl], [argv, argvl], [envp, envpl], [cwd, cwdl]]) k.wasmpod_free(p, l);
-  if (pid < 0) throw new Error(`spawn_initial: errno ${-pid}`);
-  dbg(`spawned ${pid}`);
+  const pid = spawn(pipes);
 
   if (d.run.stdin !== undefined) {
     const [b, bl] = kernel.put(enc.encode(d.run.stdin));
     for (let off = 0; off < bl; ) {
+      const seen = word();
       const n = k.wasmpod_pipe_write(pipes[0], b + off, bl - off, 0);
-      if (n === -11) {
-        await sleep(1);
+      if (n === -EAGAIN) {
+        await changed(seen);
         continue;
       }
       if (n <= 0) break;
@@ -82,11 +128,9 @@ async function control() {
 
   const out = [[], []];
   const open = [true, true];
-  const bufLen = 65536;
-  const buf = k.wasmpod_alloc(bufLen);
   let status = -1;
-  const deadline = Date.now() + (d.timeoutMs || 20000);
   while (open[0] || open[1] || status < 0) {
+    const seen = word();
     let progress = false;
     for (let i = 0; i < 2; i++) {
       if (!open[i]) continue;
@@ -96,7 +140,7 @@ async function control() {
       if (n > 0) {
         out[i].push(kernel.bytes().slice(buf, buf + n));
         progress = true;
-      } else if (n === 0 || (n < 0 && n !== -11)) {
+      } else if (n === 0 || (n < 0 && n !== -EAGAIN)) {
         open[i] = false;
         k.wasmpod_pipe_close(pipes[i + 1]);
       }
@@ -105,11 +149,66 @@ async function control() {
     if (status < 0) status = k.wasmpod_process_status(pid);
     dbg(`status ${status}`);
     while (freeAreas.length) k.wasmpod_area_free(freeAreas.pop());
-    if (Date.now() > deadline) break;
-    if (!progress) await sleep(2);
+    if (Date.now() > deadline || !(open[0] || open[1] || status < 0)) break;
+    if (!progress) await changed(seen);
   }
   const join = (chunks) => Buffer.concat(chunks.map((c) => Buffer.from(c))).toString('utf8');
-  post({ type: 'result', pid, status, stdout: join(out[0]), stderr: join(out[1]), timedOut: status < 0 });
+  done({ pid, status, stdout: join(out[0]), stderr: join(out[1]), timedOut: status < 0 });
+
+  // A program on a terminal: d.run.pty = { rows, cols, script }, where each
+  // step of `script` waits until the output (after the previous step's
+  // match) contains `after`, then types `write` and/or resizes to
+  // `resize: [rows, cols]`. Reads until the terminal reports EIO (every
+  // slave fd closed) and the program has exited.
+  async function runPty() {
+    const { rows, cols, script } = d.run.pty;
+    const pty = k.wasmpod_host_pty();
+    if (pty < 0) throw new Error(`wasmpod_host_pty: errno ${-pty}`);
+    const ok = (what, r) => {
+      if (r < 0) throw new Error(`${what}: errno ${-r}`);
+      return r;
+    };
+    ok('pty_resize', k.wasmpod_pty_resize(pty, rows, cols));
+    const pid = spawn([pty]);
+    const dec = new TextDecoder();
+    const steps = [...script];
+    let text = '';
+    let pos = 0;
+    let open = true;
+    let status = -1;
+    while (open || status < 0) {
+      const seen = word();
+      let progress = false;
+      const n = k.wasmpod_pty_read(pty, buf, bufLen, 0);
+      if (n > 0) {
+        text += dec.decode(kernel.bytes().slice(buf, buf + n), { stream: true });
+        progress = true;
+      } else if (n === -EIO) {
+        open = false;
+      } else if (n !== -EAGAIN) {
+        throw new Error(`pty_read: ${n}`);
+      }
+      while (steps.length && text.indexOf(steps[0].after, pos) >= 0) {
+        const step = steps.shift();
+        pos = text.indexOf(step.after, pos) + step.after.length;
+        if (step.resize) ok('pty_resize', k.wasmpod_pty_resize(pty, ...step.resize));
+        if (step.write !== undefined) {
+          const [b, bl] = kernel.put(step.write);
+          const w = ok('pty_write', k.wasmpod_pty_write(pty, b, bl, 0));
+          k.wasmpod_free(b, bl);
+          if (w !== bl) throw new Error(`pty_write took ${w} of ${bl} bytes`);
+        }
+        progress = true;
+      }
+      if (status < 0) status = k.wasmpod_process_status(pid);
+      while (freeAreas.length) k.wasmpod_area_free(freeAreas.pop());
+      if (Date.now() > deadline || !(open || status < 0)) break;
+      if (!progress) await changed(seen);
+    }
+    ok('pty_close', k.wasmpod_pty_close(pty));
+    const closedTwice = k.wasmpod_pty_close(pty);
+    return { pid, status, stdout: text, stderr: '', timedOut: status < 0, stepsLeft: steps.length, closedTwice };
+  }
 }
 
 async function program() {

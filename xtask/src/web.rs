@@ -40,6 +40,13 @@ const EXPORTS: &[&str] = &[
     "wasmpod_thread_trapped",
     "wasmpod_thread_exited",
     "wasmpod_process_status",
+    "wasmpod_host_events",
+    "wasmpod_host_pty",
+    "wasmpod_pty_read",
+    "wasmpod_pty_write",
+    "wasmpod_pty_resize",
+    "wasmpod_pty_close",
+    "wasmpod_spawn_on_pty",
 ];
 
 /// Every import JS must supply; anything else is an error (a new std
@@ -175,7 +182,7 @@ pub fn smoke(kernel: &std::path::Path) -> Result<(), String> {
     let work = root.join("target/web-smoke");
     std::fs::create_dir_all(&work).map_err(|e| format!("{}: {e}", work.display()))?;
     let mut wasm = Vec::new();
-    for name in ["hello", "spawn", "threads"] {
+    for name in ["hello", "spawn", "threads", "pty"] {
         let out = work.join(format!("{name}.wasm"));
         run(Command::new(&cc).args(["-O2", "-pthread", "-o"]).arg(&out).arg(root.join(format!("web/test/{name}.c"))))?;
         wasm.push(out);

@@ -12,5 +12,11 @@
 //! On other targets the crate is empty (so that workspace builds and
 //! clippy on the host are unaffected).
 
+#[cfg(any(target_arch = "wasm32", test))]
+mod handles;
+#[cfg(target_arch = "wasm32")]
+mod pty;
+#[cfg(target_arch = "wasm32")]
+mod wake;
 #[cfg(target_arch = "wasm32")]
 mod web;

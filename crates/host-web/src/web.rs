@@ -14,6 +14,8 @@ use wasmpod_kernel::signal::Delivery;
 use wasmpod_kernel::sync::lock::Mutex;
 use wasmpod_kernel::{Action, ClockKind, ExecImage, Fault, Kernel, KernelConfig, Platform, ThreadStart, UserMemory};
 
+use crate::handles::Handles;
+
 #[link(wasm_import_module = "wasmpod")]
 extern "C" {
     /// Nanoseconds of clock 0 (realtime) or 1 (monotonic).
@@ -27,6 +29,7 @@ extern "C" {
         module_len: usize,
         path: *const u8,
         path_len: usize,
+        cache_key: *const u64,
     );
     fn host_start_thread(pid: i32, tid: i32, area: u32, stack: u32, tls: u32, args: *const u64);
     fn host_kill_thread(tid: i32);
@@ -54,7 +57,7 @@ static KERNEL: OnceLock<Arc<Kernel>> = OnceLock::new();
 static TLS_SIZE: AtomicU32 = AtomicU32::new(0);
 static TLS_ALIGN: AtomicU32 = AtomicU32::new(16);
 
-fn kernel() -> Option<&'static Arc<Kernel>> {
+pub(crate) fn kernel() -> Option<&'static Arc<Kernel>> {
     KERNEL.get()
 }
 
@@ -77,8 +80,9 @@ impl Platform for JsPlatform {
 
     fn start_process(&self, pid: i32, tid: i32, image: ExecImage) {
         let area = area_alloc();
-        // SAFETY: JS copies the module and path out during the call (the
-        // image stays alive until it returns).
+        let key = cache_key_words(&image);
+        // SAFETY: JS copies the module, path and key out during the call
+        // (the image and the key stay alive until it returns).
         unsafe {
             host_start_process(
                 pid,
@@ -88,6 +92,7 @@ impl Platform for JsPlatform {
                 image.module.len(),
                 image.path.as_ptr(),
                 image.path.len(),
+                key.as_ptr(),
             )
         }
     }
@@ -106,6 +111,10 @@ impl Platform for JsPlatform {
     fn log(&self, line: &str) {
         // SAFETY: JS reads `line.len()` bytes at `line` during the call.
         unsafe { host_log(line.as_ptr(), line.len()) }
+    }
+
+    fn wake_host(&self) {
+        crate::wake::wake_host();
     }
 }
 
@@ -144,7 +153,7 @@ impl UserMemory for JsMemory {
 /// The kernel's own memory used as "user" memory, for calls the host makes
 /// on its own behalf (`wasmpod_host_syscall`): pointers are kernel
 /// addresses of buffers the host got from `wasmpod_alloc`.
-struct KernelMemory;
+pub(crate) struct KernelMemory;
 
 fn kernel_memory_bytes() -> u64 {
     core::arch::wasm32::memory_size(0) as u64 * WASM_PAGE
@@ -176,6 +185,15 @@ impl UserMemory for KernelMemory {
     }
 }
 
+/// `ExecImage::cache_key` as JS reads it: four little-endian u64 (device,
+/// inode, mtime in ns, size) at one address. JS keys its cache of compiled
+/// `WebAssembly.Module`s by them, so that workers share one compilation.
+fn cache_key_words(image: &ExecImage) -> [u64; 4] {
+    let (dev, ino, mtime_ns, size) = image.cache_key;
+    // wasm32 is little-endian: the array's bytes are the wire format.
+    [dev, ino, mtime_ns as u64, size]
+}
+
 // ---- per-worker state ----
 
 /// Words of a worker's status block (`wasmpod_thread_slot`), read by JS.
@@ -187,6 +205,8 @@ mod slot {
     pub const EXEC_MODULE_LEN: usize = 2;
     pub const EXEC_PATH: usize = 3;
     pub const EXEC_PATH_LEN: usize = 4;
+    /// For `Action::Exec`: address of the image's cache key (four u64).
+    pub const EXEC_KEY: usize = 5;
     /// For `Delivery::Handler`: handler, sig, flags, siginfo, ucontext, sp.
     pub const FRAME: usize = 8;
     pub const WORDS: usize = 16;
@@ -200,7 +220,8 @@ const SIGNAL_PENDING: u32 = 1 << 8;
 
 thread_local! {
     static SLOT: &'static [AtomicU32; slot::WORDS] = Box::leak(Box::new(std::array::from_fn(|_| AtomicU32::new(0))));
-    static EXEC: RefCell<Option<ExecImage>> = const { RefCell::new(None) };
+    /// The last Exec image and its cache key, alive until `wasmpod_exec_release`.
+    static EXEC: RefCell<Option<(ExecImage, Box<[u64; 4]>)>> = const { RefCell::new(None) };
 }
 
 fn set_word(i: usize, v: u32) {
@@ -240,7 +261,7 @@ pub extern "C" fn wasmpod_init(tls_size: u32, tls_align: u32, trace: u32) -> i32
     }
     match kernel().map(|k| k.create_init(Credentials::root())) {
         Some(Ok(pid)) => pid,
-        Some(Err(e)) => -(e.errno() as i32),
+        Some(Err(e)) => -errno(&e),
         None => -EINVAL,
     }
 }
@@ -319,7 +340,9 @@ pub extern "C" fn wasmpod_syscall(tid: i32, nr: u32, a0: u32, a1: u32, a2: u32, 
             set_word(slot::EXEC_MODULE_LEN, img.module.len() as u32);
             set_word(slot::EXEC_PATH, img.path.as_ptr() as usize as u32);
             set_word(slot::EXEC_PATH_LEN, img.path.len() as u32);
-            EXEC.with(|e| *e.borrow_mut() = Some(img));
+            let key = Box::new(cache_key_words(&img));
+            set_word(slot::EXEC_KEY, key.as_ptr() as usize as u32);
+            EXEC.with(|e| *e.borrow_mut() = Some((img, key)));
             ACTION_EXEC
         }
     };
@@ -363,7 +386,7 @@ pub extern "C" fn wasmpod_host_syscall(tid: i32, nr: u32, a0: u32, a1: u32, a2: 
 }
 
 /// `len` bytes at `ptr` in kernel memory (the host's own buffer).
-fn kernel_bytes(ptr: u32, len: u32) -> Vec<u8> {
+pub(crate) fn kernel_bytes(ptr: u32, len: u32) -> Vec<u8> {
     let mut v = vec![0u8; len as usize];
     if KernelMemory.read(ptr, &mut v).is_err() {
         v.clear();
@@ -381,7 +404,7 @@ struct PipeEntry {
     end: Arc<HostPipe>,
 }
 
-static PIPES: Mutex<Vec<Option<PipeEntry>>> = Mutex::new(Vec::new());
+static PIPES: Mutex<Handles<PipeEntry>> = Mutex::new(Handles::new());
 
 /// A host pipe: `dir` 0 = host writes, guest reads (stdin); 1 = guest
 /// writes, host reads (stdout/stderr). Returns a handle (≥ 0) or -errno.
@@ -394,20 +417,11 @@ pub extern "C" fn wasmpod_host_pipe(dir: u32) -> i32 {
         _ => return -EINVAL,
     };
     let (file, end) = k.host_pipe(dir);
-    let mut p = PIPES.lock();
-    let e = Some(PipeEntry { file: Some(file), end: Arc::new(end) });
-    if let Some(i) = p.iter().position(Option::is_none) {
-        p[i] = e;
-        i as i32
-    } else {
-        p.push(e);
-        p.len() as i32 - 1
-    }
+    PIPES.lock().insert(PipeEntry { file: Some(file), end: Arc::new(end) })
 }
 
 fn pipe_end(h: i32) -> Option<Arc<HostPipe>> {
-    let p = PIPES.lock();
-    p.get(usize::try_from(h).ok()?)?.as_ref().map(|e| e.end.clone())
+    PIPES.lock().get(h).map(|e| e.end.clone())
 }
 
 /// Reads from a host pipe into kernel memory at `buf`. `block` = 0: returns
@@ -453,13 +467,7 @@ pub extern "C" fn wasmpod_pipe_write(h: i32, buf: u32, len: u32, block: u32) -> 
 /// Closes the host's end (stdin: the guest reads EOF) and frees the handle.
 #[no_mangle]
 pub extern "C" fn wasmpod_pipe_close(h: i32) -> i32 {
-    let e = {
-        let mut p = PIPES.lock();
-        match usize::try_from(h).ok().and_then(|i| p.get_mut(i)) {
-            Some(slot) => slot.take(),
-            None => None,
-        }
-    };
+    let e = PIPES.lock().remove(h);
     match e {
         Some(e) => {
             e.end.close();
@@ -489,9 +497,6 @@ pub extern "C" fn wasmpod_spawn_initial(
     stdout: i32,
     stderr: i32,
 ) -> i32 {
-    let Some(k) = kernel() else { return -ENOSYS };
-    let Ok(path) = String::from_utf8(kernel_bytes(path, path_len)) else { return -EINVAL };
-    let cwd = String::from_utf8(kernel_bytes(cwd, cwd_len)).unwrap_or_default();
     let mut fds = Vec::new();
     {
         let mut p = PIPES.lock();
@@ -499,27 +504,66 @@ pub extern "C" fn wasmpod_spawn_initial(
             if h < 0 {
                 continue;
             }
-            match p.get_mut(h as usize).and_then(Option::as_mut).and_then(|e| e.file.take()) {
+            match p.get_mut(h).and_then(|e| e.file.take()) {
                 Some(f) => fds.push((fd as i32, f)),
                 None => return -EBADF,
             }
         }
     }
+    let prog =
+        SpawnArgs { path: (path, path_len), argv: (argv, argv_len), envp: (envp, envp_len), cwd: (cwd, cwd_len) };
+    spawn_program(prog, fds, |_, _| Ok(()))
+}
+
+/// The program part of a `wasmpod_spawn_*` call: (address, length) pairs
+/// in kernel memory.
+pub(crate) struct SpawnArgs {
+    pub path: (u32, u32),
+    /// NUL-separated.
+    pub argv: (u32, u32),
+    /// NUL-separated.
+    pub envp: (u32, u32),
+    /// Length 0 = `/`.
+    pub cwd: (u32, u32),
+}
+
+/// What every `wasmpod_spawn_*` export shares: `Kernel::spawn_initial`
+/// with `fds`, then `setup(kernel, pid)` (e.g. make a terminal the
+/// controlling one) while the process exists but runs nothing yet, then
+/// `host_start_process`. Returns the pid or -errno; if `setup` fails the
+/// process is ended before it ever runs.
+pub(crate) fn spawn_program(
+    prog: SpawnArgs,
+    fds: Vec<(i32, Arc<OpenFile>)>,
+    setup: impl FnOnce(&Arc<Kernel>, i32) -> wasmpod_kernel::Result<()>,
+) -> i32 {
+    let Some(k) = kernel() else { return -ENOSYS };
+    let Ok(path) = String::from_utf8(kernel_bytes(prog.path.0, prog.path.1)) else { return -EINVAL };
+    let Ok(cwd) = String::from_utf8(kernel_bytes(prog.cwd.0, prog.cwd.1)) else { return -EINVAL };
     let prog = InitialProgram {
         path: &path,
-        argv: split_nul(&kernel_bytes(argv, argv_len)),
-        envp: split_nul(&kernel_bytes(envp, envp_len)),
+        argv: split_nul(&kernel_bytes(prog.argv.0, prog.argv.1)),
+        envp: split_nul(&kernel_bytes(prog.envp.0, prog.envp.1)),
         cwd: if cwd.is_empty() { None } else { Some(&cwd) },
         creds: Credentials::user(),
         fds,
     };
-    match k.spawn_initial(prog) {
-        Ok((pid, tid, image)) => {
-            k.platform().start_process(pid, tid, image);
-            pid
-        }
-        Err(e) => -(e.errno() as i32),
+    let (pid, tid, image) = match k.spawn_initial(prog) {
+        Ok(r) => r,
+        Err(e) => return -errno(&e),
+    };
+    if let Err(e) = setup(k, pid) {
+        // Never started: the kernel treats it as a thread that vanished.
+        k.thread_exited(tid);
+        return -errno(&e);
     }
+    k.platform().start_process(pid, tid, image);
+    pid
+}
+
+/// The errno of a kernel error, as the exports return it (negated).
+pub(crate) fn errno(e: &wasmpod_kernel::Error) -> i32 {
+    e.errno().as_i32()
 }
 
 /// A worker's guest code trapped: the process dies of `sig`.
