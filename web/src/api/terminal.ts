@@ -16,7 +16,7 @@ const INPUT_RETRY_MS = 10;
 export type DefaultTerminal = Terminal & {
   /** @internal the kernel's handle of the pty */
   readonly pty: number;
-  /** Whether every program using the terminal has closed it. */
+  /** Whether every program on the terminal has closed it (until the next `run` on it). */
   readonly hungUp: boolean;
 };
 
@@ -56,7 +56,7 @@ export async function createDefaultTerminal(
     if (sending) return;
     sending = true;
     try {
-      while (pending.length && !hungUp) {
+      while (pending.length) {
         const n = await channel.call<number>({ op: 'ptyWrite', pty, data: pending[0] });
         if (n >= pending[0].length) pending.shift();
         else {
@@ -80,15 +80,17 @@ export async function createDefaultTerminal(
   });
 
   const off = onEvent((m) => {
-    if (m.kind === 'ptyOutput' && m.pty === pty) term.write(m.data);
-    else if (m.kind === 'ptyClosed' && m.pty === pty) hungUp = true;
+    if (m.kind === 'ptyOutput' && m.pty === pty) {
+      hungUp = false;
+      term.write(m.data);
+    } else if (m.kind === 'ptyClosed' && m.pty === pty) hungUp = true;
   });
 
   // Size: the pty follows the terminal, the terminal follows the element.
   let last = '';
   const resize = (rows: number, cols: number) => {
     const key = `${rows}x${cols}`;
-    if (key === last || hungUp) return;
+    if (key === last) return;
     last = key;
     void channel.call({ op: 'ptyResize', pty, rows, cols }).catch(() => {});
   };

@@ -36,7 +36,8 @@ export interface SpawnArgs {
 
 export class Processes {
   private readonly running = new Map<number, Running>();
-  private readonly ptys = new Set<number>();
+  /** Host ptys, and whether their programs are all gone (pty_read said EIO). */
+  private readonly ptys = new Map<number, { hungUp: boolean }>();
   private buf = 0;
 
   constructor(
@@ -46,7 +47,7 @@ export class Processes {
 
   /** Whether anything needs pumping. */
   get busy(): boolean {
-    return this.running.size > 0 || this.ptys.size > 0;
+    return this.running.size > 0 || [...this.ptys.values()].some((t) => !t.hungUp);
   }
 
   spawn(a: SpawnArgs): number {
@@ -99,7 +100,7 @@ export class Processes {
   }
 
   addPty(h: number): void {
-    this.ptys.add(h);
+    this.ptys.set(h, { hungUp: false });
   }
 
   removePty(h: number): void {
@@ -151,16 +152,18 @@ export class Processes {
     }
     const read = k.wasmpod_pty_read as ((h: number, b: number, l: number, block: number) => number) | undefined;
     if (read) {
-      for (const h of this.ptys) {
+      for (const [h, t] of this.ptys) {
         for (;;) {
           const n = read(h, buf, BUF, 0);
           if (n > 0) {
             const data = this.kernel.bytes().slice(buf, buf + n);
+            t.hungUp = false;
             this.post({ kind: 'ptyOutput', pty: h, data }, [data.buffer]);
             continue;
           }
-          if (n !== -EAGAIN) {
-            this.ptys.delete(h);
+          // EIO: no program holds the terminal any more; the next run on it reopens it.
+          if (n !== -EAGAIN && !t.hungUp) {
+            t.hungUp = true;
             this.post({ kind: 'ptyClosed', pty: h });
           }
           break;
