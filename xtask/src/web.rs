@@ -2,7 +2,8 @@
 //! (`crates/host-web` → `build/web/kernel.wasm`), checks its imports and
 //! exports against docs/browser-host.md with wabt's `wasm-objdump`, and with
 //! `--test` runs the Node smoke test (`web/test/node-smoke.mjs`) on a C
-//! program built with `wasmpod-cc`.
+//! program built with `wasmpod-cc`, then the browser tests
+//! ([`crate::web_tests`]).
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -227,6 +228,7 @@ pub fn web(args: &[String]) -> Result<(), String> {
     if args.iter().any(|a| a == "--test") {
         step("browser host smoke test (Node worker_threads)");
         smoke(&wasm)?;
+        crate::web_tests::browser_tests()?;
     }
     Ok(())
 }
