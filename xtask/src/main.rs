@@ -15,7 +15,7 @@
 //!   test (web/test/node-smoke.mjs) and the browser tests in headless
 //!   Chromium (web/test/browser/run.mjs).
 //! - `docs`: regenerates generated docs (`docs/syscalls.md`).
-//! - `bench [NAME]`: benchmarks (`ext2`, `syscalls`), results
+//! - `bench [NAME]`: benchmarks (`ext2`, `syscalls`, `browser`), results
 //!   as ratios against native Linux tools measured in the same run.
 //! - `conformance [--native-only] [NAME…]`: the C conformance suite
 //!   (tests/conformance), built with gcc and wasmpod-cc, run on Linux and
@@ -23,6 +23,7 @@
 
 mod abi_layout;
 mod bench;
+mod bench_browser;
 mod bench_syscalls;
 mod conformance;
 mod demo;
@@ -46,7 +47,7 @@ fn usage() -> ExitCode {
                         --test: and run its tests\n  \
          test           run every check and test (what CI runs)\n  \
          docs           regenerate docs/syscalls.md\n  \
-         bench [NAME]   run benchmarks (ext2, syscalls)\n  \
+         bench [NAME]   run benchmarks (ext2, syscalls, browser)\n  \
          conformance [--native-only] [--jobs N] [--timeout SECS] [NAME…]\n  \
          \x20              C conformance suite: gcc on Linux vs wasmpod"
     );
