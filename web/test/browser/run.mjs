@@ -240,26 +240,33 @@ async function main() {
     return `${start.rows}x${start.cols} → ${size.rows}x${size.cols}`;
   }
 
+  /**
+   * The demo page at `/`: its terminal must show text (the demo's program
+   * runs), with no page errors; the screenshot is kept either way. A demo
+   * that reports a failure in its status line (`#status.error`) fails at once.
+   */
   async function demoTest(page) {
     await page.goto(server.url);
     mkdirSync(o.artifacts, { recursive: true });
     const shot = join(o.artifacts, 'demo.png');
-    let note;
-    try {
-      // The demo's terminal, once it shows something.
-      await page.waitForFunction(() => {
-        const rows = document.querySelector('.xterm-rows');
-        return rows && rows.textContent.trim().length > 0;
-      }, null, { timeout: timeoutMs / 2 });
-      note = `terminal shown`;
-    } catch (e) {
-      await page.screenshot({ path: shot });
-      if (page.errors.length) throw new Error(`page errors on the demo page (screenshot ${shot})`);
-      throw new Error(`the demo page shows no terminal text (screenshot ${shot})`);
-    }
+    const state = await page
+      .waitForFunction(
+        () => {
+          const status = document.querySelector('#status.error');
+          if (status) return { error: status.textContent.trim() };
+          const rows = document.querySelector('.xterm-rows');
+          return rows && rows.textContent.trim().length > 0 ? { ok: true } : null;
+        },
+        null,
+        { timeout: timeoutMs / 2 },
+      )
+      .then((h) => h.jsonValue())
+      .catch(() => ({ error: `no terminal text after ${timeoutMs / 2000} s` }));
     await page.screenshot({ path: shot });
+    if (state.error) throw new Error(`demo page: ${state.error} (screenshot ${shot})`);
     if (page.errors.length) throw new Error(`page errors on the demo page (screenshot ${shot})`);
-    return `${note}, ${shot}`;
+    const status = await page.evaluate(() => document.querySelector('#status')?.textContent.trim() ?? '');
+    return `${shot}${status ? `; status line: ${status}` : ''}`;
   }
 
   let page = null;

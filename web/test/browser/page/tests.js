@@ -214,7 +214,7 @@ function xtermOf(t) {
 /**
  * Boots a pod, makes a 720×360 px element, `createDefaultTerminal` on it
  * and runs termio on that terminal. Returns `{ skip }` when the API has no
- * createDefaultTerminal yet.
+ * createDefaultTerminal yet or the kernel has no host ptys (ENOSYS).
  */
 export async function terminalStart() {
   const pod = await Pod.boot();
@@ -226,7 +226,15 @@ export async function terminalStart() {
   el.id = 'terminal';
   el.style.cssText = 'width:720px;height:360px';
   document.body.append(el);
-  const terminal = await pod.createDefaultTerminal(el);
+  let terminal;
+  try {
+    terminal = await pod.createDefaultTerminal(el);
+  } catch (e) {
+    // A kernel.wasm without ptys for the host says so with ENOSYS.
+    if (!String(e && e.message).startsWith('ENOSYS')) throw e;
+    await pod.shutdown();
+    return { skip: `createDefaultTerminal: ${e.message}` };
+  }
   const xterm = xtermOf(terminal);
   check('createDefaultTerminal gave an xterm.js Terminal', xterm !== null);
   const path = await installProgram(pod, 'termio');
