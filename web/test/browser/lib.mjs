@@ -18,6 +18,10 @@ export function startServer({ wasmpod, dir, image }) {
   const args = ['serve', '--port', '0', '--dir', dir, '--quiet'];
   if (image) args.push('--image', image);
   const child = spawn(wasmpod, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // The server must not outlive the runner, however it ends.
+  const reap = () => child.kill('SIGKILL');
+  process.on('exit', reap);
+  child.on('exit', () => process.off('exit', reap));
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   return new Promise((resolve, reject) => {
