@@ -1,5 +1,6 @@
 //! `cargo xtask bench [NAME]`: benchmarks, reported as ratios against
-//! native Linux tools measured in the same run.
+//! native Linux tools measured in the same run. `all` is ext2 and
+//! syscalls; `browser` (it needs the web bundle and Chromium) runs alone.
 
 use crate::util::{cargo, repo_root, run, step};
 
@@ -8,8 +9,9 @@ pub fn bench(args: &[String]) -> Result<(), String> {
     match which {
         "ext2" => ext2(),
         "syscalls" => crate::bench_syscalls::bench_syscalls(&args[1..]),
+        "browser" => crate::bench_browser::bench_browser(&args[1..]),
         "all" => ext2().and_then(|()| crate::bench_syscalls::bench_syscalls(&[])),
-        other => Err(format!("unknown benchmark {other:?} (known: ext2, syscalls)")),
+        other => Err(format!("unknown benchmark {other:?} (known: ext2, syscalls, browser)")),
     }
 }
 

@@ -28,10 +28,10 @@ const BENCHES: &[(&str, u64)] = &[
 const START: &str = "<!-- bench-syscalls:start -->";
 const END: &str = "<!-- bench-syscalls:end -->";
 
-struct Sample {
-    value: f64,
-    unit: String,
-    label: String,
+pub(crate) struct Sample {
+    pub value: f64,
+    pub unit: String,
+    pub label: String,
 }
 
 pub fn bench_syscalls(args: &[String]) -> Result<(), String> {
@@ -84,10 +84,15 @@ pub fn bench_syscalls(args: &[String]) -> Result<(), String> {
 }
 
 /// Runs one benchmark program and parses its BENCH line.
-fn measure(mut cmd: Command, iters: u64, out_dir: &Path) -> Result<Sample, String> {
+pub(crate) fn measure(mut cmd: Command, iters: u64, out_dir: &Path) -> Result<Sample, String> {
     cmd.arg(iters.to_string()).current_dir(out_dir).stdin(Stdio::null());
     let desc = format!("{cmd:?}");
     let output = run_with_timeout(cmd, Duration::from_secs(300))?;
+    parse_output(&desc, &output)
+}
+
+/// The `BENCH <name> <value> <unit> <iterations>` line of a benchmark's output.
+pub(crate) fn parse_output(desc: &str, output: &str) -> Result<Sample, String> {
     let line = output
         .lines()
         .find_map(|l| l.strip_prefix("BENCH "))
@@ -126,6 +131,22 @@ fn render(rows: &[(Sample, Option<Sample>, u64)]) -> String {
 }
 
 fn write_doc(path: &Path, table: &str) -> Result<(), String> {
+    let section = format!(
+        "{START}\n## System calls\n\n\
+         Command: `cargo xtask bench syscalls` (programs in `tests/bench/`, each built with gcc\n\
+         `-O1` and run on Linux, and built with `wasmpod-cc -O1` and run under the release\n\
+         `wasmpod run`, in the same run with the same iteration counts; each program times\n\
+         itself with `CLOCK_MONOTONIC`). For ns/µs per operation lower is better; for MB/s\n\
+         higher is better, so there a ratio below 1 is slower than Linux.\n\n\
+         Measured {}\n\
+         at the end of the run (single runs; other builds share the machine, so expect noise).\n\n{table}{END}\n",
+        machine()
+    );
+    splice_doc(path, START, END, &section)
+}
+
+/// "DATE on CPU, N cores, KERNEL, load average L": where and when a table was measured.
+pub(crate) fn machine() -> String {
     let date = command_line(Command::new("date").args(["-u", "+%Y-%m-%d %H:%M UTC"]));
     let kernel = command_line(Command::new("uname").args(["-srm"]));
     let cpu = fs::read_to_string("/proc/cpuinfo")
@@ -140,19 +161,15 @@ fn write_doc(path: &Path, table: &str) -> Result<(), String> {
         .ok()
         .and_then(|l| l.split_whitespace().next().map(str::to_string))
         .unwrap_or_else(|| "?".into());
-    let section = format!(
-        "{START}\n## System calls\n\n\
-         Command: `cargo xtask bench syscalls` (programs in `tests/bench/`, each built with gcc\n\
-         `-O1` and run on Linux, and built with `wasmpod-cc -O1` and run under the release\n\
-         `wasmpod run`, in the same run with the same iteration counts; each program times\n\
-         itself with `CLOCK_MONOTONIC`). For ns/µs per operation lower is better; for MB/s\n\
-         higher is better, so there a ratio below 1 is slower than Linux.\n\n\
-         Measured {date} on {cpu}, {cores} cores, {kernel}, load average {load}\n\
-         at the end of the run (single runs; other builds share the machine, so expect noise).\n\n{table}{END}\n"
-    );
+    format!("{date} on {cpu}, {cores} cores, {kernel}, load average {load}")
+}
+
+/// Replaces the text from `start` to `end` (markers included) in the doc at
+/// `path` with `section`, or appends `section` when the markers are absent.
+pub(crate) fn splice_doc(path: &Path, start: &str, end: &str, section: &str) -> Result<(), String> {
     let doc = fs::read_to_string(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
-    let new = match (doc.find(START), doc.find(END)) {
-        (Some(s), Some(e)) if e > s => match doc[e + END.len()..].trim_start_matches('\n') {
+    let new = match (doc.find(start), doc.find(end)) {
+        (Some(s), Some(e)) if e > s => match doc[e + end.len()..].trim_start_matches('\n') {
             "" => format!("{}{section}", &doc[..s]),
             rest => format!("{}{section}\n{rest}", &doc[..s]),
         },

@@ -12,16 +12,18 @@
 //! - `web [--test]`: builds `build/web/kernel.wasm` (crates/host-web),
 //!   checks its imports/exports with wasm-objdump, bundles the TypeScript
 //!   runtime and demo (web/src → build/web); `--test` adds the Node smoke
-//!   test (web/test/node-smoke.mjs).
+//!   test (web/test/node-smoke.mjs) and the browser tests in headless
+//!   Chromium (web/test/browser/run.mjs).
 //! - `docs`: regenerates generated docs (`docs/syscalls.md`).
-//! - `bench [NAME]`: benchmarks (`ext2`, `syscalls`), results as ratios
-//!   against native Linux tools measured in the same run.
+//! - `bench [NAME]`: benchmarks (`ext2`, `syscalls`, `browser`), results
+//!   as ratios against native Linux tools measured in the same run.
 //! - `conformance [--native-only] [NAME…]`: the C conformance suite
 //!   (tests/conformance), built with gcc and wasmpod-cc, run on Linux and
 //!   under `wasmpod run`.
 
 mod abi_layout;
 mod bench;
+mod bench_browser;
 mod bench_syscalls;
 mod conformance;
 mod demo;
@@ -29,6 +31,7 @@ mod setup;
 mod toolchain;
 mod util;
 mod web;
+mod web_tests;
 
 use std::process::ExitCode;
 
@@ -44,7 +47,7 @@ fn usage() -> ExitCode {
                         --test: and run its tests\n  \
          test           run every check and test (what CI runs)\n  \
          docs           regenerate docs/syscalls.md\n  \
-         bench [NAME]   run benchmarks (ext2, syscalls)\n  \
+         bench [NAME]   run benchmarks (ext2, syscalls, browser)\n  \
          conformance [--native-only] [--jobs N] [--timeout SECS] [NAME…]\n  \
          \x20              C conformance suite: gcc on Linux vs wasmpod"
     );
@@ -89,7 +92,7 @@ fn test() -> Result<(), String> {
     run(cargo().args(["test", "--workspace"]).current_dir(&root))?;
     step("C toolchain");
     toolchain::test()?;
-    step("browser kernel (crates/host-web, wasm32-wasip1-threads) and its Node smoke test");
+    step("browser host (crates/host-web, web/): Node smoke test and browser tests");
     web::web(&["--test".to_string()])?;
     step("C conformance suite (gcc on Linux vs wasmpod)");
     conformance::run_suite(&conformance::Options {

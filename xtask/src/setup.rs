@@ -1,7 +1,9 @@
 //! `cargo xtask setup`: installs what the build and the tests need on a
 //! fresh Debian 12 machine. Every step checks first, so a second run
 //! installs nothing and prints one line. It also builds the C toolchain
-//! (`cargo xtask toolchain`) when its cache entry is missing.
+//! (`cargo xtask toolchain`) when its cache entry is missing, and installs
+//! the browser host's npm packages (`web/node_modules`) when they are
+//! missing or older than `web/package-lock.json`.
 
 use std::process::Command;
 
@@ -10,7 +12,10 @@ use crate::util::{output, run, step};
 /// Debian packages the tests use:
 /// - e2fsprogs: mke2fs/e2fsck/debugfs, the judges of our ext2 code.
 /// - gcc: builds the C conformance suite for Linux, its oracle.
-const APT_PACKAGES: &[&str] = &["e2fsprogs", "gcc"];
+/// - chromium: the browser the browser tests and the browser bench drive
+///   (through npm playwright-core, which brings no browser of its own).
+/// - fonts-dejavu-core: a monospace font for the terminal in screenshots.
+const APT_PACKAGES: &[&str] = &["e2fsprogs", "gcc", "chromium", "fonts-dejavu-core"];
 
 /// rustup targets: the browser kernel is built for wasm32-wasip1-threads.
 const RUST_TARGETS: &[&str] = &["wasm32-wasip1-threads"];
@@ -28,6 +33,11 @@ pub fn setup() -> Result<(), String> {
         step("installing Debian packages: nodejs");
         apt_install(&["nodejs"])?;
     }
+    // npm runs `npm ci` below; Debian packages it apart from nodejs.
+    if Command::new("npm").arg("--version").output().is_err() {
+        step("installing Debian packages: npm");
+        apt_install(&["npm"])?;
+    }
     let installed = output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
     let missing_targets: Vec<&str> =
         RUST_TARGETS.iter().copied().filter(|t| !installed.lines().any(|l| l.trim() == *t)).collect();
@@ -38,8 +48,32 @@ pub fn setup() -> Result<(), String> {
     // The C toolchain (musl for wasm32, wasmpod-cc): built once per set of
     // inputs, then a cache hit.
     crate::toolchain::toolchain()?;
+    npm_ci()?;
     println!("setup: all dependencies present");
     Ok(())
+}
+
+/// Where `npm_ci` records the hash of the lockfile it installed from.
+const NPM_STAMP: &str = "web/node_modules/.wasmpod-package-lock.hash";
+
+/// `npm ci` in `web/` unless `web/node_modules` was installed from the
+/// current `web/package-lock.json` (its hash is kept in [`NPM_STAMP`], which
+/// `npm ci` itself deletes along with the old `node_modules`). The stamp is
+/// written last, so an interrupted install is redone on the next run.
+pub fn npm_ci() -> Result<(), String> {
+    let root = crate::util::repo_root();
+    let lock = root.join("web/package-lock.json");
+    let bytes = std::fs::read(&lock).map_err(|e| format!("reading {}: {e}", lock.display()))?;
+    let mut h = crate::conformance::Fnv::new();
+    h.write(&bytes);
+    let hash = format!("{:016x}", h.finish());
+    let stamp = root.join(NPM_STAMP);
+    if std::fs::read_to_string(&stamp).ok().as_deref() == Some(hash.as_str()) {
+        return Ok(());
+    }
+    step("installing npm packages (web/package-lock.json -> web/node_modules)");
+    run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(root.join("web")))?;
+    std::fs::write(&stamp, hash).map_err(|e| format!("writing {}: {e}", stamp.display()))
 }
 
 pub fn dpkg_installed(pkg: &str) -> bool {

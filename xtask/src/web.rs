@@ -2,7 +2,8 @@
 //! (`crates/host-web` → `build/web/kernel.wasm`), checks its imports and
 //! exports against docs/browser-host.md with wabt's `wasm-objdump`, and with
 //! `--test` runs the Node smoke test (`web/test/node-smoke.mjs`) on a C
-//! program built with `wasmpod-cc`.
+//! program built with `wasmpod-cc`, then the browser tests
+//! ([`crate::web_tests`]).
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -218,25 +219,11 @@ pub fn gen_abi_ts() -> Result<(), String> {
     Ok(())
 }
 
-/// `npm ci` in `web/` when `node_modules` is missing or older than the
-/// lockfile.
-pub fn npm_install() -> Result<(), String> {
-    let web = repo_root().join("web");
-    let stamp = web.join("node_modules/.package-lock.json");
-    let lock = web.join("package-lock.json");
-    let mtime = |p: &std::path::Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
-    if mtime(&stamp).is_some() && mtime(&stamp) >= mtime(&lock) {
-        return Ok(());
-    }
-    step("installing the browser host's npm packages (web/package-lock.json)");
-    run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&web))
-}
-
 /// Bundles the TypeScript runtime (`web/src`) with esbuild into
 /// `build/web/` (`wasmpod.js`, `worker.js`, the demo page) and type-checks
 /// it with `tsc`, which also writes `wasmpod.d.ts` and its `types/`.
 pub fn bundle() -> Result<(), String> {
-    npm_install()?;
+    crate::setup::npm_ci()?;
     gen_abi_ts()?;
     let root = repo_root();
     let web = root.join("web");
@@ -278,6 +265,7 @@ pub fn web(args: &[String]) -> Result<(), String> {
     if args.iter().any(|a| a == "--test") {
         step("browser host smoke test (Node worker_threads)");
         smoke(&wasm)?;
+        crate::web_tests::browser_tests()?;
     }
     Ok(())
 }

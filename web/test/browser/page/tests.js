@@ -1,0 +1,273 @@
+// The browser tests that run entirely inside the page (served as
+// /test-programs/tests.js). Each export is one test: it throws on failure
+// and may return a short note. run.mjs calls them with page.evaluate; the
+// terminal and demo tests need Playwright's keyboard and screenshots and
+// live in run.mjs.
+import {
+  Pod,
+  check,
+  entryName,
+  exitOf,
+  eq,
+  install,
+  installProgram,
+  rejects,
+  runToEnd,
+  start,
+  text,
+  withPod,
+} from './helpers.js';
+
+/** Environment and cwd `wasmpod run` gives a program (crates/host-native/src/run). */
+export const NATIVE_RUN_ENV = { PATH: '/bin:/usr/bin', HOME: '/home/user', USER: 'user' };
+export const NATIVE_RUN_CWD = '/home/user';
+
+const S_IFMT = 0o170000;
+const S_IFDIR = 0o040000;
+const S_IFREG = 0o100000;
+
+function isDir(st) {
+  return typeof st.isDirectory === 'function' ? st.isDirectory() : (st.mode & S_IFMT) === S_IFDIR;
+}
+
+function isFile(st) {
+  return typeof st.isFile === 'function' ? st.isFile() : (st.mode & S_IFMT) === S_IFREG;
+}
+
+/** Boot a pod: the default root and the file API on it. */
+export async function boot() {
+  const t0 = performance.now();
+  return withPod(async (pod) => {
+    const booted = performance.now() - t0;
+    const root = (await pod.readdir('/')).map(entryName);
+    for (const d of ['dev', 'home', 'proc', 'tmp']) check(`readdir("/") has ${d}`, root.includes(d), JSON.stringify(root));
+    check('/tmp is a directory', isDir(await pod.stat('/tmp')));
+    await pod.writeFile('/tmp/note.txt', 'some text\n');
+    eq('readFile after writeFile', text(await pod.readFile('/tmp/note.txt')), 'some text\n');
+    const st = await pod.stat('/tmp/note.txt');
+    check('/tmp/note.txt is a regular file', isFile(st));
+    eq('size of /tmp/note.txt', Number(st.size), 10);
+    await pod.mkdir('/tmp/a/b/c', { recursive: true });
+    eq('readdir /tmp/a', (await pod.readdir('/tmp/a')).map(entryName), ['b']);
+    await rejects('mkdir of an existing directory', pod.mkdir('/tmp/a'), 'EEXIST: /tmp/a');
+    await rejects('readFile of a missing file', pod.readFile('/nonexistent'), 'ENOENT: /nonexistent');
+    await rejects('rm of a non-empty directory without recursive', pod.rm('/tmp/a'), 'E');
+    await pod.rm('/tmp/a', { recursive: true });
+    await rejects('stat after rm', pod.stat('/tmp/a'), 'ENOENT: /tmp/a');
+    return `booted in ${booted.toFixed(0)} ms`;
+  });
+}
+
+/** createFile a wasm program, run it: argv, env, cwd, stdout, stderr, exit status. */
+export async function createFileAndRun() {
+  return withPod(async (pod) => {
+    const path = await installProgram(pod, 'hello');
+    const r = await runToEnd(pod, path, ['3', 'two words'], { env: { GREETING: 'hi there' }, cwd: '/tmp' });
+    eq('hello stdout', r.stdout, [
+      'hello from wasmpod: argc=3',
+      `argv[0]=${path}`,
+      'argv[1]=3',
+      'argv[2]=two words',
+      'GREETING=hi there',
+      'cwd=/tmp',
+      'pid>1=1',
+      '',
+    ].join('\n'));
+    eq('hello stderr', r.stderr, 'to stderr\n');
+    eq('hello exit status', r.status.code, 3);
+    // A second run of the same file: exit status 0.
+    const again = await runToEnd(pod, path, []);
+    eq('second run exit status', again.status.code, 0);
+    check('second run got a new pid', again.pid !== r.pid, `${again.pid} vs ${r.pid}`);
+    await rejects('run of a missing program', Promise.resolve().then(() => pod.run('/tmp/missing', [])).then((p) => p.exited), 'ENOENT');
+  });
+}
+
+/** stdin.write / stdin.close reach the program; stdout comes back. */
+export async function stdinStdout() {
+  return withPod(async (pod) => {
+    const path = await installProgram(pod, 'upper');
+    const r = await runToEnd(pod, path, [], { stdin: 'hello, pipes\nsecond line\n' });
+    eq('upper stdout', r.stdout, 'HELLO, PIPES\nSECOND LINE\n');
+    eq('upper exit status', r.status.code, 0);
+  });
+}
+
+/** A pipe between two processes: pipeline posix_spawns upper and pushes bytes through it. */
+export async function pipeBetweenProcesses() {
+  return withPod(async (pod) => {
+    const upper = await installProgram(pod, 'upper');
+    const pipeline = await installProgram(pod, 'pipeline');
+    const bytes = 300000; // several pipe buffers: both sides block and wake each other
+    const r = await runToEnd(pod, pipeline, [upper, String(bytes)]);
+    eq('pipeline output', r.stdout, `pipeline: ${bytes} bytes ok\n`);
+    eq('pipeline exit status', r.status.code, 0);
+  });
+}
+
+/** SIGINT to a process sleeping in the kernel ends it by signal 2; kill() defaults to SIGTERM. */
+export async function sigintSleeping() {
+  return withPod(async (pod) => {
+    const path = await installProgram(pod, 'sleeper');
+    const s = await start(pod, path);
+    await s.out.until('sleeping\n');
+    await s.proc.kill(2);
+    const st = await s.exited;
+    eq('status after SIGINT', { signal: st.signal }, { signal: 2 });
+    eq('sleeper output', s.out.text, 'sleeping\n');
+
+    const t = await start(pod, path);
+    await t.out.until('sleeping\n');
+    await t.proc.kill();
+    eq('status after kill()', (await t.exited).signal, 15);
+  });
+}
+
+/** SIGKILL of a process spinning without system calls, while another keeps working. */
+export async function sigkillSpinning() {
+  return withPod(async (pod) => {
+    const spin = await installProgram(pod, 'spin');
+    const upper = await installProgram(pod, 'upper');
+    const s = await start(pod, spin);
+    await s.out.until('spinning\n');
+    const u = await start(pod, upper);
+    await u.proc.stdin.write('before\n');
+    await u.out.until('BEFORE\n');
+    await s.proc.kill(9);
+    const st = await s.exited;
+    eq('spinner status after SIGKILL', { signal: st.signal }, { signal: 9 });
+    await u.proc.stdin.write('after\n');
+    await u.out.until('AFTER\n');
+    await u.proc.stdin.close();
+    eq('worker status', (await u.exited).code, 0);
+    eq('worker output', u.out.text, 'BEFORE\nAFTER\n');
+    // The pod is still whole: a new process runs to its end.
+    const r = await runToEnd(pod, upper, [], { stdin: 'still alive\n' });
+    eq('a later run', r.stdout, 'STILL ALIVE\n');
+  });
+}
+
+/** Two pods in one page run independently; shutting one down leaves the other working. */
+export async function twoPods() {
+  const [a, b] = await Promise.all([Pod.boot(), Pod.boot()]);
+  let aDown = false;
+  try {
+    await Promise.all([a.writeFile('/tmp/who', 'pod a'), b.writeFile('/tmp/who', 'pod b')]);
+    eq('pod a /tmp/who', text(await a.readFile('/tmp/who')), 'pod a');
+    eq('pod b /tmp/who', text(await b.readFile('/tmp/who')), 'pod b');
+    await a.writeFile('/tmp/only-a', 'x');
+    await rejects('pod b sees no file of pod a', b.stat('/tmp/only-a'), 'ENOENT: /tmp/only-a');
+    const [ua, ub] = await Promise.all([installProgram(a, 'upper'), installProgram(b, 'upper')]);
+    // Both run at once, each with its own stdin.
+    const [ra, rb] = await Promise.all([
+      runToEnd(a, ua, [], { stdin: 'from a\n' }),
+      runToEnd(b, ub, [], { stdin: 'from b\n' }),
+    ]);
+    eq('pod a output', ra.stdout, 'FROM A\n');
+    eq('pod b output', rb.stdout, 'FROM B\n');
+    await a.shutdown();
+    aDown = true;
+    const again = await runToEnd(b, ub, [], { stdin: 'b after a shut down\n' });
+    eq('pod b after pod a shut down', again.stdout, 'B AFTER A SHUT DOWN\n');
+  } finally {
+    if (!aDown) await a.shutdown();
+    await b.shutdown();
+  }
+}
+
+/**
+ * One conformance program (tests/conformance), run as `wasmpod run` runs
+ * it: on the tmpfs root, installed as /tmp/NAME, cwd /home/user, with
+ * wasmpod run's environment (the pod adds a few variables of its own:
+ * LOGNAME, SHELL, LANG).
+ * Returns what run.mjs compares with the native host's run.
+ */
+export async function conformance(name) {
+  return withPod(async (pod) => {
+    const path = `/tmp/${name}`;
+    await install(pod, `/test-programs/conformance/${name}`, path);
+    const r = await runToEnd(pod, path, [], { env: NATIVE_RUN_ENV, cwd: NATIVE_RUN_CWD });
+    return { status: r.status.shell, stdout: r.stdout, stderr: r.stderr };
+  }, { image: null });
+}
+
+/** One benchmark program (tests/bench) for `cargo xtask bench browser`: its stdout. */
+export async function bench(name, iterations) {
+  return withPod(async (pod) => {
+    const path = `/tmp/${name}`;
+    await install(pod, `/test-programs/bench/${name}`, path);
+    const r = await runToEnd(pod, path, [String(iterations)], { env: NATIVE_RUN_ENV, cwd: NATIVE_RUN_CWD });
+    if (r.status.shell !== 0) throw new Error(`${name} exited with status ${r.status.shell}:\n${r.stdout}${r.stderr}`);
+    return r.stdout;
+  }, { image: null });
+}
+
+// The terminal test: run.mjs types with Playwright's keyboard between
+// these steps, so the state lives on `window.__terminalTest`.
+
+/** The xterm.js Terminal behind what createDefaultTerminal returned. */
+function xtermOf(t) {
+  for (const c of [t, t && t.terminal, t && t.xterm, t && t.term]) if (c && c.buffer && c.buffer.active) return c;
+  return null;
+}
+
+/**
+ * Boots a pod, makes a 720×360 px element, `createDefaultTerminal` on it
+ * and runs termio on that terminal. Returns `{ skip }` when the API has no
+ * createDefaultTerminal yet or the kernel has no host ptys (ENOSYS).
+ */
+export async function terminalStart() {
+  const pod = await Pod.boot();
+  if (typeof pod.createDefaultTerminal !== 'function') {
+    await pod.shutdown();
+    return { skip: 'Pod.createDefaultTerminal is not in this build of /wasmpod.js' };
+  }
+  const el = document.createElement('div');
+  el.id = 'terminal';
+  el.style.cssText = 'width:720px;height:360px';
+  document.body.append(el);
+  let terminal;
+  try {
+    terminal = await pod.createDefaultTerminal(el);
+  } catch (e) {
+    // A kernel.wasm without ptys for the host says so with ENOSYS.
+    if (!String(e && e.message).startsWith('ENOSYS')) throw e;
+    await pod.shutdown();
+    return { skip: `createDefaultTerminal: ${e.message}` };
+  }
+  const xterm = xtermOf(terminal);
+  check('createDefaultTerminal gave an xterm.js Terminal', xterm !== null);
+  const path = await installProgram(pod, 'termio');
+  const proc = await pod.run(path, [], { terminal });
+  window.__terminalTest = { pod, el, terminal, xterm, proc };
+  return { rows: xterm.rows, cols: xterm.cols };
+}
+
+/** The terminal's screen (the active buffer, every line, right-trimmed). */
+export function terminalScreen() {
+  const { xterm } = window.__terminalTest;
+  const buf = xterm.buffer.active;
+  const lines = [];
+  for (let i = 0; i < buf.length; i++) lines.push(buf.getLine(i).translateToString(true));
+  return lines.join('\n').replace(/\n+$/, '');
+}
+
+/** Resizes the terminal's element; returns nothing (the terminal follows it). */
+export function terminalResize(width, height) {
+  const { el } = window.__terminalTest;
+  el.style.width = `${width}px`;
+  el.style.height = `${height}px`;
+}
+
+export function terminalSize() {
+  const { xterm } = window.__terminalTest;
+  return { rows: xterm.rows, cols: xterm.cols };
+}
+
+/** Resolves with termio's decoded exit status, then shuts the pod down. */
+export async function terminalFinish() {
+  const { pod, proc } = window.__terminalTest;
+  const status = exitOf(await proc.exited, proc.status);
+  await pod.shutdown();
+  return status;
+}

@@ -1,0 +1,108 @@
+//! The browser tests (`cargo xtask web --test`, after the Node smoke): builds
+//! what `web/test/browser/run.mjs` serves next to the bundle in
+//! `build/web/test-programs/` and runs it with the release `wasmpod`.
+//!
+//! - `web/test/browser/programs/*.c`, built with `wasmpod-cc -O2` →
+//!   `test-programs/NAME.wasm` (rebuilt when the source or libc is newer).
+//! - The conformance programs (`tests/conformance/*.c`), built exactly as
+//!   `cargo xtask conformance` builds them (same flags, same cache in
+//!   `target/conformance/wasm`) → `test-programs/conformance/NAME`, so the
+//!   browser and the native host run the same bytes.
+//! - The test page files (`web/test/browser/page/*`) → `test-programs/`.
+//!
+//! It needs the bundle (`build/web/wasmpod.js`, `worker.js`, `kernel.wasm`),
+//! `web/node_modules` (playwright-core; [`crate::setup::npm_ci`] installs it
+//! when stale) and `/usr/bin/chromium` (`cargo xtask setup`).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::conformance::{self, Compiler};
+use crate::util::{repo_root, run, step};
+
+/// Flags for the test programs (the conformance programs use the suite's own).
+const PROGRAM_FLAGS: &[&str] = &["-O2", "-Wall", "-Werror", "-pthread"];
+
+/// Builds the test programs and runs the browser tests.
+pub fn browser_tests() -> Result<(), String> {
+    let root = repo_root();
+    crate::setup::npm_ci()?;
+    let wasmpod = conformance::wasmpod_binary(&root)?;
+    step("browser tests: test programs (build/web/test-programs)");
+    let out = prepare(&root)?;
+    step("browser tests (headless Chromium, web/test/browser/run.mjs)");
+    run(Command::new("node")
+        .arg(root.join("web/test/browser/run.mjs"))
+        .arg("--wasmpod")
+        .arg(&wasmpod)
+        .arg("--web")
+        .arg(out.parent().unwrap_or(&root))
+        .current_dir(&root))
+}
+
+/// Fills `build/web/test-programs/`; returns its path.
+pub fn prepare(root: &Path) -> Result<PathBuf, String> {
+    let web = root.join("build/web");
+    for f in ["wasmpod.js", "worker.js", "kernel.wasm"] {
+        if !web.join(f).exists() {
+            return Err(format!("{} missing: `cargo xtask web` builds the bundle", web.join(f).display()));
+        }
+    }
+    let out = web.join("test-programs");
+    mkdir(&out.join("conformance"))?;
+    let cc = root.join("build/toolchain/bin/wasmpod-cc");
+    if !cc.exists() {
+        return Err(format!("{} missing: run `cargo xtask toolchain` first", cc.display()));
+    }
+    // A new libc (a toolchain rebuild) rebuilds the programs too.
+    let libc = root.join("build/sysroot/lib/libc.a");
+    for src in sources(&root.join("web/test/browser/programs"), "c")? {
+        let name = stem(&src)?;
+        let wasm = out.join(format!("{name}.wasm"));
+        if !(newer(&src, &wasm) && newer(&libc, &wasm)) {
+            run(Command::new(&cc).args(PROGRAM_FLAGS).arg("-o").arg(&wasm).arg(&src))?;
+        }
+    }
+    for file in sources(&root.join("web/test/browser/page"), "")? {
+        copy(&file, &out.join(file.file_name().unwrap_or_default()))?;
+    }
+    let suite = root.join("tests/conformance");
+    let wasm_cc = Compiler::wasmpod_cc(root, root.join("target/conformance/wasm"))?;
+    let header_hash = conformance::hash_dir(&suite.join("include"))?;
+    for src in sources(&suite, "c")? {
+        let name = stem(&src)?;
+        let built = wasm_cc.build(&src, &suite.join("include"), &name, header_hash)?;
+        copy(&built, &out.join("conformance").join(&name))?;
+    }
+    Ok(out)
+}
+
+/// Files in `dir` whose name ends in `.ext` (every file for ""), sorted.
+fn sources(dir: &Path, ext: &str) -> Result<Vec<PathBuf>, String> {
+    let mut v: Vec<PathBuf> = fs::read_dir(dir)
+        .map_err(|e| format!("reading {}: {e}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && (ext.is_empty() || p.extension().is_some_and(|x| x == ext)))
+        .collect();
+    v.sort();
+    Ok(v)
+}
+
+fn stem(p: &Path) -> Result<String, String> {
+    p.file_stem().and_then(|s| s.to_str()).map(str::to_string).ok_or_else(|| format!("bad file name {}", p.display()))
+}
+
+/// Whether `out` exists and is at least as new as `src`.
+fn newer(src: &Path, out: &Path) -> bool {
+    let mtime = |p: &Path| fs::metadata(p).and_then(|m| m.modified()).ok();
+    matches!((mtime(src), mtime(out)), (Some(s), Some(o)) if o >= s)
+}
+
+fn mkdir(p: &Path) -> Result<(), String> {
+    fs::create_dir_all(p).map_err(|e| format!("creating {}: {e}", p.display()))
+}
+
+fn copy(from: &Path, to: &Path) -> Result<(), String> {
+    fs::copy(from, to).map(|_| ()).map_err(|e| format!("copying {} to {}: {e}", from.display(), to.display()))
+}
