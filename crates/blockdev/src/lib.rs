@@ -17,7 +17,8 @@
 //!
 //! Modules: [`memory`] (Vec), [`file`](mod@file) (host file), [`cache`] (LRU
 //! write-back), [`overlay`] (copy-on-write delta, persistent or in memory),
-//! [`http`] (HTTP range requests). Byte-addressed helpers [`read_at`] and
+//! [`http`] (HTTP range requests), [`chunked`] (chunk-cached ranges of a
+//! remote image read by the host, e.g. the browser's io worker). Byte-addressed helpers [`read_at`] and
 //! [`write_at`] work on any device.
 //!
 //! This crate knows nothing of the kernel or of ext2.
@@ -25,6 +26,7 @@
 
 pub mod cache;
 mod checksum;
+pub mod chunked;
 pub mod device;
 pub mod error;
 pub mod file;
@@ -39,6 +41,7 @@ pub mod overlay;
 mod testutil;
 
 pub use cache::{CacheDevice, CacheStats, IntoInnerError};
+pub use chunked::{ChunkedConfig, ChunkedDevice, ChunkedStats, ChunkedStatsHandle, RangeSource};
 pub use device::{check_request, read_at, validate_block_size, write_at, BlockDevice};
 pub use error::{BlockError, Result};
 pub use file::FileDevice;

@@ -561,6 +561,76 @@ mod tests {
         }
     }
 
+    /// A remote image as the browser's io worker serves it: bytes by range.
+    struct ImageBytes(Vec<u8>, std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+    impl wasmpod_blockdev::RangeSource for ImageBytes {
+        fn size(&self) -> u64 {
+            self.0.len() as u64
+        }
+        fn read_range(&mut self, offset: u64, buf: &mut [u8]) -> wasmpod_blockdev::Result<usize> {
+            if self.1.load(std::sync::atomic::Ordering::Relaxed) {
+                return Err(wasmpod_blockdev::BlockError::Io("network down".into()));
+            }
+            let o = offset as usize;
+            buf.copy_from_slice(&self.0[o..o + buf.len()]);
+            Ok(buf.len())
+        }
+        fn name(&self) -> String {
+            "test://root.img".into()
+        }
+    }
+
+    #[test]
+    fn ext2_root_over_ranged_chunks_and_an_in_memory_overlay() {
+        use wasmpod_blockdev::{ChunkedConfig, ChunkedDevice, OverlayDevice};
+        let dir = tempfile::tempdir().unwrap();
+        let t = tree(dir.path());
+        std::fs::write(t.join("cold"), vec![3u8; 1 << 20]).unwrap();
+        let img = mkfs(dir.path(), &t, 1024);
+        let bytes = std::fs::read(&img).unwrap();
+        let down = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let chunked = ChunkedDevice::new(
+            ImageBytes(bytes.clone(), down.clone()),
+            ChunkedConfig { readahead_chunks: 0, ..ChunkedConfig::with_chunk_size(64 * 1024) },
+        )
+        .unwrap();
+        let stats = chunked.stats_handle();
+        let dev = OverlayDevice::in_memory(chunked).unwrap();
+        let h = Harness::new();
+        h.kernel.mount_root_ext2(Box::new(dev), false, "test://root.img").unwrap();
+        let p = h.process_as(None, crate::process::Credentials::root());
+        assert_eq!(read_file(&p, "/etc/hostname").unwrap(), b"wasmpod\n");
+        assert_eq!(read_file(&p, "/big").unwrap(), vec![7u8; 300_000]);
+        assert_eq!(write_file(&p, "/home/user/new.txt", b"written in the overlay"), 0);
+        assert_eq!(p.sys(SYS_sync, &[]), 0);
+        let s = stats.get();
+        assert!(s.requests > 0 && s.bytes_fetched >= 300_000, "{s:?}");
+        assert!(s.bytes_fetched <= bytes.len() as u64, "every chunk fetched at most once: {s:?}");
+        // The image file itself is untouched.
+        assert_eq!(std::fs::read(&img).unwrap(), bytes);
+        // With the network gone, reading what was never fetched is EIO (no
+        // read-ahead here, so most of /cold's 1 MiB is not cached), and the
+        // pod goes on: what is cached still reads.
+        down.store(true, std::sync::atomic::Ordering::Relaxed);
+        let fd = p.sys(SYS_openat, &[FDCWD, p.cstr("/cold"), u64::from(O_RDONLY), 0]);
+        let err = if fd < 0 {
+            fd
+        } else {
+            let buf = p.alloc(1 << 16);
+            loop {
+                let n = p.sys(SYS_read, &[fd as u64, u64::from(buf), 1 << 16]);
+                assert_ne!(n, 0, "read all of /cold without the network");
+                if n < 0 {
+                    break n;
+                }
+            }
+        };
+        assert_eq!(err, -5, "EIO");
+        assert_eq!(read_file(&p, "/home/user/new.txt").unwrap(), b"written in the overlay");
+        assert!(stats.get().errors > 0);
+    }
+
     #[test]
     fn devfs_is_mounted_again_on_the_ext2_dev() {
         let (_d, _img, _h, p) = root_ext2(4096);
