@@ -90,6 +90,14 @@ export async function instantiateKernel({ module, memory, first, area, hooks, or
     host_log(ptr, len) {
       hooks.log(dec.decode(kbytes().slice(ptr, ptr + len)));
     },
+    // The io slot's wait and wake (docs/browser-host.md, "Root image and
+    // the io worker"): memory.atomic.wait32 / notify on kernel memory.
+    host_atomic_wait32(ptr, expected) {
+      return ['ok', 'not-equal', 'timed-out'].indexOf(Atomics.wait(new Int32Array(memory.buffer), ptr >>> 2, expected));
+    },
+    host_atomic_notify(ptr, count) {
+      return Atomics.notify(new Int32Array(memory.buffer), ptr >>> 2, count);
+    },
     copy_from_user(dst, src, len) {
       if (!user || src + len > user.buffer.byteLength) return 1;
       kbytes().set(new Uint8Array(user.buffer, src, len), dst);

@@ -48,6 +48,9 @@ const EXPORTS: &[&str] = &[
     "wasmpod_pty_resize",
     "wasmpod_pty_close",
     "wasmpod_spawn_on_pty",
+    "wasmpod_io_slot",
+    "wasmpod_mount_root_image",
+    "wasmpod_io_stats",
 ];
 
 /// Every import JS must supply; anything else is an error (a new std
@@ -64,6 +67,8 @@ const IMPORTS: &[&str] = &[
     "wasmpod.copy_to_user",
     "wasmpod.user_pages",
     "wasmpod.user_grow_to",
+    "wasmpod.host_atomic_wait32",
+    "wasmpod.host_atomic_notify",
     "wasi_snapshot_preview1.clock_time_get",
     "wasi_snapshot_preview1.random_get",
     "wasi_snapshot_preview1.environ_get",

@@ -186,7 +186,7 @@ impl<S: RangeSource> ChunkedDevice<S> {
             return Err(BlockError::Invalid("the chunk cache needs at least one chunk".into()));
         }
         let size = source.size();
-        if size % u64::from(config.block_size) != 0 {
+        if !size.is_multiple_of(u64::from(config.block_size)) {
             return Err(BlockError::Invalid(format!(
                 "{}: image size {size} is not a multiple of the {}-byte block",
                 source.name(),

@@ -19,4 +19,6 @@ mod pty;
 #[cfg(target_arch = "wasm32")]
 mod wake;
 #[cfg(target_arch = "wasm32")]
+mod image;
+#[cfg(target_arch = "wasm32")]
 mod web;

@@ -153,6 +153,14 @@ export async function instantiateKernel(o: KernelOptions): Promise<KernelInstanc
     host_log(ptr: number, len: number): void {
       hooks.log(dec.decode(kbytes().slice(ptr, ptr + len)));
     },
+    // The io slot's wait and wake (docs/browser-host.md, "Root image and
+    // the io worker"): memory.atomic.wait32 / notify on kernel memory.
+    host_atomic_wait32(ptr: number, expected: number): number {
+      return ['ok', 'not-equal', 'timed-out'].indexOf(Atomics.wait(new Int32Array(memory.buffer), ptr >>> 2, expected));
+    },
+    host_atomic_notify(ptr: number, count: number): number {
+      return Atomics.notify(new Int32Array(memory.buffer), ptr >>> 2, count);
+    },
     copy_from_user(dst: number, src: number, len: number): number {
       if (!user || src + len > user.buffer.byteLength) return 1;
       kbytes().set(new Uint8Array(user.buffer, src, len), dst);

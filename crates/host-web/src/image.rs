@@ -1,0 +1,222 @@
+//! The root image, read through the io worker (docs/browser-host.md, "Root
+//! image and the io worker").
+//!
+//! The image lives on an HTTP server; only JS can fetch it, and JS in the
+//! calling worker cannot run while the kernel is in a system call. So a read
+//! of the image happens *inside the kernel*: the kernel writes a request
+//! into the io slot (below), wakes the io worker (`Atomics.notify`) and
+//! sleeps on the slot's state word (`Atomics.wait`) until the io
+//! worker, which waits on that word with `Atomics.waitAsync`, has fetched
+//! the range with an HTTP `Range` request, copied the bytes into kernel
+//! memory and marked the request done.
+//!
+//! The stack: [`SlotSource`] (one request per read) → [`ChunkedDevice`]
+//! (fixed chunks, LRU chunk cache, read-ahead) → an in-memory
+//! [`OverlayDevice`] (writes; the image is never written) → ext2 → the
+//! root filesystem.
+//!
+//! The wait and the wake are two one-line JS imports standing in for the
+//! `memory.atomic.wait32`/`notify` instructions, which stable Rust does not
+//! expose yet; no other JS runs in the calling worker.
+//!
+//! Known gap: the fetch runs with the kernel lock held (ext2 is called
+//! under it), so every other process waits while a chunk is on the network.
+
+use std::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
+
+use wasmpod_blockdev::http::DEFAULT_CHUNK_SIZE;
+use wasmpod_blockdev::{BlockError, ChunkedConfig, ChunkedDevice, ChunkedStatsHandle, OverlayDevice, RangeSource};
+use wasmpod_kernel::UserMemory;
+
+use crate::web::{kernel, KernelMemory};
+
+#[link(wasm_import_module = "wasmpod")]
+extern "C" {
+    /// `Atomics.wait` on the i32 at `ptr` in kernel memory while it equals
+    /// `expected`, no timeout: the `memory.atomic.wait32` instruction, which
+    /// stable Rust does not expose yet (`stdarch_wasm_atomic_wait`,
+    /// rust-lang/rust#77839). Returns 0 woken, 1 not equal, 2 timed out.
+    fn host_atomic_wait32(ptr: u32, expected: i32) -> i32;
+    /// `Atomics.notify` of up to `count` waiters on the i32 at `ptr`
+    /// (`memory.atomic.notify`). Returns how many were woken.
+    fn host_atomic_notify(ptr: u32, count: u32) -> u32;
+}
+
+const EBUSY: i32 = 16;
+const EINVAL: i32 = 22;
+const ENOSYS: i32 = 38;
+
+/// The io slot: one request at a time between the kernel and the io worker.
+///
+/// Byte layout (little endian, 32 bytes, 8-aligned; all offsets from
+/// `wasmpod_io_slot()`):
+///
+/// | offset | type | field |
+/// |---|---|---|
+/// | 0 | u32 | `state`: 0 idle, 1 request (kernel → io worker), 2 done, 3 error (io worker → kernel) |
+/// | 4 | u32 | padding |
+/// | 8 | u64 | `offset`: first byte of the range in the image |
+/// | 16 | u32 | `len`: bytes wanted |
+/// | 20 | u32 | `dst`: kernel-memory address to copy them to |
+/// | 24 | i32 | `result`: bytes copied (≤ `len`), or `-errno` (`-EIO`) |
+/// | 28 | u32 | padding |
+///
+/// The kernel fills `offset`, `len`, `dst`, sets `state` = 1 and notifies
+/// the state word; the io worker writes `result`, then `state` (2 or 3)
+/// and notifies. The kernel sets `state` back to 0 once it has read the
+/// result.
+#[repr(C, align(8))]
+struct IoSlot {
+    state: AtomicU32,
+    _pad: u32,
+    offset: AtomicU64,
+    len: AtomicU32,
+    dst: AtomicU32,
+    result: AtomicI32,
+    _pad2: u32,
+}
+
+const IDLE: u32 = 0;
+const REQUEST: u32 = 1;
+const DONE: u32 = 2;
+const ERROR: u32 = 3;
+
+static SLOT: IoSlot = IoSlot {
+    state: AtomicU32::new(IDLE),
+    _pad: 0,
+    offset: AtomicU64::new(0),
+    len: AtomicU32::new(0),
+    dst: AtomicU32::new(0),
+    result: AtomicI32::new(0),
+    _pad2: 0,
+};
+
+/// Serialises requests: the slot holds one. (The kernel lock already does
+/// today; this keeps the slot correct if reads ever run outside it.)
+static SLOT_LOCK: Mutex<()> = Mutex::new(());
+
+/// The mounted image's counters, for `wasmpod_io_stats`.
+static STATS: OnceLock<ChunkedStatsHandle> = OnceLock::new();
+
+/// The remote image as the io worker serves it.
+struct SlotSource {
+    size: u64,
+}
+
+impl SlotSource {
+    /// One request through the slot; blocks this worker until the io worker
+    /// answers. Returns `result`, or `None` for state 3.
+    fn request(offset: u64, dst: &mut [u8]) -> Option<i32> {
+        let _guard = SLOT_LOCK.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        SLOT.offset.store(offset, Ordering::Relaxed);
+        SLOT.len.store(dst.len() as u32, Ordering::Relaxed);
+        // The io worker writes the bytes there while we wait; `dst` stays
+        // borrowed (alive, not moved) until this returns.
+        SLOT.dst.store(dst.as_mut_ptr() as usize as u32, Ordering::Relaxed);
+        SLOT.result.store(0, Ordering::Relaxed);
+        // SeqCst store: the fields above are visible before the state.
+        SLOT.state.store(REQUEST, Ordering::SeqCst);
+        // The state word is the slot's first.
+        let word = wasmpod_io_slot();
+        // SAFETY: JS imports without pointers into Rust data: they wait on /
+        // wake the u32 at `word` in the shared kernel memory.
+        unsafe { host_atomic_notify(word, 1) };
+        let state = loop {
+            match SLOT.state.load(Ordering::SeqCst) {
+                // Waits while the word is still REQUEST; returns at once if
+                // it already changed (no lost wake-up).
+                // SAFETY: as above.
+                REQUEST => unsafe {
+                    host_atomic_wait32(word, REQUEST as i32);
+                },
+                s @ (DONE | ERROR) => break s,
+                // Nothing else may be written while a request is out.
+                _ => break ERROR,
+            }
+        };
+        let result = SLOT.result.load(Ordering::SeqCst);
+        SLOT.state.store(IDLE, Ordering::SeqCst);
+        (state == DONE).then_some(result)
+    }
+}
+
+impl RangeSource for SlotSource {
+    fn size(&self) -> u64 {
+        self.size
+    }
+
+    fn read_range(&mut self, offset: u64, buf: &mut [u8]) -> wasmpod_blockdev::Result<usize> {
+        match Self::request(offset, buf) {
+            Some(n) if n >= 0 => Ok((n as usize).min(buf.len())),
+            Some(e) => Err(BlockError::Io(format!("io worker: errno {}", -e))),
+            None => Err(BlockError::Io("io worker: fetch failed".into())),
+        }
+    }
+
+    fn name(&self) -> String {
+        "io-worker image".into()
+    }
+}
+
+// ---- exports ----
+
+/// The io slot's address in kernel memory (layout: [`IoSlot`]).
+#[no_mangle]
+pub extern "C" fn wasmpod_io_slot() -> u32 {
+    &SLOT as *const IoSlot as usize as u32
+}
+
+/// Mounts the ext2 image the io worker serves (`size_hi:size_lo` bytes) as
+/// the root filesystem: io slot → chunks of `chunk_size` bytes (0 = the
+/// default, 256 KiB; a power of two from 1 KiB to 16 MiB) → in-memory
+/// overlay → ext2. Call after `wasmpod_init`, with the io worker running,
+/// before any program starts. Returns 0, or `-EINVAL` (bad size or chunk
+/// size), `-EBUSY` (already mounted), `-EIO`/… from ext2 (not an ext2
+/// image, the fetch failed).
+#[no_mangle]
+pub extern "C" fn wasmpod_mount_root_image(size_lo: u32, size_hi: u32, chunk_size: u32) -> i32 {
+    let Some(k) = kernel() else { return -ENOSYS };
+    if STATS.get().is_some() {
+        return -EBUSY;
+    }
+    let size = u64::from(size_hi) << 32 | u64::from(size_lo);
+    let chunk = if chunk_size == 0 { DEFAULT_CHUNK_SIZE } else { chunk_size };
+    let dev = match ChunkedDevice::new(SlotSource { size }, ChunkedConfig::with_chunk_size(chunk)) {
+        Ok(d) => d,
+        Err(e) => {
+            k.platform().log(&format!("root image: {e}"));
+            return -EINVAL;
+        }
+    };
+    let stats = dev.stats_handle();
+    let dev = match OverlayDevice::in_memory(dev) {
+        Ok(d) => d,
+        Err(_) => return -EINVAL,
+    };
+    match k.mount_root_ext2(Box::new(dev), false, "/dev/root") {
+        Ok(_) => {
+            let _ = STATS.set(stats);
+            0
+        }
+        Err(e) => {
+            k.platform().log(&format!("root image: cannot mount: {e}"));
+            -(e.errno() as i32)
+        }
+    }
+}
+
+/// Writes the root image's counters at `ptr` (kernel memory, 16 bytes):
+/// bytes fetched, then requests made, as little-endian u64 (zeros without
+/// an image). Returns 0, or `-EINVAL` for a bad pointer.
+#[no_mangle]
+pub extern "C" fn wasmpod_io_stats(ptr: u32) -> i32 {
+    let s = STATS.get().map(ChunkedStatsHandle::get).unwrap_or_default();
+    let mut out = [0u8; 16];
+    out[..8].copy_from_slice(&s.bytes_fetched.to_le_bytes());
+    out[8..].copy_from_slice(&s.requests.to_le_bytes());
+    match KernelMemory.write(ptr, &out) {
+        Ok(()) => 0,
+        Err(_) => -EINVAL,
+    }
+}
