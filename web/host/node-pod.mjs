@@ -1,8 +1,12 @@
 // A one-program pod under Node worker_threads (tests and benchmarks):
 // boot(kernelPath, { files: [{ path, bytes }], run: { path, argv, env, cwd,
-// stdin, pty } }) -> { pid, status, stdout, stderr, ms, logs, starts, stats,
-// wake } (see node-worker.mjs; `starts` lists the processes the kernel
-// started: { pid, path, key }). The main thread
+// stdin, pty }, image? }) -> { pid, status, stdout, stderr, ms, logs, starts, stats,
+// wake, io?, ioWorker? } (see node-worker.mjs; `starts` lists the processes
+// the kernel started: { pid, path, key }). image = { url, size, chunkSize?,
+// ioModule } mounts the ext2 image at url as the root through an io worker
+// (node-io-worker.mjs running ioModule, the bundled web/src/worker/io.ts);
+// then io = { bytes, requests } as the kernel counted them
+// (wasmpod_io_stats) and ioWorker = the io worker's. The main thread
 // owns the workers: a control worker (the first kernel instance, see
 // node-worker.mjs) and one worker per program thread, started when the
 // kernel asks (host_start_process / host_start_thread).
@@ -11,8 +15,9 @@ import { readFileSync } from 'node:fs';
 import { memoryImportLimits } from './kernel-instance.mjs';
 
 const workerUrl = new URL('./node-worker.mjs', import.meta.url);
+const ioWorkerUrl = new URL('./node-io-worker.mjs', import.meta.url);
 
-export async function boot(kernelPath, { files, run, timeoutMs = 20000, debug = !!process.env.WASMPOD_SMOKE_DEBUG }) {
+export async function boot(kernelPath, { files, run, image, timeoutMs = 20000, debug = !!process.env.WASMPOD_SMOKE_DEBUG }) {
   const kbytes = readFileSync(kernelPath);
   const module = await WebAssembly.compile(kbytes);
   const lim = memoryImportLimits(kbytes);
@@ -24,6 +29,9 @@ export async function boot(kernelPath, { files, run, timeoutMs = 20000, debug = 
   const logs = [];
   const starts = [];
   let control;
+  // The root image's io worker (only with `image`).
+  let io = null;
+  let ioStats = { bytes: 0, requests: 0 };
   const started = performance.now();
   const result = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms; log:\n${logs.join('\n')}`)), timeoutMs + 5000);
@@ -58,6 +66,18 @@ export async function boot(kernelPath, { files, run, timeoutMs = 20000, debug = 
           workers.delete(m.tid);
           control.postMessage({ type: 'free', area: m.area });
           break;
+        case 'io-slot':
+          io = new Worker(ioWorkerUrl, { workerData: { memory, slot: m.slot, url: image.url, ioModule: image.ioModule } });
+          io.on('message', onMessage);
+          io.on('error', (e) => reject(e));
+          io.on('exit', (code) => reject(new Error(`the io worker exited (${code}); log:\n${logs.join('\n')}`)));
+          break;
+        case 'io-ready':
+          control.postMessage({ type: 'io-ready' });
+          break;
+        case 'io-stats':
+          ioStats = { bytes: m.bytes, requests: m.requests };
+          break;
         case 'result':
           clearTimeout(timer);
           resolve(m);
@@ -75,11 +95,15 @@ export async function boot(kernelPath, { files, run, timeoutMs = 20000, debug = 
       if (data.tid) workers.set(data.tid, w);
       return w;
     };
-    control = spawn({ role: 'control', files, run, timeoutMs, debug });
+    control = spawn({ role: 'control', files, run, image: image && { size: image.size, chunkSize: image.chunkSize ?? 0 }, timeoutMs, debug });
   });
   result.ms = performance.now() - started;
   result.logs = logs;
   result.starts = starts;
+  if (io) {
+    result.ioWorker = ioStats;
+    await io.terminate();
+  }
   for (const w of workers.values()) await w.terminate();
   await control.terminate();
   return result;

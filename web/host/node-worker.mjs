@@ -29,9 +29,21 @@ async function control() {
   const init = k.wasmpod_init(k.__tls_size.value, k.__tls_align.value, d.trace ? 1 : 0);
   if (init < 0) throw new Error(`wasmpod_init: errno ${-init}`);
   const freeAreas = [];
+  let ioReady;
+  const ioStarted = new Promise((r) => (ioReady = r));
   parentPort.on('message', (m) => {
     if (m.type === 'free' && m.area) freeAreas.push(m.area);
+    if (m.type === 'io-ready') ioReady();
   });
+
+  // The root image: the io worker must be serving before the mount, which
+  // blocks this worker until the first reads are answered.
+  if (d.image) {
+    post({ type: 'io-slot', slot: k.wasmpod_io_slot() });
+    await ioStarted;
+    const r = k.wasmpod_mount_root_image(d.image.size % 2 ** 32, Math.floor(d.image.size / 2 ** 32), d.image.chunkSize);
+    if (r < 0) throw new Error(`wasmpod_mount_root_image: errno ${-r}`);
+  }
 
   // Host calls as init (pid 1) with kernel-memory buffers.
   const call = (nr, ...a) => k.wasmpod_host_syscall(init, nr, ...[...a, 0, 0, 0, 0, 0, 0].slice(0, 6));
@@ -101,7 +113,17 @@ async function control() {
   const bufLen = 65536;
   const buf = k.wasmpod_alloc(bufLen);
   const deadline = Date.now() + (d.timeoutMs || 20000);
-  const done = (r) => post({ type: 'result', ...r, stats, wake: { ...wake, atEnd: word() } });
+  // The root image's counters as the kernel keeps them (wasmpod_io_stats).
+  const ioStats = () => {
+    if (!d.image) return undefined;
+    const st = k.wasmpod_alloc(16);
+    const ok = k.wasmpod_io_stats(st) === 0;
+    const v = new DataView(kernel.memory.buffer);
+    const io = ok ? { bytes: Number(v.getBigUint64(st, true)), requests: Number(v.getBigUint64(st + 8, true)) } : undefined;
+    k.wasmpod_free(st, 16);
+    return io;
+  };
+  const done = (r) => post({ type: 'result', ...r, stats, wake: { ...wake, atEnd: word() }, io: ioStats() });
   if (d.run.pty) return done(await runPty());
 
   const pipes = [k.wasmpod_host_pipe(0), k.wasmpod_host_pipe(1), k.wasmpod_host_pipe(1)];

@@ -2,8 +2,9 @@
 //! (`crates/host-web` → `build/web/kernel.wasm`), checks its imports and
 //! exports against docs/browser-host.md with wabt's `wasm-objdump`, and with
 //! `--test` runs the Node smoke test (`web/test/node-smoke.mjs`) on a C
-//! program built with `wasmpod-cc`, then the browser tests
-//! ([`crate::web_tests`]).
+//! program built with `wasmpod-cc`, the root-image test
+//! (`web/test/node-image.mjs`: an ext2 image over HTTP Range through the io
+//! worker), then the browser tests ([`crate::web_tests`]).
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -193,7 +194,28 @@ pub fn smoke(kernel: &std::path::Path) -> Result<(), String> {
         run(Command::new(&cc).args(["-O2", "-pthread", "-o"]).arg(&out).arg(root.join(format!("web/test/{name}.c"))))?;
         wasm.push(out);
     }
-    run(Command::new("node").arg(root.join("web/test/node-smoke.mjs")).arg(kernel).args(&wasm).current_dir(&root))
+    run(Command::new("node").arg(root.join("web/test/node-smoke.mjs")).arg(kernel).args(&wasm).current_dir(&root))?;
+    image_test(kernel, &cc, &work)
+}
+
+/// The root image through the io worker (`web/test/node-image.mjs`): the
+/// io worker's source bundled on its own for Node, and `imgtest.c`.
+fn image_test(kernel: &std::path::Path, cc: &std::path::Path, work: &std::path::Path) -> Result<(), String> {
+    let root = repo_root();
+    let prog = work.join("imgtest.wasm");
+    run(Command::new(cc).args(["-O2", "-o"]).arg(&prog).arg(root.join("web/test/imgtest.c")))?;
+    let io = work.join("io.mjs");
+    run(Command::new(root.join("web/node_modules/.bin/esbuild"))
+        .arg("src/worker/io.ts")
+        .args(["--bundle", "--format=esm", "--target=es2022", "--log-level=warning"])
+        .arg(format!("--outfile={}", io.display()))
+        .current_dir(root.join("web")))?;
+    run(Command::new("node")
+        .arg(root.join("web/test/node-image.mjs"))
+        .arg(kernel)
+        .arg(&prog)
+        .arg(&io)
+        .current_dir(&root))
 }
 
 /// `web/src/gen/abi.ts`: the numbers the TypeScript runtime shares with
