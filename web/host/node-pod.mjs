@@ -33,8 +33,15 @@ export async function boot(kernelPath, { files, run, image, timeoutMs = 20000, d
   let io = null;
   let ioStats = { bytes: 0, requests: 0 };
   const started = performance.now();
+  let timer;
+  const stopAll = async () => {
+    clearTimeout(timer);
+    if (io) await io.terminate();
+    for (const w of workers.values()) await w.terminate();
+    await control?.terminate();
+  };
   const result = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms; log:\n${logs.join('\n')}`)), timeoutMs + 5000);
+    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms; log:\n${logs.join('\n')}`)), timeoutMs + 5000);
     const onMessage = (m) => {
       if (process.env.WASMPOD_SMOKE_DEBUG) console.error('msg', m.type, m.tid ?? '', m.line ?? m.error ?? '');
       switch (m.type) {
@@ -96,16 +103,15 @@ export async function boot(kernelPath, { files, run, image, timeoutMs = 20000, d
       return w;
     };
     control = spawn({ role: 'control', files, run, image: image && { size: image.size, chunkSize: image.chunkSize ?? 0 }, timeoutMs, debug });
+  }).catch(async (e) => {
+    await stopAll();
+    throw e;
   });
   result.ms = performance.now() - started;
   result.logs = logs;
   result.starts = starts;
-  if (io) {
-    result.ioWorker = ioStats;
-    await io.terminate();
-  }
-  for (const w of workers.values()) await w.terminate();
-  await control.terminate();
+  if (io) result.ioWorker = ioStats;
+  await stopAll();
   return result;
 }
 

@@ -54,6 +54,16 @@ const image = readFileSync(imgPath);
 // A static server with Range support, counting ranged GETs and bytes sent.
 const served = { gets: 0, bytes: 0 };
 const server = createServer((req, res) => {
+  // A broken server and one that ignores Range: the mount must fail with
+  // EIO, not hang or read garbage.
+  if (req.url === '/broken.img') {
+    res.writeHead(req.method === 'HEAD' ? 200 : 500, { 'Content-Length': req.method === 'HEAD' ? image.length : 0 }).end();
+    return;
+  }
+  if (req.url === '/norange.img') {
+    res.writeHead(200, { 'Content-Length': image.length }).end(req.method === 'HEAD' ? undefined : image);
+    return;
+  }
   if (req.url !== '/root.img') {
     res.writeHead(404).end();
     return;
@@ -105,6 +115,18 @@ try {
   }
   if (r.logs.length) console.error(r.logs.join('\n'));
   console.log(`node-image: imgtest ran in ${r.ms.toFixed(0)} ms on a ${image.length >> 20} MiB image: ${served.gets} range requests, ${(served.bytes / 1048576).toFixed(1)} MiB fetched`);
+
+  for (const bad of ['broken.img', 'norange.img']) {
+    const err = await boot(kernelPath, {
+      files: [],
+      run: { path: '/bin/imgtest', argv: ['/bin/imgtest'], env: [], cwd: '/' },
+      image: { url: `${base}/${bad}`, size: image.length, ioModule },
+    }).then(
+      () => 'booted',
+      (e) => String(e.message).split('\n')[0],
+    );
+    check(`mounting ${bad}`, err, 'worker control: Error: wasmpod_mount_root_image: errno 5');
+  }
 
   const plain = await boot(kernelPath, {
     files: [{ path: '/bin/imgtest', bytes: readFileSync(imgtestPath) }],

@@ -31,7 +31,7 @@ use crate::inode::{
 };
 use crate::io::BlockIo;
 use crate::superblock::{Superblock, INCOMPAT_FILETYPE, STATE_VALID, SUPERBLOCK_OFFSET, SUPERBLOCK_SIZE};
-use wasmpod_blockdev::BlockDevice;
+use wasmpod_blockdev::{BlockDevice, BlockError};
 
 /// Linux's `EXT2_LINK_MAX`.
 pub const LINK_MAX: u16 = 32000;
@@ -131,8 +131,13 @@ impl<D: BlockDevice> Ext2<D> {
     }
 
     fn mount(mut dev: D, force_ro: bool) -> Result<Ext2<D>> {
+        // A device too small for a superblock is not an ext2 image; any
+        // other device error (a network image that cannot be fetched) stays
+        // an I/O error.
         let raw = BlockIo::read_bytes_raw(&mut dev, SUPERBLOCK_OFFSET, SUPERBLOCK_SIZE).map_err(|e| match e {
-            Ext2Error::Io(_) => Ext2Error::Corrupt(CorruptKind::Superblock("device size", dev.size_bytes())),
+            Ext2Error::Io(BlockError::OutOfRange { .. } | BlockError::Misaligned { .. }) => {
+                Ext2Error::Corrupt(CorruptKind::Superblock("device size", dev.size_bytes()))
+            }
             e => e,
         })?;
         let sb = Superblock::from_bytes(&raw)?;
@@ -504,5 +509,34 @@ mod tests {
             assert_eq!(decode_dev(a, b), (ma, mi), "{ma}:{mi}");
         }
         assert_eq!(encode_dev(1, 3), (0x103, 0));
+    }
+
+    /// A device whose reads fail (a network image that cannot be fetched).
+    struct Failing(wasmpod_blockdev::MemoryDevice);
+
+    impl BlockDevice for Failing {
+        fn block_size(&self) -> u32 {
+            self.0.block_size()
+        }
+        fn num_blocks(&self) -> u64 {
+            self.0.num_blocks()
+        }
+        fn read_blocks(&mut self, _: u64, _: &mut [u8]) -> wasmpod_blockdev::Result<()> {
+            Err(BlockError::Io("connection refused".into()))
+        }
+        fn write_blocks(&mut self, s: u64, b: &[u8]) -> wasmpod_blockdev::Result<()> {
+            self.0.write_blocks(s, b)
+        }
+        fn flush(&mut self) -> wasmpod_blockdev::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_device_too_small_is_corrupt_but_a_failing_one_is_an_io_error() {
+        let small = wasmpod_blockdev::MemoryDevice::new(512, 2).unwrap();
+        assert!(matches!(Ext2::open(small), Err(Ext2Error::Corrupt(_))));
+        let failing = Failing(wasmpod_blockdev::MemoryDevice::new(1024, 64).unwrap());
+        assert!(matches!(Ext2::open(failing), Err(Ext2Error::Io(BlockError::Io(_)))));
     }
 }
