@@ -52,7 +52,7 @@ execFileSync('mke2fs', ['-q', '-F', '-t', 'ext2', '-b', '1024', '-d', tree, imgP
 const image = readFileSync(imgPath);
 
 // A static server with Range support, counting ranged GETs and bytes sent.
-const served = { gets: 0, bytes: 0 };
+const served = { gets: 0, bytes: 0, etag: 0 };
 const server = createServer((req, res) => {
   // A broken server and one that ignores Range: the mount must fail with
   // EIO, not hang or read garbage.
@@ -64,12 +64,16 @@ const server = createServer((req, res) => {
     res.writeHead(200, { 'Content-Length': image.length }).end(req.method === 'HEAD' ? undefined : image);
     return;
   }
-  if (req.url !== '/root.img') {
+  // An image that changes under the pod (a new ETag on every answer).
+  const changing = req.url === '/changing.img';
+  if (changing) served.etag++;
+  if (req.url !== '/root.img' && !changing) {
     res.writeHead(404).end();
     return;
   }
+  const etag = changing ? { ETag: `"v${served.etag}"` } : { ETag: '"v0"' };
   if (req.method === 'HEAD') {
-    res.writeHead(200, { 'Content-Length': image.length, 'Accept-Ranges': 'bytes' }).end();
+    res.writeHead(200, { 'Content-Length': image.length, 'Accept-Ranges': 'bytes', ...etag }).end();
     return;
   }
   const m = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? '');
@@ -79,9 +83,11 @@ const server = createServer((req, res) => {
   }
   const a = Number(m[1]);
   const b = Math.min(Number(m[2]), image.length - 1);
-  served.gets++;
-  served.bytes += b - a + 1;
-  res.writeHead(206, { 'Content-Range': `bytes ${a}-${b}/${image.length}`, 'Content-Length': b - a + 1 });
+  if (!changing) {
+    served.gets++;
+    served.bytes += b - a + 1;
+  }
+  res.writeHead(206, { 'Content-Range': `bytes ${a}-${b}/${image.length}`, 'Content-Length': b - a + 1, ...etag });
   res.end(image.subarray(a, b + 1));
 });
 await new Promise((r) => server.listen(0, '127.0.0.1', r));
@@ -126,6 +132,23 @@ try {
       (e) => String(e.message).split('\n')[0],
     );
     check(`mounting ${bad}`, err, 'worker control: Error: wasmpod_mount_root_image: errno 5');
+  }
+
+  // A new ETag on every answer: the first read that needs a second
+  // request (in the mount, installing the program, or the program's
+  // reads, depending on what the first chunk held) must fail with EIO
+  // rather than mix two versions of the image.
+  const ch = await boot(kernelPath, {
+    files: [{ path: '/bin/imgtest', bytes: readFileSync(imgtestPath) }],
+    run: { path: '/bin/imgtest', argv: ['/bin/imgtest'], env: [], cwd: '/' },
+    image: { url: `${base}/changing.img`, size: image.length, ioModule },
+  }).then(
+    (r) => `status ${r.status >> 8}: ${r.stderr.trim()}`,
+    (e) => String(e.message).split('\n')[0],
+  );
+  if (!/(errno 5|: I\/O error)$/.test(ch) || ch.startsWith('status 0')) {
+    failures++;
+    console.error(`FAIL an image that changes while mounted: ${ch}`);
   }
 
   const plain = await boot(kernelPath, {

@@ -76,7 +76,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * exactly `len` bytes (a server without Range support, tiny image). Never
  * reads a 200 body that would be bigger: that is the whole image.
  */
-async function fetchRange(url: string, offset: number, len: number): Promise<Uint8Array> {
+async function fetchRange(url: string, offset: number, len: number, validator: Validator): Promise<Uint8Array> {
   const range = `bytes=${offset}-${offset + len - 1}`;
   for (let attempt = 1; ; attempt++) {
     let r: Response;
@@ -92,6 +92,7 @@ async function fetchRange(url: string, offset: number, len: number): Promise<Uin
       await sleep(BACKOFF_MS << (attempt - 1));
       continue;
     }
+    if (r.ok) validator.check(r);
     if (r.status === 206) {
       const cr = r.headers.get('Content-Range');
       const m = cr === null ? null : /^bytes\s+(\d+)-(\d+)\//.exec(cr);
@@ -118,6 +119,25 @@ async function fetchRange(url: string, offset: number, len: number): Promise<Uin
   }
 }
 
+/**
+ * Notices an image that changes while the pod runs: mixing blocks of two
+ * versions would corrupt the filesystem, so a response whose ETag (or,
+ * without one, Last-Modified) differs from the first one is an error.
+ */
+class Validator {
+  private first: string | null = null;
+  constructor(private readonly url: string) {}
+  check(r: Response): void {
+    const v = r.headers.get('ETag') ?? r.headers.get('Last-Modified');
+    if (v === null) return;
+    if (this.first === null) this.first = v;
+    else if (v !== this.first) {
+      void r.body?.cancel();
+      throw new FetchError(`${this.url}: the image changed on the server (${this.first} became ${v})`);
+    }
+  }
+}
+
 /** Serves the io slot forever (see the top of this file). */
 export async function runIo(opts: IoOptions): Promise<never> {
   const { kernelMemory: mem, slot, url, onStats } = opts;
@@ -127,6 +147,7 @@ export async function runIo(opts: IoOptions): Promise<never> {
   // Views are made afresh each time: the kernel memory can grow, and a
   // view of the old buffer would not see the new pages.
   const words = () => new Int32Array(mem.buffer);
+  const validator = new Validator(url);
   let bytes = 0;
   let requests = 0;
   for (;;) {
@@ -146,7 +167,7 @@ export async function runIo(opts: IoOptions): Promise<never> {
     let done: number;
     try {
       if (dst + len > mem.buffer.byteLength) throw new FetchError(`io slot: destination ${dst}+${len} outside kernel memory`);
-      const body = len === 0 ? new Uint8Array(0) : await fetchRange(url, offset, len);
+      const body = len === 0 ? new Uint8Array(0) : await fetchRange(url, offset, len, validator);
       new Uint8Array(mem.buffer).set(body, dst);
       value = body.length;
       done = DONE;
