@@ -64,6 +64,13 @@ const server = createServer((req, res) => {
     res.writeHead(200, { 'Content-Length': image.length }).end(req.method === 'HEAD' ? undefined : image);
     return;
   }
+  if (req.url === '/norange-chunked.img') {
+    // No Content-Length on the GET (chunked): the io worker must stop
+    // reading once the body exceeds the range.
+    if (req.method === 'HEAD') res.writeHead(200, { 'Content-Length': image.length }).end();
+    else res.writeHead(200).end(image);
+    return;
+  }
   // An image that changes under the pod (a new ETag on every answer).
   const changing = req.url === '/changing.img';
   if (changing) served.etag++;
@@ -122,7 +129,7 @@ try {
   if (r.logs.length) console.error(r.logs.join('\n'));
   console.log(`node-image: imgtest ran in ${r.ms.toFixed(0)} ms on a ${image.length >> 20} MiB image: ${served.gets} range requests, ${(served.bytes / 1048576).toFixed(1)} MiB fetched`);
 
-  for (const bad of ['broken.img', 'norange.img']) {
+  for (const bad of ['broken.img', 'norange.img', 'norange-chunked.img']) {
     const err = await boot(kernelPath, {
       files: [],
       run: { path: '/bin/imgtest', argv: ['/bin/imgtest'], env: [], cwd: '/' },

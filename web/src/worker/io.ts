@@ -81,7 +81,7 @@ async function fetchRange(url: string, offset: number, len: number, validator: V
   for (let attempt = 1; ; attempt++) {
     let r: Response;
     try {
-      r = await fetch(url, { headers: { Range: range }, cache: 'no-store' });
+      r = await fetch(url, { headers: { Range: range } });
     } catch (e) {
       if (attempt >= ATTEMPTS) throw new FetchError(`${url} ${range}: ${(e as Error)?.message ?? e}`);
       await sleep(BACKOFF_MS << (attempt - 1));
@@ -100,22 +100,43 @@ async function fetchRange(url: string, offset: number, len: number, validator: V
         await r.body?.cancel();
         throw new FetchError(`${url}: asked for ${range}, got Content-Range ${cr}`);
       }
-      const body = new Uint8Array(await r.arrayBuffer());
-      if (body.length > len) throw new FetchError(`${url}: ${body.length} bytes for a ${len}-byte range`);
+      const body = await readAtMost(r, len);
+      if (body === null) throw new FetchError(`${url}: more than ${len} bytes for ${range}`);
       return body;
     }
     if (r.status === 200) {
       const cl = Number(r.headers.get('Content-Length') ?? NaN);
       if (offset === 0 && (Number.isNaN(cl) || cl === len)) {
-        const body = new Uint8Array(await r.arrayBuffer());
-        if (body.length === len) return body;
-        throw new FetchError(`${url}: the server ignored Range and sent ${body.length} bytes`);
+        const body = await readAtMost(r, len);
+        if (body !== null && body.length === len) return body;
+        throw new FetchError(`${url}: the server ignored Range and sent ${body === null ? 'more' : body.length} bytes`);
       }
       await r.body?.cancel();
       throw new FetchError(`${url}: the server ignored Range (200 for ${range}); the image needs an HTTP server with range requests`);
     }
     await r.body?.cancel();
     throw new FetchError(`${url}: HTTP ${r.status} for ${range}`);
+  }
+}
+
+/**
+ * The body, or null as soon as it exceeds `max` bytes (then the rest is not
+ * downloaded: a server that ignores Range may be sending a whole image).
+ */
+async function readAtMost(r: Response, max: number): Promise<Uint8Array | null> {
+  const out = new Uint8Array(max);
+  let n = 0;
+  if (!r.body) return out.subarray(0, 0);
+  const reader = r.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return out.subarray(0, n);
+    if (n + value.length > max) {
+      await reader.cancel();
+      return null;
+    }
+    out.set(value, n);
+    n += value.length;
   }
 }
 
