@@ -12,6 +12,8 @@ export interface BootRequest {
   workerUrl: string;
   /** Root image URL, or null for an empty tmpfs root. */
   image: string | null;
+  /** `image` is the default guess: a missing one (404) means the tmpfs root, not a boot failure. */
+  defaultImage: boolean;
   env: string[];
   cwd: string;
   trace: boolean;
@@ -51,6 +53,18 @@ export type ControlMessage =
   | { kind: 'ptyClosed'; pty: number }
   | { kind: 'stats'; bytesFetched: number; requests: number }
   | { kind: 'log'; line: string };
+
+/** Control → the io worker (web/src/worker/io.ts). */
+export interface IoStartRequest {
+  role: 'io';
+  kernelMemory: WebAssembly.Memory;
+  /** Byte address of the io slot (`wasmpod_io_slot()`). */
+  slot: number;
+  url: string;
+}
+
+/** The io worker → control. */
+export type IoMessage = { kind: 'ioRunning' } | { kind: 'stats'; bytesFetched: number; requests: number } | { kind: 'log'; line: string };
 
 /** Control → a new program worker: what to run. */
 export interface ThreadStartRequest {

@@ -6,7 +6,8 @@
 
 import { instantiateKernel, type KernelHooks, type KernelInstance } from '../kernel/instance.js';
 import { memoryImportLimits } from '../kernel/module-info.js';
-import type { BootRequest, ControlMessage, Op, Request } from '../protocol.js';
+import type { BootRequest, ControlMessage, IoMessage, IoStartRequest, Op, Request } from '../protocol.js';
+import { probeImage } from './io.js';
 import { ErrnoError, HostCalls } from './host-calls.js';
 import { Processes } from './processes.js';
 import { scope } from './scope.js';
@@ -47,6 +48,7 @@ export async function runControl(boot: BootRequest): Promise<void> {
     if (init < 0) throw new ErrnoError(-init, 'wasmpod_init');
     calls = new HostCalls(kernel, init);
     procs = new Processes(kernel, post);
+    if (boot.image !== null) await mountImage(kernel, boot, log);
   } catch (e) {
     post({ kind: 'bootFailed', error: String((e as Error)?.message ?? e) });
     return;
@@ -162,4 +164,50 @@ export async function runControl(boot: BootRequest): Promise<void> {
     schedule();
   });
   post({ kind: 'ready', bootMs: performance.now() - started });
+}
+
+/** Stats are forwarded at most this often (the status line's pace). */
+const STATS_MS = 250;
+
+/**
+ * Mounts the root image (docs/browser-host.md, "Root image and the io
+ * worker"): its size from a HEAD request, an io worker serving the kernel's
+ * reads, then `wasmpod_mount_root_image`. A default image the server does
+ * not have leaves the tmpfs root.
+ */
+async function mountImage(kernel: KernelInstance, boot: BootRequest, log: (line: string) => void): Promise<void> {
+  const url = boot.image!;
+  const size = await probeImage(url);
+  if (size === null) {
+    if (boot.defaultImage) return;
+    throw new ErrnoError(2, url);
+  }
+  const k = kernel.exports;
+  const slot = (k.wasmpod_io_slot as () => number)();
+  const io = new Worker(boot.workerUrl, { type: 'module', name: 'wasmpod io' });
+  let last = 0;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let stats: ControlMessage | null = null;
+  const running = new Promise<void>((resolve, reject) => {
+    io.addEventListener('message', (e) => {
+      const m = e.data as IoMessage;
+      if (m.kind === 'ioRunning') resolve();
+      else if (m.kind === 'log') log(m.line);
+      else if (m.kind === 'stats') {
+        stats = { kind: 'stats', bytesFetched: m.bytesFetched, requests: m.requests };
+        const flush = () => {
+          timer = null;
+          last = performance.now();
+          if (stats) post(stats);
+        };
+        if (timer === null) timer = setTimeout(flush, Math.max(0, last + STATS_MS - performance.now()));
+      }
+    });
+    io.addEventListener('error', (e) => reject(new Error(`io worker: ${e.message}`)));
+  });
+  io.postMessage({ role: 'io', kernelMemory: kernel.memory, slot, url } satisfies IoStartRequest);
+  await running;
+  const mount = k.wasmpod_mount_root_image as (lo: number, hi: number, chunk: number) => number;
+  const r = mount(size % 2 ** 32, Math.floor(size / 2 ** 32), 0);
+  if (r < 0) throw new ErrnoError(-r, `mounting ${url}`);
 }

@@ -4,14 +4,29 @@
 
 import { scope } from './scope.js';
 import { runControl } from './control.js';
+import { runIo } from './io.js';
 import { runProgram } from './program.js';
+import type { IoMessage, IoStartRequest } from '../protocol.js';
 
 const first = (e: MessageEvent) => {
   scope.removeEventListener('message', first);
   const m = e.data as { role: string };
-  const run = m.role === 'control' ? runControl(e.data) : m.role === 'program' ? runProgram(e.data) : Promise.reject(new Error(`unknown worker role ${m.role}`));
+  const run =
+    m.role === 'control' ? runControl(e.data) : m.role === 'program' ? runProgram(e.data) : m.role === 'io' ? io(e.data) : Promise.reject(new Error(`unknown worker role ${m.role}`));
   run.catch((err: unknown) => {
     scope.postMessage({ kind: 'log', line: `wasmpod worker (${m.role}): ${(err as Error)?.stack ?? err}` });
   });
 };
 scope.addEventListener('message', first);
+
+/** The io worker: says it runs (the control worker waits for that before it mounts), then serves the io slot. */
+function io(r: IoStartRequest): Promise<never> {
+  const post = (m: IoMessage) => scope.postMessage(m);
+  post({ kind: 'ioRunning' });
+  return runIo({
+    kernelMemory: r.kernelMemory,
+    slot: r.slot,
+    url: r.url,
+    onStats: (bytesFetched, requests) => post({ kind: 'stats', bytesFetched, requests }),
+  });
+}
