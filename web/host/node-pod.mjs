@@ -10,9 +10,15 @@
 // owns the workers: a control worker (the first kernel instance, see
 // node-worker.mjs) and one worker per program thread, started when the
 // kernel asks (host_start_process / host_start_thread).
+// The kernel layer is the browser runtime's (web/src/kernel/index.ts),
+// bundled by `cargo xtask web --test` to the path in WASMPOD_KERNEL_JS.
 import { Worker } from 'node:worker_threads';
 import { readFileSync } from 'node:fs';
-import { memoryImportLimits } from './kernel-instance.mjs';
+import { pathToFileURL } from 'node:url';
+
+const kernelJs = process.env.WASMPOD_KERNEL_JS;
+if (!kernelJs) throw new Error('WASMPOD_KERNEL_JS: path of the bundled web/src/kernel/index.ts (cargo xtask web --test makes it)');
+const { memoryImportLimits, THREAD_USER, THREAD_DEAD } = await import(pathToFileURL(kernelJs).href);
 
 const workerUrl = new URL('./node-worker.mjs', import.meta.url);
 const ioWorkerUrl = new URL('./node-io-worker.mjs', import.meta.url);
@@ -23,7 +29,8 @@ export async function boot(kernelPath, { files, run, image, timeoutMs = 20000, d
   const lim = memoryImportLimits(kbytes);
   const memory = new WebAssembly.Memory({ initial: lim.initial, maximum: lim.maximum, shared: true });
   const origin = performance.timeOrigin + performance.now();
-  const common = { module, memory, origin };
+  const common = { module, memory, origin, kernelJs };
+  const states = new Map(); // tid -> Int32Array, the thread's USER/KERNEL/DEAD word
   const workers = new Map(); // tid -> Worker
   const images = new Map(); // pid -> { module, memory }
   const logs = [];
@@ -50,7 +57,7 @@ export async function boot(kernelPath, { files, run, image, timeoutMs = 20000, d
           break;
         case 'start':
           starts.push({ pid: m.pid, path: m.path, key: m.key });
-          spawn({ role: 'process', pid: m.pid, tid: m.tid, area: m.area, bytes: m.bytes, path: m.path });
+          spawn({ role: 'process', pid: m.pid, tid: m.tid, area: m.area, bytes: m.bytes, path: m.path, state: newState(m.tid) });
           break;
         case 'image':
           images.set(m.pid, { module: m.module, memory: m.memory });
@@ -61,16 +68,24 @@ export async function boot(kernelPath, { files, run, image, timeoutMs = 20000, d
             logs.push(`thread ${m.tid} of unknown process ${m.pid}`);
             break;
           }
-          spawn({ role: 'thread', pid: m.pid, tid: m.tid, area: m.area, stack: m.stack, tls: m.tls, progModule: img.module, progMemory: img.memory });
+          spawn({ role: 'thread', pid: m.pid, tid: m.tid, area: m.area, stack: m.stack, tls: m.tls, progModule: img.module, progMemory: img.memory, state: newState(m.tid) });
           break;
         }
-        case 'kill':
+        case 'kill': {
           // Platform::kill_thread: the thread runs guest code and will not
-          // enter the kernel again (docs/browser-host.md).
-          workers.get(m.tid)?.terminate();
+          // enter the kernel again; terminated only from USER (a thread
+          // inside the kernel sees its SIGKILL on the way out).
+          const st = states.get(m.tid);
+          const w = workers.get(m.tid);
+          if (!st || !w || Atomics.compareExchange(st, 0, THREAD_USER, THREAD_DEAD) !== THREAD_USER) break;
+          workers.delete(m.tid);
+          states.delete(m.tid);
+          w.terminate().then(() => control.postMessage({ type: 'killed', tid: m.tid, area: areas.get(m.tid) }));
           break;
+        }
         case 'done':
           workers.delete(m.tid);
+          states.delete(m.tid);
           control.postMessage({ type: 'free', area: m.area });
           break;
         case 'io-slot':
@@ -95,7 +110,14 @@ export async function boot(kernelPath, { files, run, image, timeoutMs = 20000, d
           break;
       }
     };
+    const newState = (tid) => {
+      const st = new Int32Array(new SharedArrayBuffer(4));
+      states.set(tid, st);
+      return st;
+    };
+    const areas = new Map(); // tid -> area
     const spawn = (data) => {
+      if (data.tid) areas.set(data.tid, data.area);
       const w = new Worker(workerUrl, { workerData: { ...common, ...data } });
       w.on('message', onMessage);
       w.on('error', (e) => reject(e));

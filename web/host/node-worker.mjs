@@ -1,10 +1,12 @@
-// The Node (worker_threads) glue around kernel-instance.mjs: one worker per
-// program thread, plus a control worker that initialises the kernel and
-// serves the host (the browser runtime will use Web Workers the same way).
+// The Node (worker_threads) glue around the browser runtime's kernel layer
+// (web/src/kernel, bundled by esbuild; its path comes in workerData.kernelJs):
+// one worker per program thread, plus a control worker that initialises the
+// kernel and serves the host, as the browser runtime does with Web Workers.
 import { parentPort, workerData } from 'node:worker_threads';
-import { instantiateKernel, runThread } from './kernel-instance.mjs';
+import { pathToFileURL } from 'node:url';
 
 const d = workerData;
+const { instantiateKernel, runThread, memoryImportLimits } = await import(pathToFileURL(d.kernelJs).href);
 const post = (m) => parentPort.postMessage(m);
 const log = (line) => post({ type: 'log', line });
 const hooks = {
@@ -33,6 +35,11 @@ async function control() {
   const ioStarted = new Promise((r) => (ioReady = r));
   parentPort.on('message', (m) => {
     if (m.type === 'free' && m.area) freeAreas.push(m.area);
+    // A thread terminated by SIGKILL (never inside the kernel: its state word said USER).
+    if (m.type === 'killed') {
+      k.wasmpod_thread_exited(m.tid);
+      freeAreas.push(m.area);
+    }
     if (m.type === 'io-ready') ioReady();
   });
 
@@ -235,10 +242,13 @@ async function control() {
 
 async function program() {
   const kernel = await instantiateKernel({ module: d.module, memory: d.memory, first: false, area: d.area, hooks, origin: d.origin });
-  const start = d.role === 'thread' ? { kind: 'thread', stack: d.stack, tls: d.tls } : { kind: 'process' };
-  const module = d.role === 'thread' ? d.progModule : d.bytes;
+  const entry = d.role === 'thread' ? { kind: 'thread', stack: d.stack, tls: d.tls } : { kind: 'process' };
+  const module = d.role === 'thread' ? d.progModule : await WebAssembly.compile(d.bytes);
+  const limits = d.role === 'thread' ? undefined : memoryImportLimits(d.bytes);
+  if (limits && !limits.shared) throw new Error(`${d.path}: no shared env.memory import`);
   const onImage = (mod, mem) => post({ type: 'image', pid: d.pid, module: mod, memory: mem });
-  await runThread(kernel, { tid: d.tid, module, memory: d.progMemory, start, log, onImage });
+  const compile = (bytes) => WebAssembly.compile(bytes);
+  await runThread(kernel, { tid: d.tid, module, memory: d.progMemory, limits, entry, state: d.state, log, onImage, compile });
   post({ type: 'done', tid: d.tid, area: d.area });
 }
 

@@ -194,27 +194,45 @@ pub fn smoke(kernel: &std::path::Path) -> Result<(), String> {
         run(Command::new(&cc).args(["-O2", "-pthread", "-o"]).arg(&out).arg(root.join(format!("web/test/{name}.c"))))?;
         wasm.push(out);
     }
-    run(Command::new("node").arg(root.join("web/test/node-smoke.mjs")).arg(kernel).args(&wasm).current_dir(&root))?;
-    image_test(kernel, &cc, &work)
+    let kernel_js = node_bundle("src/kernel/index.ts", &work.join("kernel.mjs"))?;
+    run(Command::new("node")
+        .arg(root.join("web/test/node-smoke.mjs"))
+        .arg(kernel)
+        .args(&wasm)
+        .env("WASMPOD_KERNEL_JS", &kernel_js)
+        .current_dir(&root))?;
+    image_test(kernel, &cc, &work, &kernel_js)
+}
+
+/// One module of `web/src` bundled on its own for the Node tests.
+fn node_bundle(src: &str, out: &std::path::Path) -> Result<PathBuf, String> {
+    let root = repo_root();
+    run(Command::new(root.join("web/node_modules/.bin/esbuild"))
+        .arg(src)
+        .args(["--bundle", "--format=esm", "--target=es2022", "--log-level=warning"])
+        .arg(format!("--outfile={}", out.display()))
+        .current_dir(root.join("web")))?;
+    Ok(out.to_path_buf())
 }
 
 /// The root image through the io worker (`web/test/node-image.mjs`): the
 /// io worker's source bundled on its own for Node, and `imgtest.c`.
-fn image_test(kernel: &std::path::Path, cc: &std::path::Path, work: &std::path::Path) -> Result<(), String> {
+fn image_test(
+    kernel: &std::path::Path,
+    cc: &std::path::Path,
+    work: &std::path::Path,
+    kernel_js: &std::path::Path,
+) -> Result<(), String> {
     let root = repo_root();
     let prog = work.join("imgtest.wasm");
     run(Command::new(cc).args(["-O2", "-o"]).arg(&prog).arg(root.join("web/test/imgtest.c")))?;
-    let io = work.join("io.mjs");
-    run(Command::new(root.join("web/node_modules/.bin/esbuild"))
-        .arg("src/worker/io.ts")
-        .args(["--bundle", "--format=esm", "--target=es2022", "--log-level=warning"])
-        .arg(format!("--outfile={}", io.display()))
-        .current_dir(root.join("web")))?;
+    let io = node_bundle("src/worker/io.ts", &work.join("io.mjs"))?;
     run(Command::new("node")
         .arg(root.join("web/test/node-image.mjs"))
         .arg(kernel)
         .arg(&prog)
         .arg(&io)
+        .env("WASMPOD_KERNEL_JS", kernel_js)
         .current_dir(&root))
 }
 
