@@ -186,9 +186,11 @@ async function control() {
 
   // A program on a terminal: d.run.pty = { rows, cols, script }, where each
   // step of `script` waits until the output (after the previous step's
-  // match) contains `after`, then types `write` and/or resizes to
-  // `resize: [rows, cols]`. Reads until the terminal reports EIO (every
-  // slave fd closed) and the program has exited.
+  // match) contains `after`, then types `write`, resizes to `resize: [rows,
+  // cols]` and/or hangs up (`close: true`). Reads until the terminal
+  // reports EIO (every slave fd closed) or is closed, and the program has
+  // exited. Also returns what the pty exports answer to bad arguments
+  // (`errors`).
   async function runPty() {
     const { rows, cols, script } = d.run.pty;
     const pty = k.wasmpod_host_pty();
@@ -198,17 +200,33 @@ async function control() {
       return r;
     };
     ok('pty_resize', k.wasmpod_pty_resize(pty, rows, cols));
+    const errors = {
+      readBadHandle: k.wasmpod_pty_read(pty + 100, buf, bufLen, 0),
+      writeBadHandle: k.wasmpod_pty_write(-1, buf, 1, 0),
+      resizeTooBig: k.wasmpod_pty_resize(pty, 70000, 80),
+      readBeforeSpawn: k.wasmpod_pty_read(pty, buf, bufLen, 0),
+    };
+    {
+      // A program that cannot start leaves the terminal usable.
+      const [p, pl] = kernel.put('/bin/missing');
+      const [a, al] = kernel.put('missing\0');
+      errors.spawnBadHandle = k.wasmpod_spawn_on_pty(p, pl, a, al, 0, 0, 0, 0, pty + 100);
+      errors.spawnMissing = k.wasmpod_spawn_on_pty(p, pl, a, al, 0, 0, 0, 0, pty);
+      k.wasmpod_free(p, pl);
+      k.wasmpod_free(a, al);
+    }
     const pid = spawn([pty]);
     const dec = new TextDecoder();
     const steps = [...script];
     let text = '';
     let pos = 0;
     let open = true;
+    let closed = false;
     let status = -1;
     while (open || status < 0) {
       const seen = word();
       let progress = false;
-      const n = k.wasmpod_pty_read(pty, buf, bufLen, 0);
+      const n = closed ? -EIO : k.wasmpod_pty_read(pty, buf, bufLen, 0);
       if (n > 0) {
         text += dec.decode(kernel.bytes().slice(buf, buf + n), { stream: true });
         progress = true;
@@ -227,6 +245,10 @@ async function control() {
           k.wasmpod_free(b, bl);
           if (w !== bl) throw new Error(`pty_write took ${w} of ${bl} bytes`);
         }
+        if (step.close) {
+          ok('pty_close', k.wasmpod_pty_close(pty));
+          closed = true;
+        }
         progress = true;
       }
       if (status < 0) status = k.wasmpod_process_status(pid);
@@ -234,9 +256,9 @@ async function control() {
       if (Date.now() > deadline || !(open || status < 0)) break;
       if (!progress) await changed(seen);
     }
-    ok('pty_close', k.wasmpod_pty_close(pty));
-    const closedTwice = k.wasmpod_pty_close(pty);
-    return { pid, status, stdout: text, stderr: '', timedOut: status < 0, stepsLeft: steps.length, closedTwice };
+    if (!closed) ok('pty_close', k.wasmpod_pty_close(pty));
+    errors.closeTwice = k.wasmpod_pty_close(pty);
+    return { pid, status, stdout: text, stderr: '', timedOut: status < 0, stepsLeft: steps.length, errors };
   }
 }
 

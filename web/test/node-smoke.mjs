@@ -152,10 +152,30 @@ if (ptyPath) {
     ].join('\r\n'),
   );
   check('pty script steps left', p.stepsLeft, 0);
-  check('pty_close of a closed handle', p.closedTwice, -9);
+  const [EBADF, ENOENT, EINVAL, EAGAIN] = [9, 2, 22, 11];
+  check('pty exports on bad arguments', JSON.stringify(p.errors), JSON.stringify({
+    readBadHandle: -EBADF,
+    writeBadHandle: -EBADF,
+    resizeTooBig: -EINVAL,
+    readBeforeSpawn: -EAGAIN,
+    spawnBadHandle: -EBADF,
+    spawnMissing: -ENOENT,
+    closeTwice: -EBADF,
+  }));
   checkWake('pty', p);
   if (p.logs.length) console.error(p.logs.join('\n'));
   console.log(`node-smoke: pty (spawn_on_pty, echo, resize + SIGWINCH, ^D) ran in ${p.ms.toFixed(0)} ms (status ${p.status})`);
+
+  // Closing the terminal while the program reads from it hangs it up: the
+  // session leader gets SIGHUP, whose default action ends it.
+  const hup = await boot(kernelPath, {
+    files: [{ path: '/bin/pty', bytes: readFileSync(ptyPath) }],
+    run: { path: '/bin/pty', argv: ['/bin/pty'], env: [], cwd: '', pty: { rows: 24, cols: 80, script: [{ after: 'ready> ', close: true }] } },
+  });
+  check('pty hang-up: killed by SIGHUP', hup.status, 1);
+  check('pty hang-up: output until then', hup.stdout.endsWith('foreground leader\r\nready> '), true);
+  checkWake('pty hang-up', hup);
+  console.log(`node-smoke: pty hang-up ran in ${hup.ms.toFixed(0)} ms (status ${hup.status})`);
 }
 
 if (failures) {

@@ -1538,6 +1538,24 @@ fn host_read_output_blocks_on_a_host_thread_until_output() {
 }
 
 #[test]
+fn host_pty_is_usable_again_after_its_slaves_closed() {
+    // The browser runs programs one after another on one terminal: EIO
+    // between them means "no program holds it", not a dead terminal.
+    let h = Harness::new();
+    let (host, _n) = h.kernel.host_pty().unwrap();
+    drop(host.open_slave(&h.kernel, O_RDWR).unwrap());
+    let mut buf = [0u8; 16];
+    assert_eq!(host.read_output(&h.kernel, &mut buf, false).err().map(|e| e.errno()), Some(Errno::EIO));
+    let p = h.process(None);
+    let file = host.open_slave(&h.kernel, O_RDWR).unwrap();
+    let s = i64::from(state(&h, |st| st.procs.procs.get_mut(&p.pid).unwrap().files.alloc(file, false, 0, 64).unwrap()));
+    assert_eq!(host.read_output(&h.kernel, &mut buf, false).err().map(|e| e.errno()), Some(Errno::EAGAIN));
+    assert_eq!(write(&p, s, b"again"), 5);
+    let k = host.read_output(&h.kernel, &mut buf, false).unwrap();
+    assert_eq!(&buf[..k], b"again");
+}
+
+#[test]
 fn host_read_output_is_eio_after_slaves_close() {
     let h = Harness::new();
     let (host, _n) = h.kernel.host_pty().unwrap();
