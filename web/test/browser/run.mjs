@@ -235,9 +235,16 @@ async function main() {
     await waitScreen(`size ${size.rows}x${size.cols}`);
     await page.keyboard.type('quit');
     await page.keyboard.press('Enter');
-    const status = await callInPage(page, 'terminalFinish');
+    const status = await callInPage(page, 'terminalExit');
     if (status.code !== 0) throw new Error(`termio ended with ${JSON.stringify(status)}, want code 0`);
-    return `${start.rows}x${start.cols} → ${size.rows}x${size.cols}`;
+    // Ctrl-C typed on the terminal: the line discipline sends SIGINT to the foreground program.
+    await callInPage(page, 'terminalRun', 'sleeper');
+    await waitScreen('sleeping');
+    await page.keyboard.press('Control+C');
+    const sleeper = await callInPage(page, 'terminalExit');
+    if (sleeper.signal !== 2) throw new Error(`sleeper ended with ${JSON.stringify(sleeper)} after Ctrl-C, want signal 2`);
+    await callInPage(page, 'terminalShutdown');
+    return `${start.rows}x${start.cols} → ${size.rows}x${size.cols}, Ctrl-C → SIGINT`;
   }
 
   /**

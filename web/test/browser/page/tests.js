@@ -47,11 +47,14 @@ export async function boot() {
     const st = await pod.stat('/tmp/note.txt');
     check('/tmp/note.txt is a regular file', isFile(st));
     eq('size of /tmp/note.txt', Number(st.size), 10);
+    eq('owner of a file the API made (the pod user)', [st.uid, st.gid], [1000, 1000]);
+    eq('mode of a file the API made', st.mode & 0o7777, 0o644);
     await pod.mkdir('/tmp/a/b/c', { recursive: true });
     eq('readdir /tmp/a', (await pod.readdir('/tmp/a')).map(entryName), ['b']);
     await rejects('mkdir of an existing directory', pod.mkdir('/tmp/a'), 'EEXIST: /tmp/a');
     await rejects('readFile of a missing file', pod.readFile('/nonexistent'), 'ENOENT: /nonexistent');
-    await rejects('rm of a non-empty directory without recursive', pod.rm('/tmp/a'), 'E');
+    await pod.mkdir('/tmp/a/b', { recursive: true }); // exists: no error with recursive
+    await rejects('rm of a directory without recursive', pod.rm('/tmp/a'), 'EISDIR: /tmp/a');
     await pod.rm('/tmp/a', { recursive: true });
     await rejects('stat after rm', pod.stat('/tmp/a'), 'ENOENT: /tmp/a');
     return `booted in ${booted.toFixed(0)} ms`;
@@ -264,10 +267,19 @@ export function terminalSize() {
   return { rows: xterm.rows, cols: xterm.cols };
 }
 
-/** Resolves with termio's decoded exit status, then shuts the pod down. */
-export async function terminalFinish() {
-  const { pod, proc } = window.__terminalTest;
-  const status = exitOf(await proc.exited, proc.status);
-  await pod.shutdown();
-  return status;
+/** Starts program NAME (test-programs) on the test's terminal, as the current process. */
+export async function terminalRun(name) {
+  const t = window.__terminalTest;
+  const path = await installProgram(t.pod, name);
+  t.proc = await t.pod.run(path, [], { terminal: t.terminal });
+}
+
+/** Resolves with how the current process ended (see exitOf). */
+export async function terminalExit() {
+  const { proc } = window.__terminalTest;
+  return exitOf(await proc.exited, proc.status);
+}
+
+export async function terminalShutdown() {
+  await window.__terminalTest.pod.shutdown();
 }
