@@ -15,6 +15,8 @@ import { Threads } from './threads.js';
 
 /** Poll interval while something runs and the kernel has no wake word. */
 const POLL_MS = 2;
+/** Shortest time between two pumps on wake-ups. */
+const COALESCE_MS = 1;
 
 const post = (m: ControlMessage, transfer?: Transferable[]) => scope.postMessage(m, transfer);
 
@@ -69,11 +71,17 @@ export async function runControl(boot: BootRequest): Promise<void> {
     const words = new Int32Array(kernel.memory.buffer);
     const idx = eventsPtr >>> 2;
     void (async () => {
+      let last = 0;
       for (;;) {
         const seen = Atomics.load(words, idx);
         procs.pump();
+        last = performance.now();
         const w = Atomics.waitAsync(words, idx, seen);
         if (w.async) await w.value;
+        // The word is kernel-wide (pipes between programs bump it too):
+        // one pump per millisecond at most.
+        const since = performance.now() - last;
+        if (since < COALESCE_MS) await new Promise((r) => setTimeout(r, COALESCE_MS - since));
       }
     })();
   }
