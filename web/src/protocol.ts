@@ -94,7 +94,9 @@ export type WorkerMessage =
   | { kind: 'log'; line: string }
   | { kind: 'image'; pid: number; module: WebAssembly.Module; memory: WebAssembly.Memory }
   | { kind: 'compile'; id: number; bytes: Uint8Array<ArrayBuffer>; key: string | null }
-  | { kind: 'done'; tid: number };
+  | { kind: 'done'; tid: number }
+  /** The worker failed outside the program (it could not start it). */
+  | { kind: 'crashed'; tid: number };
 
 /** Control → a program worker. */
 export type WorkerReply = { kind: 'compiled'; id: number; module: WebAssembly.Module | null; error?: string };

@@ -13,9 +13,15 @@ const first = (e: MessageEvent) => {
   const m = e.data as { role: string };
   const run =
     m.role === 'control' ? runControl(e.data) : m.role === 'program' ? runProgram(e.data) : m.role === 'io' ? io(e.data) : Promise.reject(new Error(`unknown worker role ${m.role}`));
-  run.catch((err: unknown) => {
-    scope.postMessage({ kind: 'log', line: `wasmpod worker (${m.role}): ${(err as Error)?.stack ?? err}` });
-  });
+  run.then(
+    // A program worker that finished cleanly goes back to the control
+    // worker's pool and waits for its next role.
+    () => m.role === 'program' && scope.addEventListener('message', first),
+    (err: unknown) => {
+      scope.postMessage({ kind: 'log', line: `wasmpod worker (${m.role}): ${(err as Error)?.stack ?? err}` });
+      if (m.role === 'program') scope.postMessage({ kind: 'crashed', tid: (e.data as { tid: number }).tid });
+    },
+  );
 };
 scope.addEventListener('message', first);
 

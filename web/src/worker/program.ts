@@ -18,10 +18,11 @@ export async function runProgram(r: ThreadStartRequest): Promise<void> {
   // execve'd images are compiled by the control worker, which shares modules by cache key.
   const pending = new Map<number, (m: WorkerReply) => void>();
   let nextId = 1;
-  scope.addEventListener('message', (e) => {
+  const onReply = (e: MessageEvent) => {
     const m = e.data as WorkerReply;
     if (m.kind === 'compiled') pending.get(m.id)?.(m);
-  });
+  };
+  scope.addEventListener('message', onReply);
   const compile = (bytes: Uint8Array<ArrayBuffer>, key: string | null) =>
     new Promise<WebAssembly.Module>((resolve, reject) => {
       const id = nextId++;
@@ -35,16 +36,20 @@ export async function runProgram(r: ThreadStartRequest): Promise<void> {
 
   const kernel = await instantiateKernel({ module: r.kernelModule, memory: r.kernelMemory, first: false, area: r.area, hooks, origin: r.origin });
   const entry = r.memory ? { kind: 'thread' as const, stack: r.stack ?? 0, tls: r.tls ?? 0 } : { kind: 'process' as const };
-  await runThread(kernel, {
-    tid: r.tid,
-    module: r.module,
-    memory: r.memory,
-    limits: r.limits,
-    entry,
-    state: r.state,
-    log,
-    onImage: (module, memory) => post({ kind: 'image', pid: r.pid, module, memory }),
-    compile,
-  });
+  try {
+    await runThread(kernel, {
+      tid: r.tid,
+      module: r.module,
+      memory: r.memory,
+      limits: r.limits,
+      entry,
+      state: r.state,
+      log,
+      onImage: (module, memory) => post({ kind: 'image', pid: r.pid, module, memory }),
+      compile,
+    });
+  } finally {
+    scope.removeEventListener('message', onReply);
+  }
   post({ kind: 'done', tid: r.tid });
 }

@@ -9,6 +9,13 @@ import type { ThreadStartRequest, WorkerMessage, WorkerReply } from '../protocol
 const SIGSEGV = 11;
 /** Compiled modules kept by cache key (execve of the same file reuses them). */
 const MODULE_CACHE_SIZE = 64;
+/**
+ * Workers kept started and idle (script loaded, waiting for their role):
+ * creating a module worker costs milliseconds, most of a spawn's time.
+ */
+const POOL_SIZE = 2;
+/** Idle workers kept at most: finished program workers are reused. */
+const POOL_MAX = 8;
 
 interface ThreadEntry {
   worker: Worker | null;
@@ -31,8 +38,27 @@ export class Threads {
   private readonly threads = new Map<number, ThreadEntry>();
   private readonly images = new Map<number, { module: WebAssembly.Module; memory: WebAssembly.Memory }>();
   private readonly modules = new Map<string, Promise<WebAssembly.Module>>();
+  private readonly idle: Worker[] = [];
+  private refillTimer: ReturnType<typeof setTimeout> | null = null;
+  private stopped = false;
 
-  constructor(private readonly o: ThreadsOptions) {}
+  constructor(private readonly o: ThreadsOptions) {
+    this.refill();
+  }
+
+  private refill(): void {
+    this.refillTimer = null;
+    while (!this.stopped && this.idle.length < POOL_SIZE) {
+      this.idle.push(new Worker(this.o.workerUrl, { type: 'module', name: 'wasmpod program' }));
+    }
+  }
+
+  /** An idle worker from the pool (refilled after this task), or a new one. */
+  private takeWorker(): Worker {
+    const w = this.idle.pop() ?? new Worker(this.o.workerUrl, { type: 'module', name: 'wasmpod program' });
+    if (this.refillTimer === null) this.refillTimer = setTimeout(() => this.refill(), 0);
+    return w;
+  }
 
   get count(): number {
     return this.threads.size;
@@ -86,13 +112,13 @@ export class Threads {
 
   private launch(tid: number, e: ThreadEntry, what: Partial<ThreadStartRequest>, name: string): void {
     if (e.killed) return this.exited(tid);
-    const w = new Worker(this.o.workerUrl, { type: 'module', name });
+    const w = this.takeWorker();
     e.worker = w;
-    w.addEventListener('message', (ev) => this.onMessage(w, ev.data as WorkerMessage));
-    w.addEventListener('error', (ev) => {
+    w.onmessage = (ev) => this.onMessage(w, ev.data as WorkerMessage);
+    w.onerror = (ev) => {
       this.o.log(`wasmpod: worker ${name}: ${ev.message}`);
       this.failed(tid, SIGSEGV);
-    });
+    };
     const req: ThreadStartRequest = {
       role: 'program',
       kernelModule: this.o.kernelModule,
@@ -181,16 +207,29 @@ export class Threads {
         const e = this.threads.get(m.tid);
         if (!e) break;
         this.threads.delete(m.tid);
-        w.terminate();
+        this.recycle(w);
         this.o.kernel.exports.wasmpod_area_free(e.area);
         this.forgetImages();
         break;
       }
+      case 'crashed':
+        this.failed(m.tid, SIGSEGV);
+        break;
     }
+  }
+
+  /** A worker whose program ended cleanly waits in the pool for its next role. */
+  private recycle(w: Worker): void {
+    w.onmessage = null;
+    w.onerror = null;
+    if (!this.stopped && this.idle.length < POOL_MAX) this.idle.push(w);
+    else w.terminate();
   }
 
   /** Stops every worker (pod shutdown). */
   terminateAll(): void {
+    this.stopped = true;
+    for (const w of this.idle.splice(0)) w.terminate();
     for (const e of this.threads.values()) e.worker?.terminate();
     this.threads.clear();
     this.images.clear();
