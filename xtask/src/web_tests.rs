@@ -9,6 +9,9 @@
 //!   `target/conformance/wasm`) → `test-programs/conformance/NAME`, so the
 //!   browser and the native host run the same bytes.
 //! - The test page files (`web/test/browser/page/*`) → `test-programs/`.
+//! - A small ext2 root image (`test-programs/root.ext2`, made with
+//!   `mke2fs -d`): `/bin/hello` and `/etc/motd`, for booting a pod from an
+//!   image served with HTTP Range.
 //!
 //! It needs the bundle (`build/web/wasmpod.js`, `worker.js`, `kernel.wasm`),
 //! `web/node_modules` (playwright-core; [`crate::setup::npm_ci`] installs it
@@ -64,6 +67,7 @@ pub fn prepare(root: &Path) -> Result<PathBuf, String> {
             run(Command::new(&cc).args(PROGRAM_FLAGS).arg("-o").arg(&wasm).arg(&src))?;
         }
     }
+    root_image(root, &out)?;
     for file in sources(&root.join("web/test/browser/page"), "")? {
         copy(&file, &out.join(file.file_name().unwrap_or_default()))?;
     }
@@ -76,6 +80,29 @@ pub fn prepare(root: &Path) -> Result<PathBuf, String> {
         copy(&built, &out.join("conformance").join(&name))?;
     }
     Ok(out)
+}
+
+/// Text of `/etc/motd` in the test image (tests.js checks it).
+const MOTD: &str = "served from an ext2 image\n";
+
+/// `test-programs/root.ext2`: `/bin/hello` (hello.wasm, 0755) and
+/// `/etc/motd`, made by mke2fs from a tree under `target/`.
+fn root_image(root: &Path, out: &Path) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt;
+    let tree = root.join("target/browser-test-image");
+    if tree.exists() {
+        fs::remove_dir_all(&tree).map_err(|e| format!("removing {}: {e}", tree.display()))?;
+    }
+    mkdir(&tree.join("bin"))?;
+    mkdir(&tree.join("etc"))?;
+    let hello = tree.join("bin/hello");
+    copy(&out.join("hello.wasm"), &hello)?;
+    fs::set_permissions(&hello, fs::Permissions::from_mode(0o755)).map_err(|e| format!("{}: {e}", hello.display()))?;
+    fs::write(tree.join("etc/motd"), MOTD).map_err(|e| format!("writing motd: {e}"))?;
+    let image = out.join("root.ext2");
+    // An empty file first: mke2fs announces the files it has to create.
+    fs::File::create(&image).map_err(|e| format!("creating {}: {e}", image.display()))?;
+    run(Command::new("mke2fs").args(["-q", "-F", "-t", "ext2", "-b", "4096", "-d"]).arg(&tree).arg(&image).arg("8M"))
 }
 
 /// Files in `dir` whose name ends in `.ext` (every file for ""), sorted.

@@ -61,6 +61,28 @@ export async function boot() {
   });
 }
 
+/**
+ * Boot from an ext2 image served with HTTP Range (test-programs/root.ext2,
+ * made by xtask): files and programs of the image, writes kept in the
+ * pod, and the image traffic counted in `pod.stats`.
+ */
+export async function bootFromImage() {
+  const pod = await Pod.boot({ image: '/test-programs/root.ext2' });
+  try {
+    eq('/etc/motd of the image', await pod.readFile('/etc/motd', 'utf8'), 'served from an ext2 image\n');
+    const r = await runToEnd(pod, '/bin/hello', ['5'], { cwd: '/' });
+    eq('exit status of /bin/hello from the image', r.status.code, 5);
+    check('/bin/hello ran from the image', r.stdout.includes('argv[0]=/bin/hello\n'), r.stdout);
+    await pod.writeFile('/etc/motd', 'changed in the pod\n');
+    eq('/etc/motd after a write', await pod.readFile('/etc/motd', 'utf8'), 'changed in the pod\n');
+    // Stats reach the page a little after the reads (throttled); wait for them.
+    while (!(pod.stats.bytesFetched > 0 && pod.stats.requests > 0)) await new Promise((res) => setTimeout(res, 20));
+    return `${pod.stats.requests} range requests, ${pod.stats.bytesFetched} bytes`;
+  } finally {
+    await pod.shutdown();
+  }
+}
+
 /** createFile a wasm program, run it: argv, env, cwd, stdout, stderr, exit status. */
 export async function createFileAndRun() {
   return withPod(async (pod) => {
