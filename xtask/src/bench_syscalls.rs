@@ -173,7 +173,7 @@ pub(crate) fn splice_doc(path: &Path, start: &str, end: &str, section: &str) -> 
             "" => format!("{}{section}", &doc[..s]),
             rest => format!("{}{section}\n{rest}", &doc[..s]),
         },
-        _ => format!("{}\n{section}", doc.trim_end()),
+        _ => format!("{}\n\n{section}", doc.trim_end()),
     };
     fs::write(path, new).map_err(|e| format!("writing {}: {e}", path.display()))
 }
