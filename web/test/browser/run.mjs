@@ -143,11 +143,12 @@ async function main() {
       process.exit(2);
     }
   }
+  // Every program of the suite; one missing from build/web fails its test.
   const confDir = join(o.web, 'test-programs/conformance');
-  const confNames = existsSync(confDir) ? readdirSync(confDir).filter((n) => !n.includes('.')).sort() : [];
   const suite = readdirSync(join(ROOT, 'tests/conformance'))
     .filter((n) => n.endsWith('.c'))
-    .map((n) => n.slice(0, -2));
+    .map((n) => n.slice(0, -2))
+    .sort();
   const nativeBlocked = readBlocklist(join(ROOT, 'tests/conformance/blocklist.txt'), suite);
   const browserBlocked = readBlocklist(join(HERE, 'blocklist.txt'), suite);
 
@@ -173,7 +174,7 @@ async function main() {
     ['terminal: typing and reading the screen', terminalTest],
     ['two pods in one page', inPage('twoPods')],
   ];
-  for (const name of confNames) {
+  for (const name of suite) {
     tests.push([`conformance/${name}`, conformanceTest(name)]);
   }
   tests.push(['demo page screenshot', demoTest]);
@@ -189,6 +190,7 @@ async function main() {
       const native = nativeBlocked.get(name);
       if (native !== undefined) throw new Skip(`blocklisted for wasmpod (tests/conformance/blocklist.txt): ${native}`);
       const file = join(confDir, name);
+      if (!existsSync(file)) throw new Error(`${file} missing: \`cargo xtask web --test\` builds the conformance programs`);
       const [b, n] = await Promise.all([callInPage(page, 'conformance', name), runNative(o.wasmpod, file, timeoutMs)]);
       const same = b.status === n.status && b.stdout === n.stdout;
       const passes = (r) => r.status === 0 && r.stdout.split('\n').includes(`ok ${name}.c`);
