@@ -15,10 +15,10 @@
 #[cfg(any(target_arch = "wasm32", test))]
 mod handles;
 #[cfg(target_arch = "wasm32")]
+mod image;
+#[cfg(target_arch = "wasm32")]
 mod pty;
 #[cfg(target_arch = "wasm32")]
 mod wake;
-#[cfg(target_arch = "wasm32")]
-mod image;
 #[cfg(target_arch = "wasm32")]
 mod web;
