@@ -63,6 +63,9 @@ export class Processes {
         if (!spawnOnPty) throw new ErrnoError(38, 'terminals need a newer kernel.wasm');
         pid = spawnOnPty(p, pl, av, avl, ev, evl, cw, cwl, a.pty);
         if (pid < 0) throw new ErrnoError(-pid, a.path);
+        // The program reopened the terminal: its next EIO is news again.
+        const t = this.ptys.get(a.pty);
+        if (t) t.hungUp = false;
         r = { pid, stdin: null, stdinQueue: [], stdinClosing: false, outs: [], status: null };
       } else {
         const hs = [k.wasmpod_host_pipe(0), k.wasmpod_host_pipe(1), k.wasmpod_host_pipe(1)];

@@ -33,6 +33,13 @@ pub trait FileOps: Send + Sync + Any {
     fn write(&self, _ctx: &mut Ctx, _file: &OpenFile, _buf: &[u8]) -> Result<usize> {
         return_errno!(EINVAL, "file does not support write")
     }
+    /// `read` straight into user memory (`addr..addr + len`, already
+    /// checked to lie inside it), for files that can copy out of their own
+    /// buffers without a kernel bounce buffer. `None`: not supported, the
+    /// caller reads into a kernel buffer and copies.
+    fn read_user(&self, _ctx: &mut Ctx, _file: &OpenFile, _addr: u32, _len: usize) -> Option<Result<usize>> {
+        None
+    }
     /// Positional read (pread64); `ESPIPE` for streams.
     fn read_at(&self, _ctx: &mut Ctx, _file: &OpenFile, _off: u64, _buf: &mut [u8]) -> Result<usize> {
         return_errno!(ESPIPE, "file is not seekable")

@@ -115,40 +115,55 @@ impl PipeState {
         self.cap.saturating_sub(self.buf.len())
     }
 
-    /// Moves bytes from the front of the buffer to `out`.
-    fn copy_out(&mut self, out: &mut [u8]) {
-        let n = out.len();
+    /// Hands the first `n` buffered bytes to `sink` (one or two slices of
+    /// the ring) and drops them from the buffer, even when the sink fails
+    /// (the segment bookkeeping already counts them as taken).
+    fn drain_into(&mut self, n: usize, sink: &mut impl FnMut(&[u8]) -> Result<()>) -> Result<()> {
         let (a, b) = self.buf.as_slices();
         let na = n.min(a.len());
-        out[..na].copy_from_slice(&a[..na]);
-        out[na..n].copy_from_slice(&b[..n - na]);
+        let r = sink(&a[..na]).and_then(|()| if n > na { sink(&b[..n - na]) } else { Ok(()) });
         self.buf.drain(..n);
+        r
     }
 
-    /// Reads like Linux's `pipe_read`: stream bytes up to `out.len()`,
-    /// stopping after a packet (whose excess is discarded).
-    fn take(&mut self, out: &mut [u8]) -> usize {
+    /// Reads like Linux's `pipe_read`: stream bytes up to `max`, stopping
+    /// after a packet (whose excess is discarded), handed to `sink` in
+    /// order. A sink error (EFAULT) ends the read; what was handed over
+    /// before it counts.
+    fn take_with(&mut self, max: usize, mut sink: impl FnMut(&[u8]) -> Result<()>) -> Result<usize> {
         let mut n = 0;
-        while n < out.len() {
+        let mut result = Ok(());
+        while n < max {
             let Some(seg) = self.segs.front_mut() else { break };
-            let k = seg.len.min(out.len() - n);
+            let k = seg.len.min(max - n);
             let packet = seg.packet;
             seg.len -= k;
             let rest = if packet { seg.len } else { 0 };
             if seg.len == 0 || packet {
                 self.segs.pop_front();
             }
-            self.copy_out(&mut out[n..n + k]);
+            result = self.drain_into(k, &mut sink);
             self.buf.drain(..rest);
             n += k;
-            if packet {
+            if packet || result.is_err() {
                 break;
             }
         }
         if n > 0 {
             self.out_gen += 1;
         }
-        n
+        result.map(|()| n)
+    }
+
+    /// [`PipeState::take_with`] into a kernel buffer.
+    fn take(&mut self, out: &mut [u8]) -> usize {
+        let mut at = 0;
+        let r = self.take_with(out.len(), |chunk| {
+            out[at..at + chunk.len()].copy_from_slice(chunk);
+            at += chunk.len();
+            Ok(())
+        });
+        r.unwrap_or(at)
     }
 
     /// Appends stream bytes, or packets of at most `PIPE_BUF` bytes.
@@ -333,6 +348,36 @@ impl FileOps for PipeEnd {
             }
             Ok(None)
         })
+    }
+
+    /// `read` straight from the pipe's buffer into user memory: no kernel
+    /// bounce buffer (a 64 KiB pipe read copies once, not three times).
+    fn read_user(&self, ctx: &mut Ctx, file: &OpenFile, addr: u32, len: usize) -> Option<Result<usize>> {
+        if len == 0 {
+            return Some(Ok(0));
+        }
+        let pipe = self.pipe.clone();
+        Some(ctx.wait_until(None, Restart::IfSaRestart, |ctx| {
+            let mut s = pipe.inner.lock();
+            if !s.buf.is_empty() {
+                let mut at = addr;
+                let n = s.take_with(len, |chunk| {
+                    ctx.write_user(at, chunk)?;
+                    at += chunk.len() as u32;
+                    Ok(())
+                })?;
+                drop(s);
+                ctx.notify();
+                return Ok(Some(n));
+            }
+            if s.writers == 0 {
+                return Ok(Some(0));
+            }
+            if file.nonblocking() {
+                return_errno!(EAGAIN, "pipe is empty");
+            }
+            Ok(None)
+        }))
     }
 
     /// pipe(7): writes of at most `PIPE_BUF` bytes are atomic (blocking: wait

@@ -61,6 +61,11 @@ fn read_segments(ctx: &mut Ctx, fd: i32, segs: &[(u32, usize)], off: Option<u64>
     }
     check_segments(ctx, segs, "read buffer outside memory")?;
     let total = segs.iter().map(|s| s.1).sum::<usize>().min(MAX_RW_COUNT);
+    if let ([(base, _)], None) = (segs, off) {
+        if let Some(r) = file.ops.read_user(ctx, &file, *base, total) {
+            return r;
+        }
+    }
     let mut done = 0usize;
     let mut kbuf = vec![0u8; total.min(CHUNK)];
     // Scatter cursor: segment index and offset inside it.
@@ -118,11 +123,17 @@ fn write_segments(ctx: &mut Ctx, fd: i32, segs: &[(u32, usize)], off: Option<u64
     let (mut si, mut so) = (0usize, 0usize);
     while done < total {
         let want = (total - done).min(CHUNK);
-        let mut data = Vec::with_capacity(want);
+        let mut data = Vec::new();
         while data.len() < want {
             let (base, len) = segs[si];
             let k = (len - so).min(want - data.len());
-            data.extend_from_slice(&ctx.read_user_vec(base + so as u32, k)?);
+            let piece = ctx.read_user_vec(base + so as u32, k)?;
+            // One segment covering the step (write(2)): no second copy.
+            if data.is_empty() {
+                data = piece;
+            } else {
+                data.extend_from_slice(&piece);
+            }
             so += k;
             if so == len {
                 si += 1;
