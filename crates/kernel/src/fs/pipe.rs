@@ -323,19 +323,26 @@ pub fn pipe_of(file: &OpenFile) -> Option<&Arc<Pipe>> {
     file.ops.as_any().downcast_ref::<PipeEnd>().map(|e| &e.pipe)
 }
 
-impl FileOps for PipeEnd {
+impl PipeEnd {
+    /// read(2) on a pipe, handing up to `max` bytes to `sink` in order:
     /// pipe(7): "If a process attempts to read from an empty pipe, then
     /// read(2) will block until data is available"; with no writers left it
     /// returns 0 (end of file); `O_NONBLOCK` gives `EAGAIN`.
-    fn read(&self, ctx: &mut Ctx, file: &OpenFile, buf: &mut [u8]) -> Result<usize> {
-        if buf.is_empty() {
+    fn read_with(
+        &self,
+        ctx: &mut Ctx,
+        file: &OpenFile,
+        max: usize,
+        mut sink: impl FnMut(&mut Ctx, &[u8]) -> Result<()>,
+    ) -> Result<usize> {
+        if max == 0 {
             return Ok(0);
         }
         let pipe = self.pipe.clone();
         ctx.wait_until(None, Restart::IfSaRestart, |ctx| {
             let mut s = pipe.inner.lock();
             if !s.buf.is_empty() {
-                let n = s.take(buf);
+                let n = s.take_with(max, |chunk| sink(ctx, chunk))?;
                 drop(s);
                 ctx.notify();
                 return Ok(Some(n));
@@ -349,34 +356,28 @@ impl FileOps for PipeEnd {
             Ok(None)
         })
     }
+}
+
+impl FileOps for PipeEnd {
+    /// Into a kernel buffer (readv, and callers inside the kernel); see
+    /// [`PipeEnd::read_with`].
+    fn read(&self, ctx: &mut Ctx, file: &OpenFile, buf: &mut [u8]) -> Result<usize> {
+        let mut at = 0;
+        self.read_with(ctx, file, buf.len(), |_, chunk| {
+            buf[at..at + chunk.len()].copy_from_slice(chunk);
+            at += chunk.len();
+            Ok(())
+        })
+    }
 
     /// `read` straight from the pipe's buffer into user memory: no kernel
     /// bounce buffer (a 64 KiB pipe read copies once, not three times).
     fn read_user(&self, ctx: &mut Ctx, file: &OpenFile, addr: u32, len: usize) -> Option<Result<usize>> {
-        if len == 0 {
-            return Some(Ok(0));
-        }
-        let pipe = self.pipe.clone();
-        Some(ctx.wait_until(None, Restart::IfSaRestart, |ctx| {
-            let mut s = pipe.inner.lock();
-            if !s.buf.is_empty() {
-                let mut at = addr;
-                let n = s.take_with(len, |chunk| {
-                    ctx.write_user(at, chunk)?;
-                    at += chunk.len() as u32;
-                    Ok(())
-                })?;
-                drop(s);
-                ctx.notify();
-                return Ok(Some(n));
-            }
-            if s.writers == 0 {
-                return Ok(Some(0));
-            }
-            if file.nonblocking() {
-                return_errno!(EAGAIN, "pipe is empty");
-            }
-            Ok(None)
+        let mut at = addr;
+        Some(self.read_with(ctx, file, len, |ctx, chunk| {
+            ctx.write_user(at, chunk)?;
+            at += chunk.len() as u32;
+            Ok(())
         }))
     }
 
