@@ -616,14 +616,7 @@ pub fn test() -> Result<(), String> {
             .map_err(|e| e.to_string())?;
         let stdout = String::from_utf8_lossy(&out.stdout);
         let first = stdout.lines().next().unwrap_or_default();
-        let ok = match stem.as_str() {
-            // execve fails in the smoke host (no /bin/sh): exit 127 after the first line.
-            "hello" => first == "Hello, world!",
-            _ => {
-                out.status.success() && (first == "ok" || first.starts_with("ok ") || first.starts_with("abi layout:"))
-            }
-        };
-        if !ok {
+        if !sample_passed(&stem, &out.status, first) {
             return Err(format!(
                 "{stem}: unexpected result in the smoke host ({}): {stdout}{}",
                 out.status,
@@ -655,6 +648,17 @@ fn wasmpod_binary(root: &Path) -> Result<PathBuf, String> {
     Ok(root.join("target/debug/wasmpod"))
 }
 
+/// A sample program's verdict from its exit status and first line of
+/// output: `ok…` (or the layout check's `abi layout:` line) and success;
+/// `hello` only has to greet, since its execve of /bin/sh fails until the
+/// userland exists.
+fn sample_passed(stem: &str, status: &std::process::ExitStatus, first: &str) -> bool {
+    match stem {
+        "hello" => first == "Hello, world!",
+        _ => status.success() && (first == "ok" || first.starts_with("ok ") || first.starts_with("abi layout:")),
+    }
+}
+
 /// Runs the linked samples for real under `wasmpod run`.
 fn run_under_wasmpod(root: &Path, work: &Path, programs: &[PathBuf]) -> Result<(), String> {
     let wasmpod = wasmpod_binary(root)?;
@@ -671,13 +675,7 @@ fn run_under_wasmpod(root: &Path, work: &Path, programs: &[PathBuf]) -> Result<(
             .map_err(|e| format!("{}: {e}", wasmpod.display()))?;
         let stdout = String::from_utf8_lossy(&out.stdout);
         let first = stdout.lines().next().unwrap_or_default();
-        let ok = match stem.as_str() {
-            // Its second line needs /bin/sh, which arrives with the userland.
-            "hello" => first == "Hello, world!",
-            _ => {
-                out.status.success() && (first == "ok" || first.starts_with("ok ") || first.starts_with("abi layout:"))
-            }
-        };
+        let ok = sample_passed(&stem, &out.status, first);
         println!("  {stem}: {} ({})", if ok { first } else { "FAILED" }, out.status);
         if !ok {
             println!("{stdout}{}", String::from_utf8_lossy(&out.stderr));
