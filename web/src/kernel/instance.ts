@@ -81,8 +81,18 @@ export interface KernelExports {
   wasmpod_thread_trapped(tid: number, sig: number): void;
   wasmpod_thread_exited(tid: number): void;
   wasmpod_process_status(pid: number): number;
-  /** Optional exports of newer kernels (feature-tested by the glue). */
-  [name: string]: unknown;
+  wasmpod_host_events(): number;
+  wasmpod_host_pty(): number;
+  wasmpod_pty_read(h: number, buf: number, len: number, block: number): number;
+  wasmpod_pty_write(h: number, buf: number, len: number, block: number): number;
+  wasmpod_pty_resize(h: number, rows: number, cols: number): number;
+  wasmpod_pty_close(h: number): number;
+  wasmpod_spawn_on_pty(
+    path: number, pathLen: number, argv: number, argvLen: number, envp: number, envpLen: number,
+    cwd: number, cwdLen: number, pty: number,
+  ): number;
+  wasmpod_io_slot(): number;
+  wasmpod_mount_root_image(sizeLo: number, sizeHi: number, chunkSize: number): number;
 }
 
 export interface KernelInstance {

@@ -13,8 +13,6 @@ import { Processes } from './processes.js';
 import { scope } from './scope.js';
 import { Threads } from './threads.js';
 
-/** Poll interval while something runs and the kernel has no wake word. */
-const POLL_MS = 2;
 /** Shortest time between two pumps on wake-ups. */
 const COALESCE_MS = 1;
 
@@ -56,20 +54,10 @@ export async function runControl(boot: BootRequest): Promise<void> {
     return;
   }
 
-  // Wake-ups: the kernel's host-events word when it has one, else polling.
-  const eventsPtr = (kernel.exports.wasmpod_host_events as (() => number) | undefined)?.();
-  let pollTimer: ReturnType<typeof setTimeout> | null = null;
-  const schedule = () => {
-    if (eventsPtr || pollTimer !== null || !procs.busy) return;
-    pollTimer = setTimeout(() => {
-      pollTimer = null;
-      procs.pump();
-      schedule();
-    }, POLL_MS);
-  };
-  if (eventsPtr) {
+  // Wake-ups: the kernel's host wake word (docs/browser-host.md).
+  {
     const words = new Int32Array(kernel.memory.buffer);
-    const idx = eventsPtr >>> 2;
+    const idx = kernel.exports.wasmpod_host_events() >>> 2;
     void (async () => {
       let last = 0;
       for (;;) {
@@ -124,18 +112,15 @@ export async function runControl(boot: BootRequest): Promise<void> {
         calls.rm(r.path, r.recursive);
         return { value: null };
       case 'ptyOpen': {
-        const open = kernel.exports.wasmpod_host_pty as (() => number) | undefined;
-        if (!open) throw new ErrnoError(38, 'terminals need a newer kernel.wasm');
-        const h = open();
+        const h = kernel.exports.wasmpod_host_pty();
         if (h < 0) throw new ErrnoError(-h, 'pty');
         procs.addPty(h);
         return { value: h };
       }
       case 'ptyWrite': {
-        const write = kernel.exports.wasmpod_pty_write as (h: number, b: number, l: number, block: number) => number;
         const [b, bl] = kernel.put(r.data);
         try {
-          const n = write(r.pty, b, bl, 0);
+          const n = kernel.exports.wasmpod_pty_write(r.pty, b, bl, 0);
           if (n < 0 && n !== -11) throw new ErrnoError(-n, 'pty');
           return { value: Math.max(0, n) };
         } finally {
@@ -143,13 +128,12 @@ export async function runControl(boot: BootRequest): Promise<void> {
         }
       }
       case 'ptyResize': {
-        const resize = kernel.exports.wasmpod_pty_resize as (h: number, rows: number, cols: number) => number;
-        const e = resize(r.pty, r.rows, r.cols);
+        const e = kernel.exports.wasmpod_pty_resize(r.pty, r.rows, r.cols);
         if (e < 0) throw new ErrnoError(-e, 'pty');
         return { value: null };
       }
       case 'ptyClose': {
-        (kernel.exports.wasmpod_pty_close as (h: number) => number)(r.pty);
+        kernel.exports.wasmpod_pty_close(r.pty);
         procs.removePty(r.pty);
         return { value: null };
       }
@@ -169,7 +153,6 @@ export async function runControl(boot: BootRequest): Promise<void> {
       post({ kind: 'reply', id: r.id, ok: false, error: msg });
     }
     procs.pump();
-    schedule();
   });
   post({ kind: 'ready', bootMs: performance.now() - started });
 }
@@ -191,7 +174,7 @@ async function mountImage(kernel: KernelInstance, boot: BootRequest, log: (line:
     throw new ErrnoError(2, url);
   }
   const k = kernel.exports;
-  const slot = (k.wasmpod_io_slot as () => number)();
+  const slot = k.wasmpod_io_slot();
   const io = new Worker(boot.workerUrl, { type: 'module', name: 'wasmpod io' });
   let last = 0;
   let timer: ReturnType<typeof setTimeout> | null = null;
@@ -215,7 +198,6 @@ async function mountImage(kernel: KernelInstance, boot: BootRequest, log: (line:
   });
   io.postMessage({ role: 'io', kernelMemory: kernel.memory, slot, url } satisfies IoStartRequest);
   await running;
-  const mount = k.wasmpod_mount_root_image as (lo: number, hi: number, chunk: number) => number;
-  const r = mount(size % 2 ** 32, Math.floor(size / 2 ** 32), 0);
+  const r = k.wasmpod_mount_root_image(size % 2 ** 32, Math.floor(size / 2 ** 32), 0);
   if (r < 0) throw new ErrnoError(-r, `mounting ${url}`);
 }

@@ -45,11 +45,6 @@ export class Processes {
     private readonly post: (m: ControlMessage, transfer?: Transferable[]) => void,
   ) {}
 
-  /** Whether anything needs pumping. */
-  get busy(): boolean {
-    return this.running.size > 0 || [...this.ptys.values()].some((t) => !t.hungUp);
-  }
-
   spawn(a: SpawnArgs): number {
     const k = this.kernel.exports;
     const nul = (list: string[]) => list.map((s) => s + '\0').join('');
@@ -59,9 +54,7 @@ export class Processes {
     let r: Running;
     try {
       if (a.pty !== null) {
-        const spawnOnPty = k.wasmpod_spawn_on_pty as ((...x: number[]) => number) | undefined;
-        if (!spawnOnPty) throw new ErrnoError(38, 'terminals need a newer kernel.wasm');
-        pid = spawnOnPty(p, pl, av, avl, ev, evl, cw, cwl, a.pty);
+        pid = k.wasmpod_spawn_on_pty(p, pl, av, avl, ev, evl, cw, cwl, a.pty);
         if (pid < 0) throw new ErrnoError(-pid, a.path);
         // The program reopened the terminal: its next EIO is news again.
         const t = this.ptys.get(a.pty);
@@ -118,7 +111,6 @@ export class Processes {
   /** Moves everything that can move without blocking; posts output and exits. */
   pump(): void {
     const k = this.kernel.exports;
-    const buf = this.scratch();
     for (const r of this.running.values()) {
       this.feedStdin(r);
       if (r.status === null) {
@@ -126,19 +118,14 @@ export class Processes {
         if (st >= 0) r.status = st;
       }
       for (const o of [...r.outs]) {
-        for (;;) {
-          const n = k.wasmpod_pipe_read(o.h, buf, BUF, 0);
-          if (n > 0) {
-            const data = this.kernel.bytes().slice(buf, buf + n);
-            this.post({ kind: 'output', pid: r.pid, fd: o.fd, data }, [data.buffer]);
-            continue;
-          }
-          if (n !== -EAGAIN) {
-            // EOF: every writer is gone.
-            k.wasmpod_pipe_close(o.h);
-            r.outs = r.outs.filter((x) => x !== o);
-          }
-          break;
+        const end = this.drain(
+          (b, l) => k.wasmpod_pipe_read(o.h, b, l, 0),
+          (data) => this.post({ kind: 'output', pid: r.pid, fd: o.fd, data }, [data.buffer]),
+        );
+        if (end !== -EAGAIN) {
+          // EOF: every writer is gone.
+          k.wasmpod_pipe_close(o.h);
+          r.outs = r.outs.filter((x) => x !== o);
         }
       }
       // Output written before the exit has been read above; later output
@@ -153,25 +140,29 @@ export class Processes {
       }
       if (r.status === -1 && r.outs.length === 0) this.running.delete(r.pid);
     }
-    const read = k.wasmpod_pty_read as ((h: number, b: number, l: number, block: number) => number) | undefined;
-    if (read) {
-      for (const [h, t] of this.ptys) {
-        for (;;) {
-          const n = read(h, buf, BUF, 0);
-          if (n > 0) {
-            const data = this.kernel.bytes().slice(buf, buf + n);
-            t.hungUp = false;
-            this.post({ kind: 'ptyOutput', pty: h, data }, [data.buffer]);
-            continue;
-          }
-          // EIO: no program holds the terminal any more; the next run on it reopens it.
-          if (n !== -EAGAIN && !t.hungUp) {
-            t.hungUp = true;
-            this.post({ kind: 'ptyClosed', pty: h });
-          }
-          break;
-        }
+    for (const [h, t] of this.ptys) {
+      const end = this.drain(
+        (b, l) => k.wasmpod_pty_read(h, b, l, 0),
+        (data) => {
+          t.hungUp = false;
+          this.post({ kind: 'ptyOutput', pty: h, data }, [data.buffer]);
+        },
+      );
+      // EIO: no program holds the terminal any more; the next run on it reopens it.
+      if (end !== -EAGAIN && !t.hungUp) {
+        t.hungUp = true;
+        this.post({ kind: 'ptyClosed', pty: h });
       }
+    }
+  }
+
+  /** Reads with `read` (non-blocking) until it gives no data; returns that last result (-EAGAIN, 0 or -errno). */
+  private drain(read: (buf: number, len: number) => number, onData: (data: Uint8Array<ArrayBuffer>) => void): number {
+    const buf = this.scratch();
+    for (;;) {
+      const n = read(buf, BUF);
+      if (n <= 0) return n;
+      onData(this.kernel.bytes().slice(buf, buf + n));
     }
   }
 
