@@ -32,9 +32,10 @@ use core::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use crate::device::{check_request, validate_block_size, BlockDevice};
+use crate::chunks::{self, ChunkCache};
+use crate::device::{validate_block_size, BlockDevice};
 use crate::error::{BlockError, Result};
-use crate::http::{DEFAULT_CHUNK_SIZE, DEFAULT_READAHEAD_CHUNKS, MAX_CHUNKS_PER_REQUEST, MAX_CHUNK_SIZE};
+use crate::http::{DEFAULT_CHUNK_SIZE, DEFAULT_READAHEAD_CHUNKS, MAX_CHUNK_SIZE};
 use crate::lru::Lru;
 
 /// A remote image of known size, read by byte ranges.
@@ -243,12 +244,10 @@ impl<S: RangeSource> ChunkedDevice<S> {
         // c, the rest of this read's missing chunks and, on sequential
         // access, the read-ahead: one request, stopping at a cached chunk.
         let readahead = if sequential { u64::from(self.config.readahead_chunks) } else { 0 };
-        let limit = MAX_CHUNKS_PER_REQUEST.min(self.config.cache_chunks as u64).max(1);
-        let last = wanted_through.max(c).saturating_add(readahead).min(self.num_chunks() - 1);
-        let mut end = c + 1; // exclusive
-        while end <= last && end - c < limit && !self.chunks.contains(end) {
-            end += 1;
-        }
+        let chunks = &self.chunks;
+        let end = chunks::fetch_end(c, wanted_through, readahead, self.config.cache_chunks, self.num_chunks(), |n| {
+            chunks.contains(n)
+        });
         self.fetch(c, end)?;
         self.stats.add(READAHEAD, end.saturating_sub(wanted_through.max(c) + 1));
         Ok(())
@@ -284,6 +283,18 @@ impl<S: RangeSource> ChunkedDevice<S> {
     }
 }
 
+impl<S: RangeSource> ChunkCache for ChunkedDevice<S> {
+    fn chunk_size(&self) -> u32 {
+        self.config.chunk_size
+    }
+    fn ensure_chunk(&mut self, c: u64, wanted_through: u64) -> Result<()> {
+        ChunkedDevice::ensure_chunk(self, c, wanted_through)
+    }
+    fn chunks(&mut self) -> &mut Lru<Box<[u8]>> {
+        &mut self.chunks
+    }
+}
+
 impl<S: RangeSource> BlockDevice for ChunkedDevice<S> {
     fn block_size(&self) -> u32 {
         self.config.block_size
@@ -293,28 +304,7 @@ impl<S: RangeSource> BlockDevice for ChunkedDevice<S> {
     }
 
     fn read_blocks(&mut self, start: u64, buf: &mut [u8]) -> Result<()> {
-        check_request(self.block_size(), self.num_blocks(), start, buf.len())?;
-        if buf.is_empty() {
-            return Ok(());
-        }
-        let cs = u64::from(self.config.chunk_size);
-        let from = start * u64::from(self.config.block_size);
-        let to = from + buf.len() as u64; // exclusive; ≤ size by check_request
-        let (first, last) = (from / cs, (to - 1) / cs);
-        let mut done = 0usize;
-        for c in first..=last {
-            self.ensure_chunk(c, last)?;
-            let chunk_start = c * cs;
-            let lo = (from.max(chunk_start) - chunk_start) as usize;
-            let hi = (to.min(chunk_start + cs) - chunk_start) as usize;
-            let data = self
-                .chunks
-                .peek_mut(c)
-                .ok_or_else(|| BlockError::Invalid(format!("chunk {c} evicted while in use")))?;
-            buf[done..done + hi - lo].copy_from_slice(&data[lo..hi]);
-            done += hi - lo;
-        }
-        Ok(())
+        chunks::read_blocks(self, start, buf)
     }
 
     fn write_blocks(&mut self, _start: u64, _buf: &[u8]) -> Result<()> {

@@ -27,6 +27,7 @@
 pub mod cache;
 mod checksum;
 pub mod chunked;
+mod chunks;
 pub mod device;
 pub mod error;
 pub mod file;

@@ -45,7 +45,8 @@ mod tests;
 use core::fmt;
 use std::time::Duration;
 
-use crate::device::{check_request, validate_block_size, BlockDevice};
+use crate::chunks::{self, ChunkCache};
+use crate::device::{validate_block_size, BlockDevice};
 use crate::error::{BlockError, Result};
 use crate::lru::Lru;
 
@@ -475,12 +476,10 @@ impl<F: RangeFetcher> HttpRangeDevice<F> {
         // Fetch c, the rest of this read's missing chunks, and on sequential
         // access the read-ahead, in one request, stopping at anything we have.
         let readahead = if sequential { u64::from(self.config.readahead_chunks) } else { 0 };
-        let limit = MAX_CHUNKS_PER_REQUEST.min(self.config.cache_chunks as u64).max(1);
-        let last_wanted = wanted_through.max(c).saturating_add(readahead).min(self.num_chunks() - 1);
-        let mut end = c + 1; // exclusive
-        while end <= last_wanted && end - c < limit && !self.chunks.contains(end) && !self.store_has(&key, end) {
-            end += 1;
-        }
+        let (cache_chunks, num_chunks) = (self.config.cache_chunks, self.num_chunks());
+        let end = chunks::fetch_end(c, wanted_through, readahead, cache_chunks, num_chunks, |n| {
+            self.chunks.contains(n) || self.store_has(&key, n)
+        });
         let extra = end.saturating_sub(wanted_through.max(c) + 1);
         self.fetch_chunks(c, end, &key)?;
         self.stats.readahead_chunks += extra;
@@ -550,6 +549,18 @@ impl<F: RangeFetcher> HttpRangeDevice<F> {
     }
 }
 
+impl<F: RangeFetcher> ChunkCache for HttpRangeDevice<F> {
+    fn chunk_size(&self) -> u32 {
+        self.config.chunk_size
+    }
+    fn ensure_chunk(&mut self, c: u64, wanted_through: u64) -> Result<()> {
+        HttpRangeDevice::ensure_chunk(self, c, wanted_through)
+    }
+    fn chunks(&mut self) -> &mut Lru<Box<[u8]>> {
+        &mut self.chunks
+    }
+}
+
 impl<F: RangeFetcher> BlockDevice for HttpRangeDevice<F> {
     fn block_size(&self) -> u32 {
         self.config.block_size
@@ -559,29 +570,7 @@ impl<F: RangeFetcher> BlockDevice for HttpRangeDevice<F> {
     }
 
     fn read_blocks(&mut self, start: u64, buf: &mut [u8]) -> Result<()> {
-        check_request(self.block_size(), self.num_blocks(), start, buf.len())?;
-        if buf.is_empty() {
-            return Ok(());
-        }
-        let cs = u64::from(self.config.chunk_size);
-        let from = start * u64::from(self.config.block_size);
-        let to = from + buf.len() as u64; // exclusive; ≤ size by check_request
-        let (first, last) = (from / cs, (to - 1) / cs);
-        let mut done = 0usize;
-        for c in first..=last {
-            self.ensure_chunk(c, last)?;
-            let chunk_start = c * cs;
-            let lo = from.max(chunk_start) - chunk_start;
-            let hi = to.min(chunk_start + cs) - chunk_start;
-            let n = (hi - lo) as usize;
-            let data = self
-                .chunks
-                .peek_mut(c)
-                .ok_or_else(|| BlockError::Invalid(format!("chunk {c} evicted while in use")))?;
-            buf[done..done + n].copy_from_slice(&data[lo as usize..hi as usize]);
-            done += n;
-        }
-        Ok(())
+        chunks::read_blocks(self, start, buf)
     }
 
     fn write_blocks(&mut self, _start: u64, _buf: &[u8]) -> Result<()> {
