@@ -1,6 +1,6 @@
 //! mount(2) and umount2(2) (Linux's `fs/namespace.c`), for the
-//! filesystems the kernel can make on its own: `tmpfs`, `proc` and
-//! `devpts` (when those subsystems provide a root). `MS_RDONLY` makes the
+//! filesystems the kernel can make on its own: `tmpfs`, `devtmpfs`,
+//! `proc` and `devpts` (when those subsystems provide a root). `MS_RDONLY` makes the
 //! mount refuse changes (`EROFS`); other flags are recorded for
 //! `/proc/mounts` only.
 //!
@@ -57,6 +57,8 @@ pub fn sys_mount(ctx: &mut Ctx, a: &SyscallArgs) -> Result<i64> {
     let root: Arc<dyn Inode> = match fstype.as_slice() {
         // tmpfs(5): the root's default mode is 1777.
         b"tmpfs" => TmpFs::new_root(0o1777, 0, 0),
+        // A fresh devfs with the boot-time nodes (Linux's devtmpfs).
+        b"devtmpfs" => super::devfs::new_root(),
         b"proc" => super::procfs::new_root().ok_or(errno!(ENODEV, "procfs not available"))?,
         b"devpts" => crate::tty::devpts_root().ok_or(errno!(ENODEV, "devpts not available"))?,
         _ => return_errno!(ENODEV, "mount: unsupported filesystem type"),

@@ -58,7 +58,7 @@ pub const SYSCALLS: &[Entry] = &[
     sup(SYS_fdatasync, sync::sys_fdatasync),
     sup(SYS_sync, sync::sys_sync),
     sup(SYS_syncfs, sync::sys_syncfs),
-    partial(SYS_mount, namespace::sys_mount, "tmpfs, proc and devpts only; no bind/move/remount"),
+    partial(SYS_mount, namespace::sys_mount, "tmpfs, devtmpfs, proc and devpts only; no bind/move/remount"),
     partial(SYS_umount2, namespace::sys_umount2, "MNT_DETACH and MNT_FORCE act like a plain umount"),
     // fs-fd
     sup(SYS_pipe2, pipe::sys_pipe2),

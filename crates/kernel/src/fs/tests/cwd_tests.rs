@@ -220,6 +220,22 @@ fn mount_tmpfs_and_umount() {
 }
 
 #[test]
+fn mount_devtmpfs_has_the_device_nodes() {
+    let h = Harness::new();
+    let r = h.process_as(None, Credentials::root());
+    mkdir(&r, "/tmp/d", 0o755);
+    assert_eq!(stat(&r, "/tmp/d/null").unwrap_err(), errno(ENOENT));
+    assert_eq!(mount(&r, "devtmpfs", "/tmp/d", 0), 0);
+    let st = stat(&r, "/tmp/d/null").expect("null");
+    assert_eq!(st.st_mode & wasmpod_abi::fs::S_IFMT, wasmpod_abi::fs::S_IFCHR);
+    let fd = open(&r, "/tmp/d/zero", O_RDONLY, 0);
+    assert!(fd >= 0);
+    close(&r, fd);
+    assert!(stat(&r, "/tmp/d/pts").is_ok());
+    assert_eq!(umount(&r, "/tmp/d", 0), 0);
+}
+
+#[test]
 fn mount_needs_root_and_known_type() {
     let h = Harness::new();
     let p = h.process(None);
