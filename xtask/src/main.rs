@@ -27,9 +27,11 @@ mod abi_layout;
 mod bench;
 mod bench_browser;
 mod bench_syscalls;
+mod build;
 mod conformance;
 mod demo;
 mod digest;
+mod image;
 mod ports;
 mod setup;
 mod toolchain;
@@ -46,6 +48,7 @@ fn usage() -> ExitCode {
         "usage: cargo xtask <command>\n\n\
          commands:\n  \
          demo [--port N] build everything and serve the demo page (default port 8080)\n  \
+         build [--test] [--with DIR] toolchain, wasm ports, wasmpod, build/images/rootfs.ext2\n  \
          setup          install system packages and rustup targets\n  \
          toolchain      build the C toolchain (build/sysroot, build/toolchain/bin/wasmpod-cc);\n  \
                         --test: and run its tests\n  \
@@ -74,6 +77,7 @@ fn main() -> ExitCode {
         Some("bench") => bench::bench(&args[1..]),
         Some("conformance") => conformance::conformance(&args[1..]),
         Some("ports") => ports::ports(&args[1..]),
+        Some("build") => build::build(&args[1..]),
         _ => return usage(),
     };
     match result {

@@ -67,6 +67,12 @@ pub fn prepare(root: &Path) -> Result<PathBuf, String> {
             run(Command::new(&cc).args(PROGRAM_FLAGS).arg("-o").arg(&wasm).arg(&src))?;
         }
     }
+    // The product's hello (issue #6), for the root-image tests (shell.mjs).
+    let seed = root.join("tests/seed/hello.c");
+    let wasm = out.join("seed-hello.wasm");
+    if !(newer(&seed, &wasm) && newer(&libc, &wasm)) {
+        run(Command::new(&cc).args(PROGRAM_FLAGS).arg("-o").arg(&wasm).arg(&seed))?;
+    }
     root_image(root, &out)?;
     for file in sources(&root.join("web/test/browser/page"), "")? {
         copy(&file, &out.join(file.file_name().unwrap_or_default()))?;

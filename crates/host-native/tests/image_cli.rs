@@ -214,3 +214,56 @@ fn overlay_writes_leave_the_image_untouched_and_persist_in_the_overlay() {
     ok(&["image", "extract", s(&img), s(&out), "--overlay", s(&ov)]);
     assert_eq!(std::fs::read(out.join("note.txt")).unwrap(), b"kept in the overlay\n");
 }
+
+/// `debugfs -R "stat PATH"`: (uid, gid, permission bits).
+fn owner_mode(img: &Path, path: &str) -> (u32, u32, u32) {
+    let o = Command::new(tool("debugfs")).args(["-R", &format!("stat {path}")]).arg(img).output().unwrap();
+    let text = String::from_utf8_lossy(&o.stdout);
+    let field = |name: &str| -> u32 {
+        let rest = text.split(name).nth(1).unwrap_or_else(|| panic!("{name} missing for {path}: {text}"));
+        let word = rest.split_whitespace().next().unwrap();
+        if name == "Mode:" {
+            u32::from_str_radix(word, 8).unwrap()
+        } else {
+            word.parse().unwrap()
+        }
+    };
+    (field("User:"), field("Group:"), field("Mode:") & 0o7777)
+}
+
+#[test]
+fn build_owner_and_spec_override_the_host() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("tree");
+    std::fs::create_dir_all(tree.join("home/user")).unwrap();
+    std::fs::create_dir_all(tree.join("tmp")).unwrap();
+    std::fs::write(tree.join("file"), b"x").unwrap();
+    std::os::unix::fs::chown(tree.join("file"), Some(4321), Some(4321)).unwrap();
+    std::fs::set_permissions(tree.join("file"), std::fs::Permissions::from_mode(0o600)).unwrap();
+    let spec = dir.path().join("spec");
+    std::fs::write(&spec, "# path owner mode\n/home/user 1000:1000 0700\n//tmp/ - 1777\n/file - -\n").unwrap();
+    let img = dir.path().join("img");
+    ok(&["image", "build", s(&tree), "-o", s(&img), "--owner", "0:0", "--spec", s(&spec)]);
+    fsck_clean(&img);
+    assert_eq!(owner_mode(&img, "/home/user"), (1000, 1000, 0o700));
+    assert_eq!(owner_mode(&img, "/tmp").2, 0o1777);
+    assert_eq!(owner_mode(&img, "/tmp").0, 0);
+    assert_eq!(owner_mode(&img, "/file"), (0, 0, 0o600));
+    assert_eq!(owner_mode(&img, "/home").0, 0);
+    // Without --owner the host's owner stays.
+    ok(&["image", "build", s(&tree), "-o", s(&img)]);
+    assert_eq!(owner_mode(&img, "/file"), (4321, 4321, 0o600));
+    // Bad specs: one line, no image.
+    std::fs::write(&spec, "/nope 0:0 0755\n").unwrap();
+    assert!(
+        fails(&["image", "build", s(&tree), "-o", s(&img), "--spec", s(&spec)]).contains("/nope is not in the tree")
+    );
+    std::fs::write(&spec, "/file 0:0 9999\n").unwrap();
+    assert!(fails(&["image", "build", s(&tree), "-o", s(&img), "--spec", s(&spec)]).contains("bad mode"));
+    std::fs::write(&spec, "/file root 0644\n").unwrap();
+    assert!(fails(&["image", "build", s(&tree), "-o", s(&img), "--spec", s(&spec)]).contains("bad owner"));
+    std::fs::write(&spec, "file 0:0\n").unwrap();
+    fails(&["image", "build", s(&tree), "-o", s(&img), "--spec", s(&spec)]);
+    fails(&["image", "build", s(&tree), "-o", s(&img), "--owner", "0"]);
+    fails(&["image", "ls", s(&img), "--owner", "0:0"]);
+}

@@ -1,4 +1,5 @@
-// The demo page: a pod with a terminal running the root image's shell, or,
+// The demo page: a pod with a terminal running the root image's init (a
+// login shell), or,
 // without a root image, the `welcome` program built from welcome.c. The
 // status line shows the boot time and the root image's bytes fetched.
 // Playwright reads `window.wasmpodDemo` (tests and the demo screenshot).
@@ -22,12 +23,22 @@ async function start(): Promise<void> {
   const pod = await Pod.boot();
   state.bootMs = Math.round(performance.now() - t0);
   const term = await pod.createDefaultTerminal(element);
-  let program = '/bin/sh';
+  // The root image's init starts a login shell for the pod user (it skips
+  // the mounts, which the browser host has made, when not root).
+  let program = '/sbin/init';
   const args: string[] = [];
-  try {
-    await pod.stat(program);
+  const exists = (path: string) =>
+    pod.stat(path).then(
+      () => true,
+      () => false,
+    );
+  const shell = await exists('/bin/sh');
+  if (shell && (await exists(program))) {
+    // nothing to add: init's default is the login shell
+  } else if (shell) {
+    program = '/bin/sh';
     args.push('-l');
-  } catch {
+  } else {
     program = '/usr/local/bin/welcome';
     const resp = await fetch(new URL('demo/welcome.wasm', import.meta.url));
     if (!resp.ok) throw new Error(`demo/welcome.wasm: HTTP ${resp.status}`);

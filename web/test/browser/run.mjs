@@ -28,6 +28,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHROMIUM, callInPage, closePage, launchBrowser, openPage, startServer, withTimeout } from './lib.mjs';
+import { shellTests } from './shell.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '../../..');
@@ -178,6 +179,7 @@ async function main() {
   for (const name of suite) {
     tests.push([`conformance/${name}`, conformanceTest(name)]);
   }
+  tests.push(...shellTests(Skip));
   tests.push(['demo page screenshot', demoTest]);
 
   const selected = tests.filter(([name]) => !o.filters.length || o.filters.some((f) => name.includes(f)));

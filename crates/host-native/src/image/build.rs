@@ -86,6 +86,89 @@ pub fn parse_size(s: &str) -> Result<u64, Error> {
 pub struct BuildOptions {
     pub size: Option<u64>,
     pub block_size: u32,
+    /// `--owner UID:GID`: the owner of every entry (default: the host's).
+    pub owner: Option<(u32, u32)>,
+    /// `--spec FILE`: per-path owner and mode overrides.
+    pub spec: Option<PathBuf>,
+}
+
+/// Parses `UID:GID` (decimal).
+pub fn parse_owner(s: &str) -> Result<(u32, u32), Error> {
+    let bad = || Error::msg(format!("bad owner '{s}' (expected UID:GID, e.g. 0:0)"));
+    let (u, g) = s.split_once(':').ok_or_else(bad)?;
+    Ok((u.parse().map_err(|_| bad())?, g.parse().map_err(|_| bad())?))
+}
+
+/// One line of a `--spec` file: what replaces the host's owner and mode.
+#[derive(Clone, Copy, Default)]
+struct Override {
+    owner: Option<(u32, u32)>,
+    mode: Option<u16>,
+}
+
+/// Reads a spec file: `PATH OWNER MODE` per line (`#` comments), PATH
+/// absolute in the image, OWNER `UID:GID` or `-`, MODE octal permission
+/// bits (up to 07777) or `-`. Every PATH must exist in the tree.
+fn read_spec(file: &Path) -> Result<HashMap<Vec<u8>, Override>, Error> {
+    let text = std::fs::read_to_string(file).map_err(|e| Error::msg(format!("{}: {e}", file.display())))?;
+    let mut map = HashMap::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.split('#').next().unwrap_or_default().trim();
+        if line.is_empty() {
+            continue;
+        }
+        let at = |m: String| Error::msg(format!("{}:{}: {m}", file.display(), i + 1));
+        let f: Vec<&str> = line.split_whitespace().collect();
+        let [path, owner, mode] = f[..] else {
+            return Err(at(format!("expected PATH OWNER MODE, got '{line}'")));
+        };
+        if !path.starts_with('/') || path.split('/').any(|c| c == "." || c == "..") {
+            return Err(at(format!("'{path}': paths are absolute, without . or ..")));
+        }
+        let owner = match owner {
+            "-" => None,
+            o => Some(parse_owner(o).map_err(|Error(m)| at(m))?),
+        };
+        let mode = match mode {
+            "-" => None,
+            m => match u16::from_str_radix(m, 8) {
+                Ok(v) if v <= 0o7777 => Some(v),
+                _ => return Err(at(format!("bad mode '{m}' (octal, at most 07777)"))),
+            },
+        };
+        let key = normalize(path);
+        if map.insert(key, Override { owner, mode }).is_some() {
+            return Err(at(format!("'{path}' listed twice")));
+        }
+    }
+    Ok(map)
+}
+
+/// `/a//b/` → `/a/b`; `/` stays `/`.
+fn normalize(path: &str) -> Vec<u8> {
+    let parts: Vec<&str> = path.split('/').filter(|c| !c.is_empty()).collect();
+    format!("/{}", parts.join("/")).into_bytes()
+}
+
+/// What `add` needs besides the tree: overrides and the tree's root.
+struct Attrs<'a> {
+    src: &'a Path,
+    owner: Option<(u32, u32)>,
+    spec: HashMap<Vec<u8>, Override>,
+    used: std::collections::HashSet<Vec<u8>>,
+}
+
+impl Attrs<'_> {
+    /// The owner and mode (None: keep) for the host entry at `path`.
+    fn of(&mut self, path: &Path) -> Override {
+        let rel = path.strip_prefix(self.src).unwrap_or(path);
+        let key = normalize(&format!("/{}", rel.to_string_lossy()));
+        let o = self.spec.get(&key).copied().unwrap_or_default();
+        if self.spec.contains_key(&key) {
+            self.used.insert(key);
+        }
+        Override { owner: o.owner.or(self.owner), mode: o.mode }
+    }
 }
 
 /// Builds the image; returns its size in bytes.
@@ -95,6 +178,11 @@ pub fn build(src: &Path, out: &Path, o: &BuildOptions) -> Result<u64, Error> {
     if !md.is_dir() {
         return Err(Error::msg(format!("{}: not a directory", src.display())));
     }
+    let spec = match &o.spec {
+        Some(f) => read_spec(f)?,
+        None => HashMap::new(),
+    };
+    let mut attrs = Attrs { src, owner: o.owner, spec, used: Default::default() };
     let mut t = Totals::default();
     let root = scan(src, md, Vec::new(), bs, &mut t)?;
     let time = match std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|v| v.parse::<i64>().ok()) {
@@ -129,9 +217,14 @@ pub fn build(src: &Path, out: &Path, o: &BuildOptions) -> Result<u64, Error> {
     let mut links: HashMap<(u64, u64), u32> = HashMap::new();
     let mut buf = vec![0u8; 1 << 20];
     for child in &root.children {
-        add(&mut fs, ROOT_INO, child, &mut links, &mut buf, ctime)?;
+        add(&mut fs, ROOT_INO, child, &mut links, &mut buf, ctime, &mut attrs)?;
     }
-    set_attrs(&mut fs, ROOT_INO, &root.md, ctime)?;
+    let ov = attrs.of(src);
+    set_attrs(&mut fs, ROOT_INO, &root.md, ctime, ov)?;
+    let mut unused: Vec<_> = attrs.spec.keys().filter(|k| !attrs.used.contains(*k)).collect();
+    if let Some(first) = unused.drain(..).min() {
+        return Err(Error::msg(format!("--spec: {} is not in the tree", String::from_utf8_lossy(first))));
+    }
     let mut mem = fs.unmount()?;
     finalize(&mut mem, time, [0; 16])?;
     // One pass writes the image and hashes it; the UUID then goes into the
@@ -145,14 +238,15 @@ pub fn build(src: &Path, out: &Path, o: &BuildOptions) -> Result<u64, Error> {
     Ok(size)
 }
 
-fn set_attrs(fs: &mut Ext2<Memory>, ino: u32, md: &Metadata, ctime: Timespec) -> Result<(), Error> {
+fn set_attrs(fs: &mut Ext2<Memory>, ino: u32, md: &Metadata, ctime: Timespec, ov: Override) -> Result<(), Error> {
     let mtime = Timespec::new(md.mtime(), md.mtime_nsec().clamp(0, 999_999_999) as u32);
+    let (uid, gid) = ov.owner.unwrap_or((md.uid(), md.gid()));
     fs.setattr(
         ino,
         &SetAttr {
-            mode: if md.file_type().is_symlink() { None } else { Some((md.mode() & 0o7777) as u16) },
-            uid: Some(md.uid()),
-            gid: Some(md.gid()),
+            mode: if md.file_type().is_symlink() { None } else { Some(ov.mode.unwrap_or((md.mode() & 0o7777) as u16)) },
+            uid: Some(uid),
+            gid: Some(gid),
             atime: Some(mtime),
             mtime: Some(mtime),
             ctime: Some(ctime),
@@ -168,6 +262,7 @@ fn add(
     links: &mut HashMap<(u64, u64), u32>,
     buf: &mut [u8],
     ctime: Timespec,
+    attrs: &mut Attrs,
 ) -> Result<(), Error> {
     let md = &n.md;
     let ft = md.file_type();
@@ -187,7 +282,7 @@ fn add(
             r => r.map_err(ctx)?,
         };
         for c in &n.children {
-            add(fs, ino, c, links, buf, ctime)?;
+            add(fs, ino, c, links, buf, ctime, attrs)?;
         }
         ino
     } else if ft.is_file() {
@@ -204,7 +299,8 @@ fn add(
         let (major, minor) = if ft.is_char_device() || ft.is_block_device() { (major, minor) } else { (0, 0) };
         fs.mknod(parent, &n.name, md.mode() as u16, (major, minor), 0, 0).map_err(ctx)?
     };
-    set_attrs(fs, ino, md, ctime)?;
+    let ov = attrs.of(&n.path);
+    set_attrs(fs, ino, md, ctime, ov)?;
     if !ft.is_dir() && md.nlink() > 1 {
         links.insert((md.dev(), md.ino()), ino);
     }

@@ -22,7 +22,11 @@ use wasmpod_blockdev::{FileDevice, OverlayDevice};
 
 const USAGE: &str = "usage: wasmpod image <command> ...
 
-  build DIR -o IMG [--size S] [--block-size B]   make a deterministic image of DIR
+  build DIR -o IMG [--size S] [--block-size B] [--owner UID:GID] [--spec FILE]
+                                   make a deterministic image of DIR; owners and
+                                   modes are the host's, or UID:GID for every
+                                   entry, or per path from FILE (lines
+                                   `PATH UID:GID|- MODE|-`, e.g. `/tmp 0:0 1777`)
   ls IMG [PATH]                    list a directory (or one entry)
   cat IMG PATH                     write a file's content to stdout
   put IMG HOSTFILE PATH            copy a host file into the image
@@ -72,11 +76,22 @@ struct Args {
     size: Option<String>,
     block_size: Option<String>,
     overlay: Option<String>,
+    owner: Option<String>,
+    spec: Option<String>,
     recursive: bool,
 }
 
 fn parse(args: &[String]) -> Result<Args, Error> {
-    let mut a = Args { pos: vec![], out: None, size: None, block_size: None, overlay: None, recursive: false };
+    let mut a = Args {
+        pos: vec![],
+        out: None,
+        size: None,
+        block_size: None,
+        overlay: None,
+        owner: None,
+        spec: None,
+        recursive: false,
+    };
     let mut it = args.iter();
     while let Some(s) = it.next() {
         let mut val = |name: &str| it.next().cloned().ok_or_else(|| Error::msg(format!("{name} needs a value")));
@@ -85,6 +100,8 @@ fn parse(args: &[String]) -> Result<Args, Error> {
             "--size" => a.size = Some(val(s)?),
             "--block-size" | "-b" => a.block_size = Some(val(s)?),
             "--overlay" => a.overlay = Some(val(s)?),
+            "--owner" => a.owner = Some(val(s)?),
+            "--spec" => a.spec = Some(val(s)?),
             "-r" | "-R" | "--recursive" => a.recursive = true,
             "-h" | "--help" => return Err(Error::msg("usage")),
             f if f.starts_with('-') && f.len() > 1 => return Err(Error::msg(format!("unknown flag '{f}'"))),
@@ -112,6 +129,9 @@ fn run(args: &[String]) -> Result<(), Error> {
     if cmd == "build" && overlay.is_some() {
         return Err(Error::msg("build: --overlay applies to existing images only"));
     }
+    if cmd != "build" && (a.owner.is_some() || a.spec.is_some()) {
+        return Err(Error::msg(format!("{cmd}: --owner and --spec apply to build only")));
+    }
     match cmd.as_str() {
         "build" => {
             want(1)?;
@@ -124,7 +144,9 @@ fn run(args: &[String]) -> Result<(), Error> {
                 None => 4096,
             };
             let size = a.size.as_deref().map(build::parse_size).transpose()?;
-            build::build(Path::new(&a.pos[0]), Path::new(out), &build::BuildOptions { size, block_size })?;
+            let owner = a.owner.as_deref().map(build::parse_owner).transpose()?;
+            let spec = a.spec.as_ref().map(PathBuf::from);
+            build::build(Path::new(&a.pos[0]), Path::new(out), &build::BuildOptions { size, block_size, owner, spec })?;
             Ok(())
         }
         "ls" => {

@@ -3,9 +3,20 @@
 //! ```text
 //! wasmpod run [--image IMG [--overlay FILE] [--read-only] | --root DIR]
 //!             [--mount HOST:GUEST[:ro]]... [--env K=V]... [--cwd DIR] [--tty]
-//!             PROGRAM [ARGS...]
+//!             [PROGRAM [ARGS...]]
 //! ```
 //!
+//! - The default root image: without `--image`, `--root` or `--no-image`,
+//!   the image named by `$WASMPOD_IMAGE` (empty: none), else
+//!   `build/images/rootfs.ext2` of the current directory when that file
+//!   exists (what `cargo xtask build` makes; so commands run from the
+//!   checkout get the root image, and everything else the tmpfs root). It
+//!   is opened read-only under an in-memory copy-on-write overlay: the
+//!   program sees a writable root, and the image file never changes. Host
+//!   wasm files run on it as on any root (copied to its `/tmp`).
+//! - Without PROGRAM (an image is then required), the image's `/sbin/init`
+//!   runs as root in `/` (the image's init mounts what it needs and starts
+//!   a login shell as the pod user).
 //! - The root is a tmpfs with /tmp, /dev, /proc and /home/user (the
 //!   kernel's initial mounts), or with `--image` an ext2 image (writes go
 //!   to the image file itself unless `--overlay FILE` keeps them in a
@@ -62,9 +73,13 @@ options:
   --env K=V        add (or replace) an environment variable
   --cwd DIR        start in DIR (inside the pod)
   --tty            give the program a terminal (default when stdin and stdout are terminals)
+  --no-image       use the tmpfs root even when a default root image exists
 
 PROGRAM is a wasm file on the host (copied to /tmp/<name> in the pod) or a
-path inside the pod. WASMPOD_TRACE=1 traces system calls to stderr.";
+path inside the pod; without it, the image's /sbin/init runs as root.
+Without --image/--root/--no-image, $WASMPOD_IMAGE or ./build/images/rootfs.ext2
+(when present) is the root, with writes kept in memory.
+WASMPOD_TRACE=1 traces system calls to stderr.";
 
 /// The exit status when the program cannot be started at all.
 const CANNOT_START: i32 = 126;
@@ -78,6 +93,11 @@ struct Options {
     env: Vec<String>,
     cwd: Option<String>,
     tty: bool,
+    no_image: bool,
+    /// The default image is used (read-only base, in-memory overlay).
+    default_image: bool,
+    /// No PROGRAM: the image's init runs as root.
+    as_init: bool,
     program: String,
     args: Vec<String>,
 }
@@ -124,6 +144,9 @@ fn parse(args: &[String]) -> Result<Options, String> {
         env: vec![],
         cwd: None,
         tty: false,
+        no_image: false,
+        default_image: false,
+        as_init: false,
         program: String::new(),
         args: vec![],
     };
@@ -149,6 +172,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
             }
             "--cwd" => o.cwd = Some(value(&mut i, a)?),
             "--tty" => o.tty = true,
+            "--no-image" => o.no_image = true,
             "--" => {
                 i += 1;
                 break;
@@ -158,9 +182,10 @@ fn parse(args: &[String]) -> Result<Options, String> {
         }
         i += 1;
     }
-    let Some(program) = args.get(i) else { return Err("no PROGRAM given".into()) };
-    o.program = program.clone();
-    o.args = args[i + 1..].to_vec();
+    if let Some(program) = args.get(i) {
+        o.program = program.clone();
+        o.args = args[i + 1..].to_vec();
+    }
     if o.overlay.is_some() && o.image.is_none() {
         return Err("--overlay needs --image".into());
     }
@@ -170,7 +195,43 @@ fn parse(args: &[String]) -> Result<Options, String> {
     if o.root.is_some() && o.image.is_some() {
         return Err("--root and --image exclude each other".into());
     }
+    if o.no_image && (o.root.is_some() || o.image.is_some()) {
+        return Err("--no-image excludes --image and --root".into());
+    }
+    if o.image.is_none() && o.root.is_none() && !o.no_image {
+        if let Some(img) = default_image()? {
+            o.image = Some(img);
+            o.default_image = true;
+        }
+    }
+    if o.program.is_empty() {
+        if o.image.is_none() {
+            return Err("no PROGRAM given (and no root image whose /sbin/init could run)".into());
+        }
+        o.program = INIT.into();
+        o.as_init = true;
+    }
     Ok(o)
+}
+
+/// The image's init, run when no PROGRAM is given.
+const INIT: &str = "/sbin/init";
+
+/// The default root image: `$WASMPOD_IMAGE` (empty: none; a missing file
+/// is an error), else `./build/images/rootfs.ext2` when it exists.
+fn default_image() -> Result<Option<String>, String> {
+    if let Some(v) = std::env::var_os("WASMPOD_IMAGE") {
+        let v = v.to_string_lossy().into_owned();
+        if v.is_empty() {
+            return Ok(None);
+        }
+        if !std::path::Path::new(&v).is_file() {
+            return Err(format!("WASMPOD_IMAGE={v}: no such file"));
+        }
+        return Ok(Some(v));
+    }
+    let p = std::path::Path::new("build/images/rootfs.ext2");
+    Ok(p.is_file().then(|| p.display().to_string()))
 }
 
 /// Entry point of `wasmpod run`; returns the process exit status.
@@ -334,6 +395,10 @@ fn mount_image(kernel: &Kernel, o: &Options, img: &str) -> Result<(), String> {
         e => format!("{img}: {e}"),
     };
     let dev: Box<dyn BlockDevice> = match (&o.overlay, o.read_only) {
+        _ if o.default_image => {
+            let base = FileDevice::open_read_only(img, SECTOR).map_err(fail)?;
+            Box::new(OverlayDevice::in_memory(base).map_err(fail)?)
+        }
         (Some(ov), _) => {
             let base = FileDevice::open_read_only(img, SECTOR).map_err(fail)?;
             Box::new(OverlayDevice::open(base, ov).map_err(|e| format!("{ov}: {e}"))?)
@@ -411,12 +476,13 @@ fn run(o: Options) -> Result<i32, String> {
             argv: argv.clone(),
             envp: envp.clone(),
             cwd,
-            creds: Credentials::user(),
+            creds: if o.as_init { Credentials::root() } else { Credentials::user() },
             fds,
         })
     };
     let spawned = match &o.cwd {
         Some(d) => start(Some(d), io.guest_fds()).map_err(|e| format!("{pod_path} (cwd {d}): {e}")),
+        None if o.as_init => start(Some("/"), io.guest_fds()).map_err(|e| format!("{pod_path}: {e}")),
         None => start(Some("/home/user"), io.guest_fds())
             .or_else(|_| start(None, io.guest_fds()))
             .map_err(|e| format!("{pod_path}: {e}")),

@@ -23,7 +23,8 @@
 //!   beyond), keep-alive, head size limits ([`http::MAX_HEAD_BYTES`]), a
 //!   deadline for idling plus sending a head, a write timeout. Bodies are streamed from the file in 64 KiB pieces.
 //!
-//! URL layout: `/images/rootfs.ext2` is `--image`, `/images/NAME.ext2` any
+//! URL layout: `/images/rootfs.ext2` is `--image` (default: the
+//! repository's `build/images/rootfs.ext2` when it exists), `/images/NAME.ext2` any
 //! `*.ext2` in the images directory (`build/images`); everything else comes
 //! from the web directory (`build/web`), `/` → `index.html`. Without a web
 //! directory `/` is a built-in page saying the bundle is not built yet.
@@ -51,7 +52,8 @@ pub const WRITE_TIMEOUT: Duration = Duration::from_secs(60);
 const USAGE: &str = "usage: wasmpod serve [--port 8080] [--bind 127.0.0.1] [--image IMG] [--dir WEBDIR] [--quiet]
 
 Serves the web bundle (WEBDIR, default build/web of the repository) and
-images (/images/rootfs.ext2 is IMG; build/images/*.ext2 as /images/NAME.ext2)
+images (/images/rootfs.ext2 is IMG, default build/images/rootfs.ext2 of the
+repository when it exists; build/images/*.ext2 as /images/NAME.ext2)
 with the cross-origin isolation headers the browser host needs.
 --port 0 picks a free port; the URL is printed on start.";
 
@@ -595,6 +597,10 @@ pub fn main(args: &[String]) -> i32 {
     }
     let root = repo_root();
     config.web_dir = web_dir.or_else(|| root.as_ref().map(|r| r.join("build/web")).filter(|p| p.is_dir()));
+    if config.image.is_none() {
+        // The root image `cargo xtask build` makes, when it exists.
+        config.image = root.as_ref().map(|r| r.join("build/images/rootfs.ext2")).filter(|p| p.is_file());
+    }
     config.images_dir = root.map(|r| r.join("build/images")).filter(|p| p.is_dir());
     let server = match Server::bind(&config) {
         Ok(s) => s,

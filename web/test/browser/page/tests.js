@@ -18,6 +18,8 @@ import {
   withPod,
 } from './helpers.js';
 
+export * from './shell.js';
+
 /** Environment and cwd `wasmpod run` gives a program (crates/host-native/src/run). */
 export const NATIVE_RUN_ENV = { PATH: '/bin:/usr/bin', HOME: '/home/user', USER: 'user' };
 export const NATIVE_RUN_CWD = '/home/user';
