@@ -26,7 +26,7 @@
 //!    8  4  version = 1
 //!   12  4  block_size
 //!   16  8  base block count
-//!   24  8  base fingerprint (overlay::base_fingerprint)
+//!   24  8  base fingerprint (overlay::content_fingerprint)
 //!   32 24  reserved, zero
 //!   56  4  CRC of bytes 0..56
 //!   60  4  zero
@@ -140,9 +140,7 @@ impl<F: LogFile> JournalDelta<F> {
                 return Err(BlockError::Invalid("not a wasmpod journal (bad header)".into()));
             }
             if got != want {
-                return Err(BlockError::Invalid(
-                    "the journal was made for another base image (or block size)".into(),
-                ));
+                return Err(BlockError::Invalid("the journal was made for another base image (or block size)".into()));
             }
         }
         let mut me = Self {
@@ -157,6 +155,20 @@ impl<F: LogFile> JournalDelta<F> {
         };
         me.replay(len.max(HEADER_LEN))?;
         Ok(me)
+    }
+
+    /// The block size a log was made for (its header's), to open the base
+    /// device to match; `Invalid` if `file` holds no journal header.
+    pub fn block_size_of(file: &mut F) -> Result<u32> {
+        let mut h = [0u8; HEADER_LEN as usize];
+        if file.size()? < HEADER_LEN {
+            return Err(BlockError::Invalid("not a wasmpod journal (short file)".into()));
+        }
+        file.read_at(0, &mut h)?;
+        if h[0..8] != MAGIC || le_u32(&h[56..60]) != crc32(&h[0..56]) {
+            return Err(BlockError::Invalid("not a wasmpod journal (bad header)".into()));
+        }
+        Ok(le_u32(&h[12..16]))
     }
 
     /// Applies the log's complete transactions; truncates a torn tail.
@@ -295,6 +307,25 @@ impl<F: LogFile> DeltaStore for JournalDelta<F> {
     }
 }
 
+/// A host file as a log (`wasmpod image flatten --journal`).
+impl LogFile for std::fs::File {
+    fn size(&mut self) -> Result<u64> {
+        Ok(self.metadata()?.len())
+    }
+    fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<()> {
+        Ok(crate::hostio::read_exact_at(self, buf, offset)?)
+    }
+    fn write_at(&mut self, offset: u64, data: &[u8]) -> Result<()> {
+        Ok(crate::hostio::write_all_at(self, data, offset)?)
+    }
+    fn truncate(&mut self, len: u64) -> Result<()> {
+        Ok(self.set_len(len)?)
+    }
+    fn sync(&mut self) -> Result<()> {
+        Ok(self.sync_data()?)
+    }
+}
+
 /// A [`LogFile`] in memory that models a crash: [`MemoryLog::crash`] keeps
 /// the synced bytes plus any prefix of what was written after the last
 /// sync. For tests.
@@ -383,7 +414,10 @@ mod tests {
         assert_eq!(d.pending_blocks(), 1);
         let log = d.file.crash(0);
         let mut r = open(log);
-        assert_eq!((get(&mut r, 1), get(&mut r, 2), get(&mut r, 9), get(&mut r, 3)), (Some(1), Some(22), Some(9), None));
+        assert_eq!(
+            (get(&mut r, 1), get(&mut r, 2), get(&mut r, 9), get(&mut r, 3)),
+            (Some(1), Some(22), Some(9), None)
+        );
         assert_eq!(r.block_count(), 3);
         assert_eq!(r.dropped_tail_bytes(), 0);
     }

@@ -73,9 +73,21 @@ pub const FINGERPRINT_BYTES: u64 = 8192;
 /// that differ in size, origin or filesystem UUID. Not a content hash of
 /// the whole image.
 pub fn base_fingerprint<D: BlockDevice + ?Sized>(base: &mut D) -> Result<u64> {
+    let identity = base.identity().unwrap_or_default();
+    fingerprint(base, identity.as_bytes())
+}
+
+/// Like [`base_fingerprint`] without the device's identity: the same image
+/// has the same one however it is reached (served over HTTP to a browser,
+/// or a local file). For stores that travel between hosts ([`JournalDelta`]).
+pub fn content_fingerprint<D: BlockDevice + ?Sized>(base: &mut D) -> Result<u64> {
+    fingerprint(base, b"")
+}
+
+fn fingerprint<D: BlockDevice + ?Sized>(base: &mut D, identity: &[u8]) -> Result<u64> {
     let mut h = Fnv64::new();
     let bs = u64::from(base.block_size());
-    h.update(base.identity().unwrap_or_default().as_bytes());
+    h.update(identity);
     h.update(&[0xff]);
     h.update(&bs.to_le_bytes());
     h.update(&base.num_blocks().to_le_bytes());
