@@ -19,6 +19,8 @@ export interface BootRequest {
   defaultImage: boolean;
   /** Keep the image's chunks in the origin's persistent chunk cache (OPFS). */
   imageCache: boolean;
+  /** Persist the root overlay under this key (OPFS), or null: in memory. */
+  storageKey: string | null;
   /** Where the io worker counts the image's traffic (io.ts `newIoStats`); the page reads it. */
   imageStats: BigInt64Array;
   env: string[];
@@ -69,12 +71,14 @@ export interface IoStartRequest {
   image: ImageIdentity;
   chunkSize: number;
   cache: boolean;
+  /** The pod's storage key (the root overlay's journal), or null for an in-memory overlay. */
+  storageKey: string | null;
   /** The shared stats words (io.ts `newIoStats`), also read by the page. */
   stats: BigInt64Array;
 }
 
 /** The io worker → control. */
-export type IoMessage = { kind: 'ioRunning' } | { kind: 'log'; line: string };
+export type IoMessage = { kind: 'ioRunning' } | { kind: 'ioFailed'; error: string } | { kind: 'log'; line: string };
 
 /** Control → a new program worker: what to run. */
 export interface ThreadStartRequest {

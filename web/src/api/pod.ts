@@ -8,6 +8,7 @@ import { toBytes, type Data } from './data.js';
 import { exitCode, Process } from './process.js';
 import { createDefaultTerminal, type DefaultTerminal } from './terminal.js';
 import { clearChunkCaches } from '../worker/chunk-store.js';
+import { deleteStorage } from '../worker/storage.js';
 import { newIoStats, readIoStats, type IoStats } from '../worker/io.js';
 
 export type { FileType };
@@ -35,6 +36,15 @@ export interface BootOptions {
    * (same URL, ETag or Last-Modified, and size). Default true.
    */
   imageCache?: boolean;
+  /**
+   * Keep the pod's changes to the root image under this key in the
+   * browser's storage (OPFS): a later boot with the same key (after a
+   * reload, in another tab once this pod is shut down) finds them. What a
+   * program fsync'ed (or sync'ed) is stored at once; other writes within
+   * 5 s and at `shutdown`. Different keys are isolated; one pod per key at
+   * a time. Needs an image. Default: changes live in memory only.
+   */
+  storageKey?: string;
 }
 
 /** A terminal a program can run on (`createDefaultTerminal`). */
@@ -121,6 +131,11 @@ export class Pod {
     return clearChunkCaches();
   }
 
+  /** Removes the storage of `key` (see `BootOptions.storageKey`); call it while no pod uses the key. */
+  static deleteStorage(key: string): Promise<void> {
+    return deleteStorage(key);
+  }
+
   /** Starts a pod: a control worker with its own kernel. */
   static async boot(opts: BootOptions = {}): Promise<Pod> {
     const base = new URL(opts.baseUrl ?? new URL('.', import.meta.url));
@@ -130,6 +145,7 @@ export class Pod {
     const onLog = opts.onLog ?? ((line: string) => console.warn(line));
     const cwd = opts.cwd ?? '/home/user';
     const image = opts.image === undefined ? new URL('images/rootfs.ext2', base).href : opts.image === null ? null : new URL(opts.image, base).href;
+    if (image === null && opts.storageKey !== undefined) throw new PodError('EINVAL: storageKey needs a root image (the overlay over it is what is stored)');
     const imageStats = newIoStats();
     const ready = new Promise<number>((resolve, reject) => {
       channel.on((m) => {
@@ -147,6 +163,7 @@ export class Pod {
       defaultImage: opts.image === undefined,
       imageCache: opts.imageCache ?? true,
       imageStats,
+      storageKey: opts.storageKey ?? null,
       env: [],
       cwd,
       trace: !!opts.trace,

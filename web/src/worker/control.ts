@@ -74,6 +74,14 @@ export async function runControl(boot: BootRequest): Promise<void> {
     })();
   }
 
+  // Pod storage: what programs wrote reaches the journal at their fsync
+  // and sync calls, and at the latest every SYNC_MS (and at shutdown).
+  const syncStorage = () => {
+    const r = calls.raw('sync');
+    if (r < 0) log(`wasmpod: writing pod storage '${boot.storageKey}' failed (errno ${-r}); the changes stay in memory`);
+  };
+  if (boot.storageKey !== null) setInterval(syncStorage, SYNC_MS);
+
   const handle = (r: Op): { value: unknown; transfer?: Transferable[] } => {
     switch (r.op) {
       case 'run': {
@@ -138,6 +146,7 @@ export async function runControl(boot: BootRequest): Promise<void> {
         return { value: null };
       }
       case 'shutdown':
+        if (boot.storageKey !== null) syncStorage();
         threads.terminateAll();
         return { value: null };
     }
@@ -164,6 +173,12 @@ export async function runControl(boot: BootRequest): Promise<void> {
  */
 const IMAGE_CHUNK = 256 * 1024;
 
+/** How often pod storage is synced when programs don't (ms). */
+const SYNC_MS = 5000;
+
+/** wasmpod_mount_root_image's answer for a journal of another image. */
+const ESTALE = 116;
+
 /**
  * Mounts the root image (docs/browser-host.md, "Root image and the io
  * worker"): its size from a HEAD request, an io worker serving the kernel's
@@ -174,7 +189,9 @@ async function mountImage(kernel: KernelInstance, boot: BootRequest, log: (line:
   const url = boot.image!;
   const image = await probeImage(url);
   if (image === null) {
-    if (boot.defaultImage) return;
+    // Without the default image the root is a tmpfs: fine, unless the
+    // pod's changes were meant to persist.
+    if (boot.defaultImage && boot.storageKey === null) return;
     throw new ErrnoError(2, url);
   }
   const k = kernel.exports;
@@ -184,14 +201,16 @@ async function mountImage(kernel: KernelInstance, boot: BootRequest, log: (line:
     io.addEventListener('message', (e) => {
       const m = e.data as IoMessage;
       if (m.kind === 'ioRunning') resolve();
+      else if (m.kind === 'ioFailed') reject(new Error(m.error));
       else if (m.kind === 'log') log(m.line);
     });
     io.addEventListener('error', (e) => reject(new Error(`io worker: ${e.message}`)));
   });
-  const start: IoStartRequest = { role: 'io', kernelMemory: kernel.memory, slot, image, chunkSize: IMAGE_CHUNK, cache: boot.imageCache, stats: boot.imageStats };
+  const start: IoStartRequest = { role: 'io', kernelMemory: kernel.memory, slot, image, chunkSize: IMAGE_CHUNK, cache: boot.imageCache, stats: boot.imageStats, storageKey: boot.storageKey };
   io.postMessage(start);
   await running;
   const { size } = image;
-  const r = k.wasmpod_mount_root_image(size % 2 ** 32, Math.floor(size / 2 ** 32), IMAGE_CHUNK);
+  const r = k.wasmpod_mount_root_image(size % 2 ** 32, Math.floor(size / 2 ** 32), IMAGE_CHUNK, boot.storageKey === null ? 0 : 1);
+  if (r === -ESTALE) throw new ErrnoError(-r, `storage '${boot.storageKey}' was made for another image than ${url} (Pod.deleteStorage starts it over)`);
   if (r < 0) throw new ErrnoError(-r, `mounting ${url}`);
 }

@@ -9,8 +9,10 @@
 //     statuses, no length, network error).
 //
 //   runIo(opts: IoOptions): Promise<never>
-//     Serves requests from the io slot forever, through the persistent
-//     chunk cache (chunk-store.ts) when `cache` is set and OPFS allows it.
+//     Opens what it needs (the persistent chunk cache, chunk-store.ts, when
+//     `cache` is set and OPFS allows it; the pod's storage journal,
+//     storage.ts, for a `storageKey`), calls `ready`, then serves requests
+//     from the io slot forever. Rejects if the journal can't be opened.
 //
 // Order in the control worker: wasmpod_init → start the io worker and let it
 // report that it is running (it posts before calling runIo) → only then
@@ -18,17 +20,23 @@
 // control worker in Atomics.wait until the io worker answers the first
 // reads → start programs.
 //
-// The io slot (32 bytes at `slot` in kernel memory, little endian):
+// The io slot (32 bytes at `slot` in kernel memory, little endian; the
+// Rust side is crates/host-web/src/image.rs):
 //   +0  u32 state   0 idle, 1 request (kernel), 2 done, 3 error (io worker)
-//   +8  u64 offset  first byte of the range in the image
-//   +16 u32 len     bytes wanted
-//   +20 u32 dst     kernel-memory address for them
-//   +24 i32 result  bytes copied, or -errno
-// A request: the kernel writes offset/len/dst, sets state 1 and notifies
-// the state word; we fetch, copy into kernel memory at dst, write result,
-// set state 2 (or 3) and notify. The kernel resets state to 0.
+//   +4  u32 op      0 image read, 1 journal size, 2 journal read,
+//                   3 journal write, 4 journal truncate, 5 journal flush
+//   +8  u64 offset  first byte of the range (image or journal); the
+//                   journal's size (answer to op 1); the new size (op 4)
+//   +16 u32 len     bytes wanted / given
+//   +20 u32 dst     kernel-memory address of the bytes (filled, or read for op 3)
+//   +24 i32 result  bytes copied, 0, or -errno
+// A request: the kernel writes op/offset/len/dst, sets state 1 and
+// notifies the state word; we do it, write result, set state 2 (or 3) and
+// notify. The kernel resets state to 0.
 
 import { ChunkStore, type ImageIdentity } from './chunk-store.js';
+import type { SyncAccessHandle } from './opfs.js';
+import { openJournal } from './storage.js';
 
 // State 0 (idle) is only ever written by the kernel.
 const REQUEST = 1;
@@ -36,6 +44,16 @@ const DONE = 2;
 const ERROR = 3;
 
 const EIO = 5;
+const ENODEV = 19;
+const EINVAL = 22;
+
+/** The slot's ops. */
+const OP_IMAGE_READ = 0;
+const OP_LOG_SIZE = 1;
+const OP_LOG_READ = 2;
+const OP_LOG_WRITE = 3;
+const OP_LOG_TRUNCATE = 4;
+const OP_LOG_SYNC = 5;
 
 /** Attempts per range on a network error or a "try again" status. */
 const ATTEMPTS = 3;
@@ -54,6 +72,10 @@ export interface IoOptions {
   chunkSize: number;
   /** Keep fetched chunks in OPFS and read them from there. */
   cache: boolean;
+  /** The pod's storage key: journal ops use its OPFS file (none: they fail with ENODEV). */
+  storageKey: string | null;
+  /** Called once the cache and journal are open, before serving. */
+  ready?(): void;
   /**
    * The running totals, on shared memory ([`IoStats`] words; see
    * `readIoStats`): updated before each answer reaches the kernel, so a
@@ -247,6 +269,40 @@ async function readImage(
   }
 }
 
+/**
+ * One journal request (ops 1–5) on the pod's storage file; returns the
+ * slot's result. The size (op 1) is answered in the slot's offset word.
+ * Bytes pass through a private copy: a view of shared memory is not a
+ * buffer the sync access handle takes everywhere.
+ */
+function journalOp(file: SyncAccessHandle, op: number, slot: number, mem: WebAssembly.Memory): number {
+  const view = new DataView(mem.buffer);
+  const offset = Number(view.getBigUint64(slot + 8, true));
+  const len = view.getUint32(slot + 16, true);
+  const dst = view.getUint32(slot + 20, true);
+  switch (op) {
+    case OP_LOG_SIZE:
+      view.setBigUint64(slot + 8, BigInt(file.getSize()), true);
+      return 0;
+    case OP_LOG_READ: {
+      const buf = new Uint8Array(len);
+      const n = file.read(buf, { at: offset });
+      new Uint8Array(mem.buffer).set(buf.subarray(0, n), dst);
+      return n;
+    }
+    case OP_LOG_WRITE:
+      return file.write(new Uint8Array(mem.buffer).slice(dst, dst + len), { at: offset });
+    case OP_LOG_TRUNCATE:
+      file.truncate(offset);
+      return 0;
+    case OP_LOG_SYNC:
+      file.flush();
+      return 0;
+    default:
+      return -EINVAL;
+  }
+}
+
 /** Serves the io slot forever (see the top of this file). */
 export async function runIo(opts: IoOptions): Promise<never> {
   const { kernelMemory: mem, slot, image, stats } = opts;
@@ -264,6 +320,8 @@ export async function runIo(opts: IoOptions): Promise<never> {
     if (typeof s === 'string') opts.log?.(`wasmpod: no persistent chunk cache for ${url}: ${s}`);
     else store = s;
   }
+  const journal = opts.storageKey === null ? null : await openJournal(opts.storageKey);
+  opts.ready?.();
   for (;;) {
     const st = Atomics.load(words(), state);
     if (st !== REQUEST) {
@@ -274,20 +332,27 @@ export async function runIo(opts: IoOptions): Promise<never> {
       continue;
     }
     const view = new DataView(mem.buffer);
+    const op = view.getUint32(slot + 4, true);
     const offset = Number(view.getBigUint64(slot + 8, true));
     const len = view.getUint32(slot + 16, true);
     const dst = view.getUint32(slot + 20, true);
     let value: number;
     let done: number;
     try {
-      if (dst + len > mem.buffer.byteLength) throw new FetchError(`io slot: destination ${dst}+${len} outside kernel memory`);
-      // A private buffer, copied into kernel memory only when complete: a
-      // failed read leaves the kernel's buffer untouched.
-      const buf = new Uint8Array(len);
-      await readImage(url, validator, store, offset, buf, stats);
-      new Uint8Array(mem.buffer).set(buf, dst);
-      value = len;
-      done = DONE;
+      if (dst + len > mem.buffer.byteLength) throw new FetchError(`io slot: buffer ${dst}+${len} outside kernel memory`);
+      if (op === OP_IMAGE_READ) {
+        // A private buffer, copied into kernel memory only when complete: a
+        // failed read leaves the kernel's buffer untouched.
+        const buf = new Uint8Array(len);
+        await readImage(url, validator, store, offset, buf, stats);
+        new Uint8Array(mem.buffer).set(buf, dst);
+        value = len;
+      } else if (journal === null) {
+        value = -ENODEV;
+      } else {
+        value = journalOp(journal, op, slot, mem);
+      }
+      done = value < 0 ? ERROR : DONE;
     } catch (e) {
       console.warn(`wasmpod io worker: ${(e as Error)?.message ?? e}`);
       value = -EIO;

@@ -7,6 +7,7 @@
 
 mod build;
 mod dev;
+mod flatten;
 mod sparse;
 
 use std::io::Write;
@@ -34,6 +35,9 @@ const USAGE: &str = "usage: wasmpod image <command> ...
   rm [-r] IMG PATH                 remove a file, or a tree with -r
   extract IMG DIR                  copy the whole image into host directory DIR
   info IMG                         superblock summary
+  flatten IMG -o OUT (--overlay F | --journal F)
+                                   write IMG with the overlay's (or a browser
+                                   pod's storage journal's) blocks on top to OUT
 
   --overlay FILE (ls, cat, put, mkdir, rm, extract, info): work on a
   copy-on-write overlay and leave IMG untouched";
@@ -78,6 +82,7 @@ struct Args {
     overlay: Option<String>,
     owner: Option<String>,
     spec: Option<String>,
+    journal: Option<String>,
     recursive: bool,
 }
 
@@ -90,6 +95,7 @@ fn parse(args: &[String]) -> Result<Args, Error> {
         overlay: None,
         owner: None,
         spec: None,
+        journal: None,
         recursive: false,
     };
     let mut it = args.iter();
@@ -102,6 +108,7 @@ fn parse(args: &[String]) -> Result<Args, Error> {
             "--overlay" => a.overlay = Some(val(s)?),
             "--owner" => a.owner = Some(val(s)?),
             "--spec" => a.spec = Some(val(s)?),
+            "--journal" => a.journal = Some(val(s)?),
             "-r" | "-R" | "--recursive" => a.recursive = true,
             "-h" | "--help" => return Err(Error::msg("usage")),
             f if f.starts_with('-') && f.len() > 1 => return Err(Error::msg(format!("unknown flag '{f}'"))),
@@ -126,6 +133,9 @@ fn run(args: &[String]) -> Result<(), Error> {
         Ok(())
     };
     let overlay = a.overlay.as_deref();
+    if cmd != "flatten" && a.journal.is_some() {
+        return Err(Error::msg(format!("{cmd}: --journal applies to flatten only")));
+    }
     if cmd == "build" && overlay.is_some() {
         return Err(Error::msg("build: --overlay applies to existing images only"));
     }
@@ -188,6 +198,16 @@ fn run(args: &[String]) -> Result<(), Error> {
             want(2)?;
             let mut fs = open(&a.pos[0], false, overlay)?;
             extract(&mut fs, Path::new(&a.pos[1]))
+        }
+        "flatten" => {
+            want(1)?;
+            let out = a.out.as_deref().ok_or_else(|| Error::msg("flatten: -o OUT is required"))?;
+            let store = match (overlay, a.journal.as_deref()) {
+                (Some(o), None) => flatten::Store::Overlay(o),
+                (None, Some(j)) => flatten::Store::Journal(j),
+                _ => return Err(Error::msg("flatten: give one of --overlay FILE or --journal FILE")),
+            };
+            flatten::flatten(&a.pos[0], store, Path::new(out))
         }
         "info" => {
             want(1)?;
