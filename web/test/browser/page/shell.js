@@ -59,13 +59,14 @@ export async function shellStart() {
 }
 
 /**
- * The cells of the screen whose text is `word` (the first occurrence):
+ * The cells of the screen whose text is `word` (its last occurrence, so
+ * output rather than the typed command):
  * whether their foreground colour is the default one, and bold.
  */
 export function shellCellStyle(word) {
   const { xterm } = window.__terminalTest;
   const buf = xterm.buffer.active;
-  for (let i = 0; i < buf.length; i++) {
+  for (let i = buf.length - 1; i >= 0; i--) {
     const line = buf.getLine(i);
     const s = line.translateToString(true);
     const re = new RegExp(`(^|\\s)${word}(\\s|$)`);
