@@ -450,4 +450,42 @@ fn an_ext2_image_is_the_root_and_writes_reach_it_or_the_overlay() {
     assert_eq!(o.status.code(), Some(126));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("bad.img") && !err.contains("panicked"), "{err}");
+
+    // The default root image: ./build/images/rootfs.ext2 (or
+    // $WASMPOD_IMAGE), under an in-memory overlay: the program runs on it
+    // and the file never changes. --no-image keeps the tmpfs root.
+    let fresh = dir.join("fresh.img");
+    let st = Command::new(wasmpod).args(["image", "build"]).arg(dir.join("tree")).arg("-o").arg(&fresh).status();
+    assert!(st.expect("image build").success());
+    let checkout = dir.join("checkout");
+    std::fs::create_dir_all(checkout.join("build/images")).expect("mkdir");
+    std::fs::copy(&fresh, checkout.join("build/images/rootfs.ext2")).expect("copy");
+    let before = std::fs::read(&fresh).expect("read");
+    let default_run = |extra: &[&str], env: Option<&PathBuf>| {
+        let mut c = Command::new(wasmpod);
+        c.arg("run").args(extra).arg("/bin/touch").current_dir(&checkout).env_remove("WASMPOD_IMAGE");
+        if let Some(img) = env {
+            c.env("WASMPOD_IMAGE", img);
+        }
+        let o = c.output().expect("run");
+        (o.status.code().unwrap_or(-1), String::from_utf8_lossy(&o.stderr).into_owned())
+    };
+    let (code, err) = default_run(&[], None);
+    assert_eq!(code, 0, "{err}");
+    assert!(std::fs::read(checkout.join("build/images/rootfs.ext2")).expect("read") == before, "image changed");
+    let (code, err) = default_run(&[], Some(&fresh));
+    assert_eq!(code, 0, "{err}");
+    assert!(std::fs::read(&fresh).expect("read") == before, "image changed");
+    // No /bin/touch on the tmpfs root.
+    let (code, err) = default_run(&["--no-image"], None);
+    assert_eq!(code, 126, "{err}");
+    let (code, err) = default_run(&[], Some(&dir.join("missing.img")));
+    assert_eq!(code, 2);
+    assert!(err.contains("WASMPOD_IMAGE") && err.contains("missing.img"), "{err}");
+    // No PROGRAM: the image's /sbin/init, which this tree lacks.
+    let o = Command::new(wasmpod).arg("run").current_dir(&checkout).env_remove("WASMPOD_IMAGE").output().expect("run");
+    assert_eq!(o.status.code(), Some(126), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("/sbin/init"));
+    let o = Command::new(wasmpod).args(["run", "--no-image"]).current_dir(&checkout).output().expect("run");
+    assert_eq!(o.status.code(), Some(2));
 }
