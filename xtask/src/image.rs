@@ -170,32 +170,6 @@ fn tree_bytes(dir: &Path) -> Result<u64, String> {
     Ok(total)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn link_targets_are_relative() {
-        assert_eq!(relative_target("/bin/ls", "/bin/busybox"), "../bin/busybox");
-        assert_eq!(relative_target("/usr/bin/awk", "/bin/busybox"), "../../bin/busybox");
-        assert_eq!(relative_target("/linuxrc", "/bin/busybox"), "bin/busybox");
-    }
-
-    #[test]
-    fn applet_links_skip_existing_and_bad_paths() {
-        let dir = std::env::temp_dir().join(format!("xtask-links-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(dir.join("usr/bin")).unwrap();
-        fs::write(dir.join("usr/bin/lua"), b"").unwrap();
-        let n = applet_links(&dir, "/bin/ls\n/usr/bin/lua\n/bin/busybox\n/../x\nsbin/bad\n/usr/sbin/chroot\n").unwrap();
-        assert_eq!(n, 2);
-        assert_eq!(fs::read_link(dir.join("bin/ls")).unwrap(), Path::new("../bin/busybox"));
-        assert_eq!(fs::read_link(dir.join("usr/sbin/chroot")).unwrap(), Path::new("../../bin/busybox"));
-        assert!(fs::symlink_metadata(dir.join("usr/bin/lua")).unwrap().is_file());
-        fs::remove_dir_all(&dir).unwrap();
-    }
-}
-
 /// One check of the built image: `wasmpod run ARGS` with `stdin`; each
 /// `want` text must appear in a line of the output (and the output equal
 /// `exact` when given), and the exit status must be `status`.
@@ -344,4 +318,30 @@ pub fn test_image(wasmpod: &Path, image: &Path) -> Result<(), String> {
         return Err(format!("root image checks: {failed} failed"));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn link_targets_are_relative() {
+        assert_eq!(relative_target("/bin/ls", "/bin/busybox"), "../bin/busybox");
+        assert_eq!(relative_target("/usr/bin/awk", "/bin/busybox"), "../../bin/busybox");
+        assert_eq!(relative_target("/linuxrc", "/bin/busybox"), "bin/busybox");
+    }
+
+    #[test]
+    fn applet_links_skip_existing_and_bad_paths() {
+        let dir = std::env::temp_dir().join(format!("xtask-links-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(dir.join("usr/bin")).unwrap();
+        fs::write(dir.join("usr/bin/lua"), b"").unwrap();
+        let n = applet_links(&dir, "/bin/ls\n/usr/bin/lua\n/bin/busybox\n/../x\nsbin/bad\n/usr/sbin/chroot\n").unwrap();
+        assert_eq!(n, 2);
+        assert_eq!(fs::read_link(dir.join("bin/ls")).unwrap(), Path::new("../bin/busybox"));
+        assert_eq!(fs::read_link(dir.join("usr/sbin/chroot")).unwrap(), Path::new("../../bin/busybox"));
+        assert!(fs::symlink_metadata(dir.join("usr/bin/lua")).unwrap().is_file());
+        fs::remove_dir_all(&dir).unwrap();
+    }
 }
