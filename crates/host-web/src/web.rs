@@ -2,7 +2,7 @@
 //! and the `wasmpod_*` exports (docs/browser-host.md).
 
 use std::alloc::Layout;
-use std::cell::RefCell;
+use std::cell::Cell;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, OnceLock};
 
@@ -220,8 +220,22 @@ const SIGNAL_PENDING: u32 = 1 << 8;
 
 thread_local! {
     static SLOT: &'static [AtomicU32; slot::WORDS] = Box::leak(Box::new(std::array::from_fn(|_| AtomicU32::new(0))));
-    /// The last Exec image and its cache key, alive until `wasmpod_exec_release`.
-    static EXEC: RefCell<Option<(ExecImage, Box<[u64; 4]>)>> = const { RefCell::new(None) };
+    /// The last Exec image and its cache key (a `Box::into_raw` address, 0
+    /// for none), alive until `wasmpod_exec_release`. A plain `Cell<usize>`:
+    /// a thread-local whose type needs dropping registers a TLS destructor
+    /// on first use, and on wasm32-wasip1-threads that call never returned
+    /// in a worker (an in-place execve hung in Chromium).
+    static EXEC: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Drops the image `EXEC` holds, if any.
+fn release_exec() {
+    let p = EXEC.with(|e| e.replace(0));
+    if p != 0 {
+        // SAFETY: a non-zero EXEC is the `Box::into_raw` of the Exec branch
+        // of `wasmpod_syscall` on this thread, taken out exactly once here.
+        drop(unsafe { Box::from_raw(p as *mut (ExecImage, Box<[u64; 4]>)) });
+    }
 }
 
 fn set_word(i: usize, v: u32) {
@@ -342,7 +356,9 @@ pub extern "C" fn wasmpod_syscall(tid: i32, nr: u32, a0: u32, a1: u32, a2: u32, 
             set_word(slot::EXEC_PATH_LEN, img.path.len() as u32);
             let key = Box::new(cache_key_words(&img));
             set_word(slot::EXEC_KEY, key.as_ptr() as usize as u32);
-            EXEC.with(|e| *e.borrow_mut() = Some((img, key)));
+            release_exec();
+            let held: Box<(ExecImage, Box<[u64; 4]>)> = Box::new((img, key));
+            EXEC.with(|e| e.set(Box::into_raw(held) as usize));
             ACTION_EXEC
         }
     };
@@ -353,7 +369,7 @@ pub extern "C" fn wasmpod_syscall(tid: i32, nr: u32, a0: u32, a1: u32, a2: u32, 
 /// Releases the image of the last `Action::Exec` once JS has copied it.
 #[no_mangle]
 pub extern "C" fn wasmpod_exec_release() {
-    EXEC.with(|e| e.borrow_mut().take());
+    release_exec();
 }
 
 /// Delivers one pending signal: 0 = none left, 1 = run the handler frame

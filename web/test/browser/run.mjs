@@ -171,6 +171,7 @@ async function main() {
     ['createFile a program and run it', inPage('createFileAndRun')],
     ['stdin and stdout of a process', inPage('stdinStdout')],
     ['pipe between two processes', inPage('pipeBetweenProcesses')],
+    ['execve in place (not from vfork)', inPage('execInPlace')],
     ['SIGINT to a sleeping process', inPage('sigintSleeping')],
     ['SIGKILL of a spinning process while another works', inPage('sigkillSpinning')],
     ['terminal: typing and reading the screen', terminalTest],

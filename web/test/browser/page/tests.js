@@ -166,6 +166,17 @@ export async function pipeBetweenProcesses() {
   });
 }
 
+/** execve in place (not from a vfork child): the new image runs in the same process. */
+export async function execInPlace() {
+  return withPod(async (pod) => {
+    const path = await installProgram(pod, 'execself');
+    const r = await runToEnd(pod, path, [], { stdin: '' });
+    const pid = r.pid;
+    eq('output of both images', r.stdout, `first image, pid ${pid}\nsecond image, pid ${pid}\n`);
+    eq('exit status of the second image', r.status.code, 7);
+  });
+}
+
 /** SIGINT to a process sleeping in the kernel ends it by signal 2; kill() defaults to SIGTERM. */
 export async function sigintSleeping() {
   return withPod(async (pod) => {
