@@ -8,7 +8,7 @@ import { toBytes, type Data } from './data.js';
 import { exitCode, Process } from './process.js';
 import { createDefaultTerminal, type DefaultTerminal } from './terminal.js';
 import { clearChunkCaches } from '../worker/chunk-store.js';
-import { deleteStorage } from '../worker/storage.js';
+import { deleteStorage, exportJournal } from '../worker/storage.js';
 import { newIoStats, readIoStats, type IoStats } from '../worker/io.js';
 
 export type { FileType };
@@ -134,6 +134,15 @@ export class Pod {
   /** Removes the storage of `key` (see `BootOptions.storageKey`); call it while no pod uses the key. */
   static deleteStorage(key: string): Promise<void> {
     return deleteStorage(key);
+  }
+
+  /**
+   * The storage of `key` as one file (the overlay's journal; empty when the
+   * key has none), e.g. to back it up. `wasmpod image flatten IMG --journal
+   * FILE -o OUT` turns image + journal into a plain image.
+   */
+  static exportStorage(key: string): Promise<Uint8Array> {
+    return exportJournal(key);
   }
 
   /** Starts a pod: a control worker with its own kernel. */

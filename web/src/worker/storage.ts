@@ -28,6 +28,24 @@ export async function openJournal(key: string): Promise<SyncAccessHandle> {
   }
 }
 
+/**
+ * The journal of `key` as bytes (`Pod.exportStorage`): empty when the key
+ * has no storage. `wasmpod image flatten IMG --journal FILE -o OUT` applies
+ * it to the image it was made over.
+ */
+export async function exportJournal(key: string): Promise<Uint8Array> {
+  let file: File;
+  try {
+    let dir = await navigator.storage.getDirectory();
+    for (const name of [...ROOT, await dirName(key)]) dir = await dir.getDirectoryHandle(name);
+    file = await (await dir.getFileHandle('root.journal')).getFile();
+  } catch (e) {
+    if ((e as DOMException)?.name === 'NotFoundError') return new Uint8Array(0);
+    throw e;
+  }
+  return new Uint8Array(await file.arrayBuffer());
+}
+
 /** Removes the storage of `key` (`Pod.deleteStorage`); absent is fine. */
 export async function deleteStorage(key: string): Promise<void> {
   await opfsRemove([...ROOT, await dirName(key)]);

@@ -117,6 +117,110 @@ export async function imageCacheWarmBoot() {
   return `cold ${cold.requests} requests/${cold.bytesFetched} bytes; warm 0 requests, ${warm.bytesFromCache} bytes from OPFS`;
 }
 
+/** The image the storage tests write over. */
+const STORAGE_IMAGE = '/test-programs/root.ext2';
+
+/**
+ * Pod storage: what a pod with a storage key wrote is there when the key
+ * boots again (files from the API and from a program that fsyncs), other
+ * keys and pods without a key don't see it, one pod per key at a time,
+ * and deleteStorage starts the key over.
+ */
+export async function storagePersists() {
+  const boot = (storageKey) => Pod.boot({ image: STORAGE_IMAGE, ...(storageKey && { storageKey }) });
+  await Pod.deleteStorage('alpha');
+  await Pod.deleteStorage('beta');
+  let pod = await boot('alpha');
+  try {
+    await pod.writeFile('/etc/kept', 'written in alpha\n');
+    await pod.mkdir('/data');
+    await install(pod, '/test-programs/fsyncloop.wasm', '/bin/fsyncloop');
+    const r = await runToEnd(pod, '/bin/fsyncloop', ['/data', '5'], { cwd: '/' });
+    eq('fsyncloop exit status', r.status.code, 0);
+    eq('fsyncloop output', r.stdout.trim().split('\n').pop(), 'synced 5');
+    await rejects('a second pod on the same key', boot('alpha'), 'EIO: boot failed: storage \'alpha\' is in use');
+  } finally {
+    await pod.shutdown();
+  }
+  const expectLog = 'record 1\nrecord 2\nrecord 3\nrecord 4\nrecord 5\n';
+  pod = await boot('alpha');
+  try {
+    eq('/etc/kept after a new boot', await pod.readFile('/etc/kept', 'utf8'), 'written in alpha\n');
+    eq('/data/log after a new boot', await pod.readFile('/data/log', 'utf8'), expectLog);
+    eq('/data/f5 after a new boot', (await pod.readFile('/data/f5')).length, 3000);
+    // A second session's writes add to the first's.
+    await pod.writeFile('/etc/kept', 'rewritten\n');
+  } finally {
+    await pod.shutdown();
+  }
+  pod = await boot('alpha');
+  try {
+    eq('/etc/kept after a second session', await pod.readFile('/etc/kept', 'utf8'), 'rewritten\n');
+  } finally {
+    await pod.shutdown();
+  }
+  for (const other of ['beta', null]) {
+    pod = await boot(other);
+    try {
+      await rejects(`/etc/kept with storage ${other}`, pod.readFile('/etc/kept', 'utf8'), 'ENOENT');
+      eq(`/etc/motd with storage ${other}`, await pod.readFile('/etc/motd', 'utf8'), 'served from an ext2 image\n');
+    } finally {
+      await pod.shutdown();
+    }
+  }
+  const journal = await Pod.exportStorage('alpha');
+  check('exportStorage gives the journal', journal.length > 3000 * 5, `${journal.length} bytes`);
+  await Pod.deleteStorage('alpha');
+  eq('exportStorage after deleteStorage', (await Pod.exportStorage('alpha')).length, 0);
+  pod = await boot('alpha');
+  try {
+    await rejects('/etc/kept after deleteStorage', pod.readFile('/etc/kept', 'utf8'), 'ENOENT');
+  } finally {
+    await pod.shutdown();
+  }
+  await rejects('storageKey without an image', Pod.boot({ image: null, storageKey: 'x' }), 'EINVAL');
+  return `journal of ${journal.length} bytes after two sessions`;
+}
+
+/**
+ * The first half of the crash test (run.mjs closes the page under it):
+ * boots with the storage key `crash`, starts fsyncloop forever and
+ * resolves with the last record it reported synced once it passed 20.
+ */
+export async function storageCrashStart() {
+  await Pod.deleteStorage('crash');
+  const pod = await Pod.boot({ image: STORAGE_IMAGE, storageKey: 'crash' });
+  await pod.mkdir('/data');
+  await install(pod, '/test-programs/fsyncloop.wasm', '/bin/fsyncloop');
+  const { out } = await start(pod, '/bin/fsyncloop', ['/data', '0'], { cwd: '/' });
+  await out.until('synced 21\n');
+  const last = out.text.trim().split('\n').pop();
+  return Number(last.split(' ')[1]);
+}
+
+/**
+ * The second half, in a new page of the same origin after the crash: every
+ * record reported synced is in /data/log (whole lines, in order) with its
+ * file; returns the storage's journal (base64) for e2fsck.
+ */
+export async function storageCrashCheck(synced) {
+  const pod = await Pod.boot({ image: STORAGE_IMAGE, storageKey: 'crash' });
+  let lines;
+  try {
+    lines = (await pod.readFile('/data/log', 'utf8')).split('\n');
+    check('the log ends with a whole line', lines.pop() === '', JSON.stringify(lines.slice(-2)));
+    check(`at least the ${synced} synced records`, lines.length >= synced, `${lines.length} lines`);
+    lines.forEach((l, i) => eq(`log line ${i + 1}`, l, `record ${i + 1}`));
+    for (let i = 1; i <= synced; i++) eq(`/data/f${i}`, (await pod.readFile(`/data/f${i}`)).length, 3000);
+  } finally {
+    await pod.shutdown();
+  }
+  const journal = await Pod.exportStorage('crash');
+  let bin = '';
+  for (let i = 0; i < journal.length; i += 0x8000) bin += String.fromCharCode(...journal.subarray(i, i + 0x8000));
+  return { records: lines.length, journal: btoa(bin) };
+}
+
 /** createFile a wasm program, run it: argv, env, cwd, stdout, stderr, exit status. */
 export async function createFileAndRun() {
   return withPod(async (pod) => {
