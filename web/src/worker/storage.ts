@@ -19,7 +19,7 @@ function dirName(key: string): Promise<string> {
 export async function openJournal(key: string): Promise<SyncAccessHandle> {
   const dir = await opfsDir([...ROOT, await dirName(key)]);
   try {
-    return await openSync(dir, 'root.journal');
+    return await openSync(dir, 'journal');
   } catch (e) {
     const name = (e as DOMException)?.name;
     if (name === 'NoModificationAllowedError' || name === 'InvalidStateError')
@@ -38,7 +38,7 @@ export async function exportJournal(key: string): Promise<Uint8Array> {
   try {
     let dir = await navigator.storage.getDirectory();
     for (const name of [...ROOT, await dirName(key)]) dir = await dir.getDirectoryHandle(name);
-    file = await (await dir.getFileHandle('root.journal')).getFile();
+    file = await (await dir.getFileHandle('journal')).getFile();
   } catch (e) {
     if ((e as DOMException)?.name === 'NotFoundError') return new Uint8Array(0);
     throw e;

@@ -169,6 +169,7 @@ async function main() {
     ['boot from an ext2 image (HTTP Range)', inPage('bootFromImage')],
     ['image chunks cached in OPFS: a warm boot fetches nothing', inPage('imageCacheWarmBoot')],
     ['pod storage: files persist under a storage key, keys are isolated', inPage('storagePersists')],
+    ['pod storage: a persistent home volume (mounts)', inPage('storageVolumes')],
     ['pod storage: page killed during fsyncs, every synced record survives, e2fsck clean', storageCrashTest],
     ['createFile a program and run it', inPage('createFileAndRun')],
     ['stdin and stdout of a process', inPage('stdinStdout')],

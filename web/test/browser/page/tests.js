@@ -183,6 +183,39 @@ export async function storagePersists() {
 }
 
 /**
+ * Persistent volumes: a home on its own storage key, made empty (our
+ * mkfs) with the mount point's owner on first use, written by the API and
+ * by a program running as the user, there again in the next pod (here on
+ * a tmpfs root, so only the volume persists); a size change is refused.
+ */
+export async function storageVolumes() {
+  await Pod.deleteStorage('home');
+  const home = (size = 64 << 20) => ({ image: null, mounts: [{ path: '/home/user', storageKey: 'home', size }] });
+  await withPod(async (pod) => {
+    const st = await pod.stat('/home/user');
+    eq('owner of the fresh volume', [st.uid, st.gid, st.mode], [1000, 1000, 0o755]);
+    check('mkfs made lost+found', (await pod.readdir('/home/user')).map(entryName).includes('lost+found'));
+    await pod.writeFile('/home/user/notes.txt', 'kept\n');
+    const prog = await installProgram(pod, 'fsyncloop');
+    const r = await runToEnd(pod, prog, ['/home/user', '3']);
+    eq('fsyncloop as the user on the volume', [r.status.code, r.stderr], [0, '']);
+  }, home());
+  await withPod(async (pod) => {
+    eq('notes.txt in the next pod', await pod.readFile('/home/user/notes.txt', 'utf8'), 'kept\n');
+    eq('log in the next pod', await pod.readFile('/home/user/log', 'utf8'), 'record 1\nrecord 2\nrecord 3\n');
+    await rejects('/tmp is not on the volume', pod.readFile('/tmp/fsyncloop'), 'ENOENT');
+  }, home());
+  await rejects('the same key with another size', Pod.boot(home(128 << 20)), 'EIO: boot failed: ESTALE');
+  await rejects('a relative mount path', Pod.boot({ image: null, mounts: [{ path: 'home', storageKey: 'x' }] }), 'EINVAL');
+  await rejects('a key twice', Pod.boot({ image: null, mounts: [{ path: '/tmp', storageKey: 'x' }, { path: '/root', storageKey: 'x' }] }), 'EINVAL');
+  await rejects('a missing mount point', Pod.boot({ image: null, mounts: [{ path: '/nowhere', storageKey: 'x' }] }), 'EIO: boot failed: ENOENT');
+  const size = (await Pod.exportStorage('home')).length;
+  await Pod.deleteStorage('home');
+  await Pod.deleteStorage('x');
+  return `a 64 MiB home volume kept in a ${size}-byte journal`;
+}
+
+/**
  * The first half of the crash test (run.mjs closes the page under it):
  * boots with the storage key `crash`, starts fsyncloop forever and
  * resolves with the last record it reported synced once it passed 20.
