@@ -56,6 +56,28 @@ export interface BootOptions {
    * `storageKey`.
    */
   mounts?: { path: string; storageKey: string; size?: number }[];
+  /**
+   * Root image traffic as it happens (`pod.stats`'s numbers; a progress bar
+   * shows `bytesInFlight` while booting). Called at most every 100 ms and
+   * only on a change, from the start of `boot` until `shutdown`.
+   */
+  onProgress?(stats: IoStats): void;
+}
+
+/** How often `onProgress` looks at the stats (ms). */
+const PROGRESS_MS = 100;
+
+/** Calls `onProgress` when the stats changed, every PROGRESS_MS. */
+function watchProgress(stats: BigInt64Array, onProgress: (s: IoStats) => void): ReturnType<typeof setInterval> {
+  let last = '';
+  return setInterval(() => {
+    const s = readIoStats(stats);
+    const key = JSON.stringify(s);
+    if (key !== last) {
+      last = key;
+      onProgress(s);
+    }
+  }, PROGRESS_MS);
 }
 
 /** A volume's default size (bytes). */
@@ -144,6 +166,7 @@ export class Pod {
     private readonly cwd: string,
     bootMs: number,
     private readonly imageStats: BigInt64Array,
+    private readonly progress?: ReturnType<typeof setInterval>,
   ) {
     this.bootMs = bootMs;
     channel.on((m) => this.onEvent(m));
@@ -184,6 +207,7 @@ export class Pod {
     const onLog = opts.onLog ?? ((line: string) => console.warn(line));
     const cwd = opts.cwd ?? '/home/user';
     const imageStats = newIoStats();
+    const progress = opts.onProgress && watchProgress(imageStats, opts.onProgress);
     const ready = new Promise<number>((resolve, reject) => {
       channel.on((m) => {
         if (m.kind === 'ready') resolve(m.bootMs);
@@ -208,8 +232,9 @@ export class Pod {
     });
     try {
       const bootMs = await ready;
-      return new Pod(base, worker, channel, { ...DEFAULT_ENV, ...opts.env }, cwd, bootMs, imageStats);
+      return new Pod(base, worker, channel, { ...DEFAULT_ENV, ...opts.env }, cwd, bootMs, imageStats, progress);
     } catch (e) {
+      if (progress) clearInterval(progress);
       worker.terminate();
       throw e;
     }
@@ -338,6 +363,7 @@ export class Pod {
     try {
       await this.channel.call({ op: 'shutdown' });
     } finally {
+      if (this.progress) clearInterval(this.progress);
       this.worker.terminate();
       this.channel.close(new PodError('ESHUTDOWN: the pod was shut down'));
       for (const w of this.watches.values()) w.resolve(128 + 9);

@@ -98,10 +98,12 @@ export interface IoStats {
   requests: number;
   /** Bytes served from the persistent chunk cache. */
   bytesFromCache: number;
+  /** Bytes being fetched right now (0 when the io worker is idle). */
+  bytesInFlight: number;
 }
 
 /** Words of the shared stats array, in this order. */
-const STAT_WORDS = ['bytesFetched', 'requests', 'bytesFromCache'] as const;
+const STAT_WORDS = ['bytesFetched', 'requests', 'bytesFromCache', 'bytesInFlight'] as const;
 
 /** A zeroed shared stats array for `IoOptions.stats`. */
 export function newIoStats(): BigInt64Array {
@@ -110,8 +112,8 @@ export function newIoStats(): BigInt64Array {
 
 /** The totals in a shared stats array (any thread may read them). */
 export function readIoStats(words: BigInt64Array): IoStats {
-  const [bytesFetched, requests, bytesFromCache] = STAT_WORDS.map((_, i) => Number(Atomics.load(words, i)));
-  return { bytesFetched, requests, bytesFromCache };
+  const [bytesFetched, requests, bytesFromCache, bytesInFlight] = STAT_WORDS.map((_, i) => Number(Atomics.load(words, i)));
+  return { bytesFetched, requests, bytesFromCache, bytesInFlight };
 }
 
 function addIoStat(words: BigInt64Array, which: (typeof STAT_WORDS)[number], n: number): void {
@@ -245,7 +247,13 @@ async function readImage(
   stats: BigInt64Array,
 ): Promise<void> {
   const fetchInto = async (at: number, to: Uint8Array) => {
-    const body = await fetchRange(url, at, to.length, validator);
+    addIoStat(stats, 'bytesInFlight', to.length);
+    let body: Uint8Array;
+    try {
+      body = await fetchRange(url, at, to.length, validator);
+    } finally {
+      addIoStat(stats, 'bytesInFlight', -to.length);
+    }
     if (body.length !== to.length) throw new FetchError(`${url}: ${body.length} bytes for ${to.length} at ${at}`);
     to.set(body);
     addIoStat(stats, 'bytesFetched', body.length);

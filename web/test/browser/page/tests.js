@@ -67,7 +67,8 @@ export async function boot() {
  * pod, and the image traffic counted in `pod.stats`.
  */
 export async function bootFromImage() {
-  const pod = await Pod.boot({ image: '/test-programs/root.ext2' });
+  const progress = [];
+  const pod = await Pod.boot({ image: '/test-programs/root.ext2', onProgress: (s) => progress.push(s) });
   try {
     eq('/etc/motd of the image', await pod.readFile('/etc/motd', 'utf8'), 'served from an ext2 image\n');
     const r = await runToEnd(pod, '/bin/hello', ['5'], { cwd: '/' });
@@ -77,6 +78,10 @@ export async function bootFromImage() {
     eq('/etc/motd after a write', await pod.readFile('/etc/motd', 'utf8'), 'changed in the pod\n');
     // The stats are current once the reads have returned.
     check('pod.stats counts the image reads', pod.stats.bytesFetched > 0 && pod.stats.requests > 0, JSON.stringify(pod.stats));
+    // onProgress reports the same totals, idle at the end (polled: wait for it).
+    const final = JSON.stringify(pod.stats);
+    while (JSON.stringify(progress.at(-1)) !== final) await new Promise((res) => setTimeout(res, 20));
+    eq('nothing in flight once the reads returned', pod.stats.bytesInFlight, 0);
     return `${pod.stats.requests} range requests, ${pod.stats.bytesFetched} bytes`;
   } finally {
     await pod.shutdown();
