@@ -232,16 +232,32 @@ class Validator {
   }
 }
 
+/** Range requests a read may have in flight at once. */
+const PARALLEL = 4;
+
 /**
- * Reads `len` bytes at `offset` into `dst`: chunks the store has come from
- * OPFS, each run of missing chunks is one range request, and what arrives
- * is stored. Requests that are not chunk-aligned (the kernel's are) bypass
- * the store.
+ * Splits [first, end) chunks into at most PARALLEL runs of whole chunks
+ * (equal but for the last), so a long read is fetched by parallel requests.
+ */
+function splitRun(first: number, end: number): [number, number][] {
+  const per = Math.ceil((end - first) / PARALLEL);
+  const out: [number, number][] = [];
+  for (let c = first; c < end; c += per) out.push([c, Math.min(end, c + per)]);
+  return out;
+}
+
+/**
+ * Reads `dst.length` bytes at `offset` into `dst`, in chunks of
+ * `chunkSize`: chunks the store has come from OPFS; the rest are fetched,
+ * each run of missing chunks split into up to PARALLEL range requests that
+ * run together, and stored as they arrive. A read that is not
+ * chunk-aligned (the kernel's are) is one request, uncached.
  */
 async function readImage(
   url: string,
   validator: Validator,
   store: ChunkStore | null,
+  chunkSize: number,
   offset: number,
   dst: Uint8Array,
   stats: BigInt64Array,
@@ -259,27 +275,32 @@ async function readImage(
     addIoStat(stats, 'bytesFetched', body.length);
     addIoStat(stats, 'requests', 1);
   };
-  const cs = store?.chunkSize ?? 0;
-  if (store === null || offset % cs !== 0) return fetchInto(offset, dst);
+  const cs = chunkSize;
+  if (offset % cs !== 0) return fetchInto(offset, dst);
   const first = offset / cs;
   const end = first + Math.ceil(dst.length / cs);
-  const part = (c: number) => dst.subarray((c - first) * cs, Math.min(dst.length, (c - first + 1) * cs));
-  let c = first;
-  while (c < end) {
-    if (store.read(c, part(c))) {
-      addIoStat(stats, 'bytesFromCache', part(c).length);
+  const span = (from: number, to: number) => dst.subarray((from - first) * cs, Math.min(dst.length, (to - first) * cs));
+  // Cached chunks now; the missing runs then, together.
+  const missing: [number, number][] = [];
+  for (let c = first; c < end; ) {
+    if (store?.read(c, span(c, c + 1))) {
+      addIoStat(stats, 'bytesFromCache', span(c, c + 1).length);
       c++;
       continue;
     }
     let runEnd = c + 1;
-    while (runEnd < end && !store.has(runEnd)) runEnd++;
-    const run = dst.subarray((c - first) * cs, Math.min(dst.length, (runEnd - first) * cs));
-    await fetchInto(c * cs, run);
-    // Whole chunks only: a request that ends inside a chunk (not the
-    // image's last) leaves that chunk uncached.
-    for (let k = c; k < runEnd; k++) if (part(k).length === store.chunkBytes(k)) store.write(k, part(k));
+    while (runEnd < end && !store?.has(runEnd)) runEnd++;
+    missing.push(...splitRun(c, runEnd));
     c = runEnd;
   }
+  await Promise.all(
+    missing.map(async ([from, to]) => {
+      await fetchInto(from * cs, span(from, to));
+      // Whole chunks only: a read that ends inside a chunk (not the
+      // image's last) leaves that chunk uncached.
+      for (let k = from; k < to; k++) if (store && span(k, k + 1).length === store.chunkBytes(k)) store.write(k, span(k, k + 1));
+    }),
+  );
 }
 
 /**
@@ -322,6 +343,7 @@ class ImageReader {
     private readonly url: string,
     private readonly validator: Validator,
     private readonly store: ChunkStore | null,
+    private readonly chunkSize: number,
     private readonly stats: BigInt64Array,
   ) {}
 
@@ -332,11 +354,11 @@ class ImageReader {
       if (typeof s === 'string') opts.log?.(`wasmpod: no persistent chunk cache for ${image.url}: ${s}`);
       else store = s;
     }
-    return new ImageReader(image.url, new Validator(image.url, image.validator), store, opts.stats);
+    return new ImageReader(image.url, new Validator(image.url, image.validator), store, opts.chunkSize, opts.stats);
   }
 
   read(offset: number, dst: Uint8Array): Promise<void> {
-    return readImage(this.url, this.validator, this.store, offset, dst, this.stats);
+    return readImage(this.url, this.validator, this.store, this.chunkSize, offset, dst, this.stats);
   }
 }
 
