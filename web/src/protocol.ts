@@ -19,6 +19,8 @@ export interface BootRequest {
   defaultImage: boolean;
   /** Keep the image's chunks in the origin's persistent chunk cache (OPFS). */
   imageCache: boolean;
+  /** Try the server's WebSocket block protocol before HTTP ranges. */
+  websocket: boolean;
   /** Persist the root overlay under this key (OPFS), or null: in memory. */
   storageKey: string | null;
   /** Persistent volumes to mount after the root (Pod API `mounts`). */
@@ -81,6 +83,7 @@ export interface IoStartRequest {
   image: ImageIdentity | null;
   chunkSize: number;
   cache: boolean;
+  websocket: boolean;
   /** Storage keys of the journals by the io slot's file number (io.ts `IoOptions.journals`). */
   journals: (string | null)[];
   /** The shared stats words (io.ts `newIoStats`), also read by the page. */

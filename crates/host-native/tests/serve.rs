@@ -782,7 +782,12 @@ fn websocket_block_protocol() {
     ws.send(8, &1000u16.to_be_bytes());
     assert_eq!(ws.recv().0, 8);
 
-    // An unknown image: an ENOENT error message, then a close.
+    // Any file GET serves works; an unknown one gets an ENOENT error
+    // message, then a close.
+    let mut ws = Ws::open(f.addr, "/blob.bin", key).unwrap();
+    assert_eq!(&ws.recv().1[..4], b"WPB1");
+    ws.batch(1, &[(99_990, 10)]);
+    assert_eq!(ws.answer(), (1, 0, 0, f.data[99_990..].to_vec()));
     let mut ws = Ws::open(f.addr, "/images/nope.ext2", key).unwrap();
     let (id, index, status, _) = ws.answer();
     assert_eq!((id, index, status), (0, u32::MAX, -2));

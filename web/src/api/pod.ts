@@ -37,6 +37,13 @@ export interface BootOptions {
    */
   imageCache?: boolean;
   /**
+   * Fetch the root image over the server's WebSocket block protocol (many
+   * ranges per message, one connection) when it offers one (`wasmpod
+   * serve` does), else with HTTP range requests. Default true; false: HTTP
+   * ranges only.
+   */
+  websocket?: boolean;
+  /**
    * Keep the pod's changes to the root image under this key in the
    * browser's storage (OPFS): a later boot with the same key (after a
    * reload, in another tab once this pod is shut down) finds them. What a
@@ -223,6 +230,7 @@ export class Pod {
       image,
       defaultImage: opts.image === undefined,
       imageCache: opts.imageCache ?? true,
+      websocket: opts.websocket ?? true,
       imageStats,
       storageKey: opts.storageKey ?? null,
       mounts,

@@ -213,7 +213,7 @@ async function mountDisks(kernel: KernelInstance, boot: BootRequest, calls: Host
     io.addEventListener('error', (e) => reject(new Error(`io worker: ${e.message}`)));
   });
   const journals = [image === null ? null : boot.storageKey, ...boot.mounts.map((m) => m.storageKey)];
-  const start: IoStartRequest = { role: 'io', kernelMemory: kernel.memory, slot, image, chunkSize: IMAGE_CHUNK, cache: boot.imageCache, stats: boot.imageStats, journals };
+  const start: IoStartRequest = { role: 'io', kernelMemory: kernel.memory, slot, image, chunkSize: IMAGE_CHUNK, cache: boot.imageCache, websocket: boot.websocket, stats: boot.imageStats, journals };
   io.postMessage(start);
   await running;
   if (image !== null) {

@@ -35,6 +35,7 @@
 // notifies the state word; we do it, write result, set state 2 (or 3) and
 // notify. The kernel resets state to 0.
 
+import { BlockSocket } from './block-socket.js';
 import { ChunkStore, type ImageIdentity } from './chunk-store.js';
 import type { SyncAccessHandle } from './opfs.js';
 import { openJournal } from './storage.js';
@@ -73,6 +74,8 @@ export interface IoOptions {
   chunkSize: number;
   /** Keep fetched chunks in OPFS and read them from there. */
   cache: boolean;
+  /** Try the server's WebSocket block protocol first (block-socket.ts). */
+  websocket: boolean;
   /**
    * The storage keys whose journals the kernel uses, by the slot's `file`
    * number: 0 the root overlay's (null: none), 1… the volumes'. Journal
@@ -100,10 +103,12 @@ export interface IoStats {
   bytesFromCache: number;
   /** Bytes being fetched right now (0 when the io worker is idle). */
   bytesInFlight: number;
+  /** Whether fetches go over the WebSocket block protocol (else HTTP ranges). */
+  websocket: boolean;
 }
 
 /** Words of the shared stats array, in this order. */
-const STAT_WORDS = ['bytesFetched', 'requests', 'bytesFromCache', 'bytesInFlight'] as const;
+const STAT_WORDS = ['bytesFetched', 'requests', 'bytesFromCache', 'bytesInFlight', 'websocket'] as const;
 
 /** A zeroed shared stats array for `IoOptions.stats`. */
 export function newIoStats(): BigInt64Array {
@@ -112,8 +117,8 @@ export function newIoStats(): BigInt64Array {
 
 /** The totals in a shared stats array (any thread may read them). */
 export function readIoStats(words: BigInt64Array): IoStats {
-  const [bytesFetched, requests, bytesFromCache, bytesInFlight] = STAT_WORDS.map((_, i) => Number(Atomics.load(words, i)));
-  return { bytesFetched, requests, bytesFromCache, bytesInFlight };
+  const [bytesFetched, requests, bytesFromCache, bytesInFlight, websocket] = STAT_WORDS.map((_, i) => Number(Atomics.load(words, i)));
+  return { bytesFetched, requests, bytesFromCache, bytesInFlight, websocket: websocket === 1 };
 }
 
 function addIoStat(words: BigInt64Array, which: (typeof STAT_WORDS)[number], n: number): void {
@@ -248,35 +253,20 @@ function splitRun(first: number, end: number): [number, number][] {
 
 /**
  * Reads `dst.length` bytes at `offset` into `dst`, in chunks of
- * `chunkSize`: chunks the store has come from OPFS; the rest are fetched,
- * each run of missing chunks split into up to PARALLEL range requests that
- * run together, and stored as they arrive. A read that is not
- * chunk-aligned (the kernel's are) is one request, uncached.
+ * `chunkSize`: chunks the store has come from OPFS; the rest are fetched
+ * together (by `fetch`) and stored as they arrive. A read that is not
+ * chunk-aligned (the kernel's are) is one piece, uncached.
  */
 async function readImage(
-  url: string,
-  validator: Validator,
   store: ChunkStore | null,
   chunkSize: number,
   offset: number,
   dst: Uint8Array,
   stats: BigInt64Array,
+  fetch: (runs: [number, number][], span: (from: number, to: number) => Uint8Array) => Promise<void>,
 ): Promise<void> {
-  const fetchInto = async (at: number, to: Uint8Array) => {
-    addIoStat(stats, 'bytesInFlight', to.length);
-    let body: Uint8Array;
-    try {
-      body = await fetchRange(url, at, to.length, validator);
-    } finally {
-      addIoStat(stats, 'bytesInFlight', -to.length);
-    }
-    if (body.length !== to.length) throw new FetchError(`${url}: ${body.length} bytes for ${to.length} at ${at}`);
-    to.set(body);
-    addIoStat(stats, 'bytesFetched', body.length);
-    addIoStat(stats, 'requests', 1);
-  };
   const cs = chunkSize;
-  if (offset % cs !== 0) return fetchInto(offset, dst);
+  if (offset % cs !== 0) return fetch([[0, 1]], () => dst).then(() => undefined);
   const first = offset / cs;
   const end = first + Math.ceil(dst.length / cs);
   const span = (from: number, to: number) => dst.subarray((from - first) * cs, Math.min(dst.length, (to - first) * cs));
@@ -290,17 +280,14 @@ async function readImage(
     }
     let runEnd = c + 1;
     while (runEnd < end && !store?.has(runEnd)) runEnd++;
-    missing.push(...splitRun(c, runEnd));
+    missing.push([c, runEnd]);
     c = runEnd;
   }
-  await Promise.all(
-    missing.map(async ([from, to]) => {
-      await fetchInto(from * cs, span(from, to));
-      // Whole chunks only: a read that ends inside a chunk (not the
-      // image's last) leaves that chunk uncached.
-      for (let k = from; k < to; k++) if (store && span(k, k + 1).length === store.chunkBytes(k)) store.write(k, span(k, k + 1));
-    }),
-  );
+  if (missing.length === 0) return;
+  await fetch(missing, span);
+  // Whole chunks only: a read that ends inside a chunk (not the image's
+  // last) leaves that chunk uncached.
+  if (store) for (const [from, to] of missing) for (let k = from; k < to; k++) if (span(k, k + 1).length === store.chunkBytes(k)) store.write(k, span(k, k + 1));
 }
 
 /**
@@ -345,6 +332,7 @@ class ImageReader {
     private readonly store: ChunkStore | null,
     private readonly chunkSize: number,
     private readonly stats: BigInt64Array,
+    private socket: BlockSocket | null,
   ) {}
 
   static async open(opts: IoOptions, image: ImageIdentity): Promise<ImageReader> {
@@ -354,11 +342,65 @@ class ImageReader {
       if (typeof s === 'string') opts.log?.(`wasmpod: no persistent chunk cache for ${image.url}: ${s}`);
       else store = s;
     }
-    return new ImageReader(image.url, new Validator(image.url, image.validator), store, opts.chunkSize, opts.stats);
+    let socket: BlockSocket | null = null;
+    if (opts.websocket) {
+      const etag = image.validator?.startsWith('"') || image.validator?.startsWith('W/') ? image.validator : null;
+      const s = await BlockSocket.open(image.url, image.size, etag);
+      if (typeof s !== 'string') socket = s;
+      else opts.log?.(`wasmpod: HTTP ranges for ${image.url}: ${s}`);
+    }
+    if (socket) addIoStat(opts.stats, 'websocket', 1);
+    return new ImageReader(image.url, new Validator(image.url, image.validator), store, opts.chunkSize, opts.stats, socket);
   }
 
   read(offset: number, dst: Uint8Array): Promise<void> {
-    return readImage(this.url, this.validator, this.store, this.chunkSize, offset, dst, this.stats);
+    return readImage(this.store, this.chunkSize, offset, dst, this.stats, (runs, span) => this.fetchRuns(runs, span, offset, dst));
+  }
+
+  /**
+   * Fetches chunk runs: one batch on the block socket, else HTTP range
+   * requests, each run split into up to PARALLEL requests that run
+   * together. A socket that broke is dropped for good (HTTP from then on);
+   * an error the server reported on it is the read's error.
+   */
+  private async fetchRuns(runs: [number, number][], span: (from: number, to: number) => Uint8Array, offset: number, dst: Uint8Array): Promise<void> {
+    const cs = this.chunkSize;
+    const aligned = offset % cs === 0;
+    const piece = ([from, to]: [number, number]) => ({ at: aligned ? from * cs : offset, to: aligned ? span(from, to) : dst });
+    if (this.socket !== null) {
+      const pieces = runs.map(piece);
+      const total = pieces.reduce((n, p) => n + p.to.length, 0);
+      addIoStat(this.stats, 'bytesInFlight', total);
+      try {
+        await this.socket.read(pieces);
+        addIoStat(this.stats, 'bytesFetched', total);
+        addIoStat(this.stats, 'requests', 1);
+        return;
+      } catch (e) {
+        if (this.socket.failure === null) throw new FetchError((e as Error).message);
+        console.warn(`wasmpod io worker: ${this.socket.failure}; HTTP ranges from now on`);
+        this.socket = null;
+        addIoStat(this.stats, 'websocket', -1);
+      } finally {
+        addIoStat(this.stats, 'bytesInFlight', -total);
+      }
+    }
+    const pieces = aligned ? runs.flatMap(([from, to]) => splitRun(from, to)).map(piece) : [piece(runs[0])];
+    await Promise.all(pieces.map((p) => this.fetchInto(p.at, p.to)));
+  }
+
+  private async fetchInto(at: number, to: Uint8Array): Promise<void> {
+    addIoStat(this.stats, 'bytesInFlight', to.length);
+    let body: Uint8Array;
+    try {
+      body = await fetchRange(this.url, at, to.length, this.validator);
+    } finally {
+      addIoStat(this.stats, 'bytesInFlight', -to.length);
+    }
+    if (body.length !== to.length) throw new FetchError(`${this.url}: ${body.length} bytes for ${to.length} at ${at}`);
+    to.set(body);
+    addIoStat(this.stats, 'bytesFetched', body.length);
+    addIoStat(this.stats, 'requests', 1);
   }
 }
 

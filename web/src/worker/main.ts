@@ -38,6 +38,7 @@ function io(r: IoStartRequest): Promise<never> {
     image: r.image,
     chunkSize: r.chunkSize,
     cache: r.cache,
+    websocket: r.websocket,
     stats: r.stats,
     journals: r.journals,
     log: (line) => post({ kind: 'log', line }),

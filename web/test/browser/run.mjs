@@ -168,6 +168,7 @@ async function main() {
     ['boot a pod', inPage('boot')],
     ['boot from an ext2 image (HTTP Range)', inPage('bootFromImage')],
     ['image chunks cached in OPFS: a warm boot fetches nothing', inPage('imageCacheWarmBoot')],
+    ['image over the WebSocket block protocol and over HTTP ranges', inPage('imageTransports')],
     ['pod storage: files persist under a storage key, keys are isolated', inPage('storagePersists')],
     ['pod storage: a persistent home volume (mounts)', inPage('storageVolumes')],
     ['pod storage: page killed during fsyncs, every synced record survives, e2fsck clean', storageCrashTest],

@@ -23,8 +23,8 @@
 //!   beyond), keep-alive, head size limits ([`http::MAX_HEAD_BYTES`]), a
 //!   deadline for idling plus sending a head, a write timeout. Bodies are streamed from the file in 64 KiB pieces.
 //!
-//! - `GET /images/…` with `Upgrade: websocket` speaks the block protocol
-//!   of [`ws`] on that image instead.
+//! - A `GET` with `Upgrade: websocket` speaks the block protocol of [`ws`]
+//!   on the file it names (an image) instead.
 //!
 //! URL layout: `/images/rootfs.ext2` is `--image`, `/images/NAME.ext2` any
 //! `*.ext2` in the images directory (`build/images`); everything else comes
@@ -519,12 +519,10 @@ fn etag_of(meta: &std::fs::Metadata) -> String {
     format!("\"{:x}-{:x}-{:x}\"", meta.len(), since.as_secs(), since.subsec_nanos())
 }
 
-/// The image a WebSocket request names and its ETag (None: no such image).
+/// The file a WebSocket request names (any file GET serves: images, and
+/// test images in the web directory) and its ETag; None: no such file.
 fn ws_image(req: &Request, roots: &Roots) -> Option<(PathBuf, String)> {
     let (segs, slash) = clean_path(&req.target).ok()?;
-    if segs.first().map(String::as_str) != Some("images") {
-        return None;
-    }
     let Target::File(path) = resolve(&segs, slash, roots) else { return None };
     let meta = std::fs::metadata(&path).ok().filter(|m| m.is_file())?;
     Some((path, etag_of(&meta)))

@@ -3,7 +3,7 @@
 //! `wasmpod-blocks`). The browser's io worker uses it when the server
 //! offers it and falls back to HTTP ranges otherwise.
 //!
-//! A client opens `ws://HOST/images/NAME.ext2` (any image path `GET` would
+//! A client opens `ws://HOST/images/NAME.ext2` (any file `GET` would
 //! serve). All integers are little-endian; every message is binary.
 //!
 //! - Server, first: **hello** `"WPB1"`, u64 image size, u16 n, n bytes of

@@ -259,6 +259,28 @@ export async function storageCrashCheck(synced) {
   return { records: lines.length, journal: btoa(bin) };
 }
 
+/**
+ * The image over the WebSocket block protocol (the default with `wasmpod
+ * serve`) and over HTTP ranges: the same bytes of the same files.
+ */
+export async function imageTransports() {
+  const seen = {};
+  for (const websocket of [true, false]) {
+    const pod = await Pod.boot({ image: '/test-programs/root.ext2', websocket, imageCache: false });
+    try {
+      eq(`/etc/motd (websocket ${websocket})`, await pod.readFile('/etc/motd', 'utf8'), 'served from an ext2 image\n');
+      const r = await runToEnd(pod, '/bin/hello', ['5'], { cwd: '/' });
+      eq(`/bin/hello (websocket ${websocket})`, r.status.code, 5);
+      eq('the transport in use', pod.stats.websocket, websocket);
+      seen[websocket] = pod.stats;
+    } finally {
+      await pod.shutdown();
+    }
+  }
+  eq('the same bytes either way', seen[true].bytesFetched, seen[false].bytesFetched);
+  return `websocket: ${seen[true].requests} batches, HTTP: ${seen[false].requests} range requests, ${seen[true].bytesFetched} bytes`;
+}
+
 /** createFile a wasm program, run it: argv, env, cwd, stdout, stderr, exit status. */
 export async function createFileAndRun() {
   return withPod(async (pod) => {
