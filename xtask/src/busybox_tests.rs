@@ -13,8 +13,8 @@
 //! user), not wasmpod's.
 //!
 //! Inputs are the two port builds, `build/ports/busybox-native` and
-//! `build/ports/busybox-wasm` (each `stage/` and `src/`), made by `cargo
-//! xtask ports busybox` when missing. Work directories (the test trees, the
+//! `build/ports/busybox-wasm` (each `stage/` and `src/`), from `cargo xtask
+//! ports busybox` (built now unless cached). Work directories (the test trees, the
 //! pod's root, one log per applet and side) are under
 //! `target/busybox-tests/`.
 
@@ -25,6 +25,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use crate::conformance::{run_program, wasmpod_binary};
+use crate::ports::{self, Recipe, Target};
 use crate::util::{repo_root, run, step};
 
 /// How long one applet's tests may take on one side. The slowest in the pod
@@ -50,8 +51,9 @@ type Results = BTreeMap<String, Verdict>;
 pub fn ports_test(args: &[String]) -> Result<(), String> {
     let root = repo_root();
     let applets_wanted: Vec<String> = args.to_vec();
-    let native_port = port_dir(&root, "native")?;
-    let wasm_port = port_dir(&root, "wasm")?;
+    crate::toolchain::toolchain()?;
+    let native_port = port_dir(Target::Native)?;
+    let wasm_port = port_dir(Target::Wasm)?;
     let wasmpod = wasmpod_binary(&root)?;
     let work = root.join("target/busybox-tests");
     let skip_path = root.join("ports/busybox/testsuite-skip.txt");
@@ -158,14 +160,11 @@ fn native_user(native_dir: &Path) -> Result<Option<PathBuf>, String> {
     Ok(Some(setpriv))
 }
 
-/// `build/ports/busybox-TARGET`, built by `cargo xtask ports` if missing.
-fn port_dir(root: &Path, target: &str) -> Result<PathBuf, String> {
-    let dir = root.join(format!("build/ports/busybox-{target}"));
-    if !dir.join("stage/bin/busybox").exists() || !dir.join("src/testsuite").is_dir() {
-        step(&format!("building the busybox port for {target}"));
-        let exe = std::env::current_exe().map_err(|e| format!("finding xtask's own binary: {e}"))?;
-        run(Command::new(exe).args(["ports", "--target", target, "busybox"]).current_dir(root))?;
-    }
+/// `build/ports/busybox-TARGET`: `cargo xtask ports busybox`'s build (from
+/// its cache when the recipe is unchanged).
+fn port_dir(target: Target) -> Result<PathBuf, String> {
+    let recipe = Recipe::load(&repo_root().join("ports/busybox"))?;
+    let dir = ports::build(&recipe, target)?;
     if !dir.join("stage/bin/busybox").exists() || !dir.join("src/testsuite").is_dir() {
         return Err(format!("{} has no stage/bin/busybox or src/testsuite", dir.display()));
     }

@@ -6,6 +6,8 @@
 //!   rustup targets). Idempotent and quiet when everything is present.
 //! - `toolchain`: builds the C toolchain for wasmpod programs (musl port,
 //!   `wasmpod-cc`), cached under `~/.cache/wasmpod/toolchain-<hash>/`.
+//! - `ports [--target wasm|native] [NAME…]`: builds real programs from
+//!   Debian sources (ports/), cached under `~/.cache/wasmpod/ports/`.
 //! - `test`: setup, format and lint checks, the whole test suite, the
 //!   browser kernel (`web --test`), the C conformance suite. What `.ci/run`
 //!   runs.
@@ -28,6 +30,8 @@ mod bench_syscalls;
 mod busybox_tests;
 mod conformance;
 mod demo;
+mod digest;
+mod ports;
 mod setup;
 mod toolchain;
 mod util;
@@ -46,6 +50,8 @@ fn usage() -> ExitCode {
          setup          install system packages and rustup targets\n  \
          toolchain      build the C toolchain (build/sysroot, build/toolchain/bin/wasmpod-cc);\n  \
                         --test: and run its tests\n  \
+         ports [--target wasm|native] [NAME…]\n  \
+         \x20              build ports (ports/NAME) into build/ports/NAME-TARGET\n  \
          test           run every check and test (what CI runs)\n  \
          docs           regenerate docs/syscalls.md\n  \
          bench [NAME]   run benchmarks (ext2, syscalls, browser)\n  \
@@ -71,6 +77,7 @@ fn main() -> ExitCode {
         Some("ports-test") if args.get(1).map(String::as_str) == Some("busybox") => {
             busybox_tests::ports_test(&args[2..])
         }
+        Some("ports") => ports::ports(&args[1..]),
         _ => return usage(),
     };
     match result {

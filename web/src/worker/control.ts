@@ -74,6 +74,14 @@ export async function runControl(boot: BootRequest): Promise<void> {
     })();
   }
 
+  // Pod storage: what programs wrote reaches the journal at their fsync
+  // and sync calls, and at the latest every SYNC_MS (and at shutdown).
+  const syncStorage = () => {
+    const r = calls.raw('sync');
+    if (r < 0) log(`wasmpod: writing pod storage '${boot.storageKey}' failed (errno ${-r}); the changes stay in memory`);
+  };
+  if (boot.storageKey !== null) setInterval(syncStorage, SYNC_MS);
+
   const handle = (r: Op): { value: unknown; transfer?: Transferable[] } => {
     switch (r.op) {
       case 'run': {
@@ -138,6 +146,7 @@ export async function runControl(boot: BootRequest): Promise<void> {
         return { value: null };
       }
       case 'shutdown':
+        if (boot.storageKey !== null) syncStorage();
         threads.terminateAll();
         return { value: null };
     }
@@ -157,8 +166,18 @@ export async function runControl(boot: BootRequest): Promise<void> {
   post({ kind: 'ready', bootMs: performance.now() - started });
 }
 
-/** Stats are forwarded at most this often (the status line's pace). */
-const STATS_MS = 250;
+/**
+ * The root image's chunk size: the unit of the kernel's reads, and of the
+ * persistent chunk cache, whose entries it keys (changing it starts the
+ * caches over).
+ */
+const IMAGE_CHUNK = 256 * 1024;
+
+/** How often pod storage is synced when programs don't (ms). */
+const SYNC_MS = 5000;
+
+/** wasmpod_mount_root_image's answer for a journal of another image. */
+const ESTALE = 116;
 
 /**
  * Mounts the root image (docs/browser-host.md, "Root image and the io
@@ -168,36 +187,30 @@ const STATS_MS = 250;
  */
 async function mountImage(kernel: KernelInstance, boot: BootRequest, log: (line: string) => void): Promise<void> {
   const url = boot.image!;
-  const size = await probeImage(url);
-  if (size === null) {
-    if (boot.defaultImage) return;
+  const image = await probeImage(url);
+  if (image === null) {
+    // Without the default image the root is a tmpfs: fine, unless the
+    // pod's changes were meant to persist.
+    if (boot.defaultImage && boot.storageKey === null) return;
     throw new ErrnoError(2, url);
   }
   const k = kernel.exports;
   const slot = k.wasmpod_io_slot();
   const io = new Worker(boot.workerUrl, { type: 'module', name: 'wasmpod io' });
-  let last = 0;
-  let timer: ReturnType<typeof setTimeout> | null = null;
-  let stats: ControlMessage | null = null;
   const running = new Promise<void>((resolve, reject) => {
     io.addEventListener('message', (e) => {
       const m = e.data as IoMessage;
       if (m.kind === 'ioRunning') resolve();
+      else if (m.kind === 'ioFailed') reject(new Error(m.error));
       else if (m.kind === 'log') log(m.line);
-      else if (m.kind === 'stats') {
-        stats = { kind: 'stats', bytesFetched: m.bytesFetched, requests: m.requests };
-        const flush = () => {
-          timer = null;
-          last = performance.now();
-          if (stats) post(stats);
-        };
-        if (timer === null) timer = setTimeout(flush, Math.max(0, last + STATS_MS - performance.now()));
-      }
     });
     io.addEventListener('error', (e) => reject(new Error(`io worker: ${e.message}`)));
   });
-  io.postMessage({ role: 'io', kernelMemory: kernel.memory, slot, url } satisfies IoStartRequest);
+  const start: IoStartRequest = { role: 'io', kernelMemory: kernel.memory, slot, image, chunkSize: IMAGE_CHUNK, cache: boot.imageCache, stats: boot.imageStats, storageKey: boot.storageKey };
+  io.postMessage(start);
   await running;
-  const r = k.wasmpod_mount_root_image(size % 2 ** 32, Math.floor(size / 2 ** 32), 0);
+  const { size } = image;
+  const r = k.wasmpod_mount_root_image(size % 2 ** 32, Math.floor(size / 2 ** 32), IMAGE_CHUNK, boot.storageKey === null ? 0 : 1);
+  if (r === -ESTALE) throw new ErrnoError(-r, `storage '${boot.storageKey}' was made for another image than ${url} (Pod.deleteStorage starts it over)`);
   if (r < 0) throw new ErrnoError(-r, `mounting ${url}`);
 }
