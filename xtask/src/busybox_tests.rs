@@ -3,7 +3,7 @@
 //! gcc build on this machine, and the wasm build inside a pod under
 //! `wasmpod run`.
 //!
-//! Both sides run `ports/busybox/testsuite.sh` (what `testsuite/runtest`
+//! Both sides run `busybox_tests.sh` (next to this file) (what `testsuite/runtest`
 //! does for one applet) under their own busybox `sh`, one applet per
 //! process, so a hung applet costs only its own tests (after
 //! [`applet_timeout`]). Every test that passes natively must pass in the
@@ -58,7 +58,7 @@ pub fn ports_test(args: &[String]) -> Result<(), String> {
     let wasmpod = wasmpod_binary(&root)?;
     let work = root.join("target/busybox-tests");
     let skip_path = root.join("ports/busybox/testsuite-skip.txt");
-    let driver = root.join("ports/busybox/testsuite.sh");
+    let driver = root.join("xtask/src/busybox_tests.sh");
 
     // Native side: $work/native/{bb,ts}.
     let native_dir = work.join("native");

@@ -1,6 +1,6 @@
 # busybox's testsuite, one applet at a time, under busybox's own shell.
 #
-#   busybox sh testsuite.sh BINDIR TSDIR APPLET
+#   busybox sh busybox_tests.sh BINDIR TSDIR APPLET
 #
 # BINDIR holds `busybox` and the `.config` it was built with; TSDIR is a
 # writable copy of the source's testsuite/. This does what testsuite/runtest
@@ -11,25 +11,29 @@
 #   /bin/sh their #! line finds on the host;
 # - every result line is printed as "PASS|FAIL|SKIPPED|UNTESTED: APPLET: NAME"
 #   so that results of different applets can't collide.
-# Used by xtask/src/busybox_tests.rs (`cargo xtask ports-test busybox`), on
-# the host with the gcc build and in the pod with the wasm build.
+# Used by busybox_tests.rs next to it (`cargo xtask ports-test busybox`),
+# on the host with the gcc build and in the pod with the wasm build. (It
+# lives here rather than in ports/busybox/ so that editing it does not
+# change the port's cache key.)
 
 bindir=$1
 tsdir=$2
 applet=$3
 if [ -z "$applet" ] || [ ! -x "$bindir/busybox" ] || [ ! -f "$tsdir/testing.sh" ]; then
-	echo "usage: busybox sh testsuite.sh BINDIR TSDIR APPLET" >&2
+	echo "usage: busybox sh busybox_tests.sh BINDIR TSDIR APPLET" >&2
 	exit 2
 fi
 export bindir tsdir
 
+# The applet links (made with busybox's own tools: PATH may hold nothing
+# else yet).
 LINKSDIR=$bindir/links
 if [ ! -d "$LINKSDIR" ]; then
-	mkdir -p "$LINKSDIR.$$"
+	"$bindir/busybox" mkdir -p "$LINKSDIR.$$"
 	for i in $("$bindir/busybox" --list); do
-		ln -s "$bindir/busybox" "$LINKSDIR.$$/$i"
+		"$bindir/busybox" ln -s "$bindir/busybox" "$LINKSDIR.$$/$i"
 	done
-	mv "$LINKSDIR.$$" "$LINKSDIR" 2>/dev/null || rm -rf "$LINKSDIR.$$"
+	"$bindir/busybox" mv "$LINKSDIR.$$" "$LINKSDIR" 2>/dev/null || "$bindir/busybox" rm -rf "$LINKSDIR.$$"
 fi
 PATH=$LINKSDIR:$tsdir:$bindir:$PATH
 export PATH
