@@ -39,7 +39,7 @@ function io(r: IoStartRequest): Promise<never> {
     chunkSize: r.chunkSize,
     cache: r.cache,
     stats: r.stats,
-    storageKey: r.storageKey,
+    journals: r.journals,
     log: (line) => post({ kind: 'log', line }),
     ready: () => {
       running = true;

@@ -211,6 +211,12 @@ impl<F: LogFile> JournalDelta<F> {
         Ok(())
     }
 
+    /// The log file (for tests that look at what storage holds).
+    #[cfg(test)]
+    pub(crate) fn log(&self) -> &F {
+        &self.file
+    }
+
     /// Bytes of a torn tail dropped when the log was opened.
     pub fn dropped_tail_bytes(&self) -> u64 {
         self.dropped_tail

@@ -13,6 +13,8 @@
 //!   one flush at a time as transactions appended to a [`LogFile`] (the
 //!   browser's OPFS file, reached through the io worker). After a crash
 //!   the store is what it was at some flush.
+//!   [`JournalVolume`] is the same store as a volume of its own (no base
+//!   image: it starts as zeros).
 //! - [`MemoryDelta`]: a map in memory, for tests and for pods that need no
 //!   persistence.
 //!
@@ -25,6 +27,7 @@
 
 pub mod journal;
 pub mod log;
+pub mod volume;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -35,6 +38,7 @@ use crate::error::{BlockError, Result};
 
 pub use journal::{JournalDelta, LogFile, MemoryLog};
 pub use log::FileDelta;
+pub use volume::JournalVolume;
 
 /// Where an overlay keeps the blocks written over its base.
 ///
