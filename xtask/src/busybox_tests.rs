@@ -7,7 +7,7 @@
 //! does for one applet) under their own busybox `sh`, one applet per
 //! process, so a hung applet costs only its own tests (after
 //! [`applet_timeout`]). Every test that passes natively must pass in the
-//! pod, except the ones `ports/busybox/testsuite-skip.txt` lists with a
+//! pod, except the ones `ports/busybox/checks/testsuite-skip.txt` lists with a
 //! reason. Tests that fail natively are reported and ignored: they are
 //! busybox's known failures for this configuration (or for running as this
 //! user), not wasmpod's.
@@ -57,7 +57,7 @@ pub fn ports_test(args: &[String]) -> Result<(), String> {
     let wasm_port = port_dir(Target::Wasm)?;
     let wasmpod = wasmpod_binary(&root)?;
     let work = root.join("target/busybox-tests");
-    let skip_path = root.join("ports/busybox/testsuite-skip.txt");
+    let skip_path = root.join("ports/busybox/checks/testsuite-skip.txt");
     let driver = root.join("xtask/src/busybox_tests.sh");
 
     // Native side: $work/native/{bb,ts}.
@@ -238,7 +238,7 @@ fn parse_results(output: &str, results: &mut Results) {
     }
 }
 
-/// `ports/busybox/testsuite-skip.txt`: `APPLET: TEST NAME -- reason` lines
+/// `ports/busybox/checks/testsuite-skip.txt`: `APPLET: TEST NAME -- reason` lines
 /// (`APPLET: *` for all of an applet's tests); `#` comments and blank lines
 /// are ignored. Returns pattern → reason.
 fn read_skips(path: &Path) -> Result<BTreeMap<String, String>, String> {
@@ -314,7 +314,7 @@ fn report(
         }
     }
     for test in &stale {
-        println!("note     {test}: passes in the pod now; remove it from ports/busybox/testsuite-skip.txt");
+        println!("note     {test}: passes in the pod now; remove it from ports/busybox/checks/testsuite-skip.txt");
     }
     if applets_wanted.is_empty() {
         for pattern in skips.keys() {
@@ -347,7 +347,7 @@ fn report(
         Ok(())
     } else {
         Err(format!(
-            "busybox testsuite: {} test(s) pass natively but not in the pod (and are not in ports/busybox/testsuite-skip.txt)",
+            "busybox testsuite: {} test(s) pass natively but not in the pod (and are not in ports/busybox/checks/testsuite-skip.txt)",
             regressions.len()
         ))
     }
