@@ -227,6 +227,11 @@ impl MemoryDelta {
     pub fn new(block_size: u32) -> Self {
         Self { block_size, blocks: HashMap::new() }
     }
+
+    /// The bytes of `block`, if held.
+    pub fn block(&self, block: u64) -> Option<&[u8]> {
+        self.blocks.get(&block).map(|b| &b[..])
+    }
 }
 
 impl DeltaStore for MemoryDelta {
@@ -237,7 +242,7 @@ impl DeltaStore for MemoryDelta {
         self.blocks.contains_key(&block)
     }
     fn read_block(&mut self, block: u64, buf: &mut [u8]) -> Result<bool> {
-        match self.blocks.get(&block) {
+        match self.block(block) {
             Some(b) => {
                 buf.copy_from_slice(b);
                 Ok(true)
