@@ -3,6 +3,8 @@
 //! `__wasmpod_thread_start`, `__wasmpod_sigtramp`, the startup call.
 //! They need no toolchain; C programs are tested in `run_c.rs`.
 
+mod common;
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -454,7 +456,6 @@ fn an_ext2_image_is_the_root_and_writes_reach_it_or_the_overlay() {
 
 #[test]
 fn an_image_url_streams_with_a_chunk_cache_and_an_overlay() {
-    use std::io::BufRead;
     let dir = tmpdir().join("image-url");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("tree/bin")).expect("tree");
@@ -482,24 +483,8 @@ fn an_image_url_streams_with_a_chunk_cache_and_an_overlay() {
     assert!(st.expect("image build").success());
     let before = std::fs::read(&img).expect("read");
 
-    let mut child = Command::new(wasmpod)
-        .args(["serve", "--port", "0", "--quiet", "--image"])
-        .arg(&img)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("serve");
-    struct Kill(std::process::Child);
-    impl Drop for Kill {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("URL line");
-    let _server = Kill(child);
-    let base = line.trim().strip_prefix("serving on ").expect("URL line").trim_end_matches('/').to_string();
+    let served = common::serve(&["--image".as_ref(), img.as_os_str()]);
+    let base = served.base.clone();
     let url = format!("{base}/images/rootfs.ext2");
 
     let cache = dir.join("cache");

@@ -2,6 +2,8 @@
 //! traversal attempts, malformed requests, concurrency, a large streamed
 //! file, and the blockdev HTTP range device reading an image through it.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
@@ -496,26 +498,8 @@ fn cli_port_zero_and_large_file_streamed() {
     let web = dir.path().join("web");
     std::fs::create_dir(&web).unwrap();
     std::fs::write(web.join("index.html"), b"x").unwrap();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_wasmpod"))
-        .args(["serve", "--port", "0", "--quiet", "--image"])
-        .arg(&img)
-        .arg("--dir")
-        .arg(&web)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    struct Kill(std::process::Child);
-    impl Drop for Kill {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let child = Kill(child);
-    let url = line.trim().strip_prefix("serving on http://").expect("URL line").trim_end_matches('/');
+    let served = common::serve(&["--image".as_ref(), img.as_os_str(), "--dir".as_ref(), web.as_os_str()]);
+    let url = served.base.strip_prefix("http://").expect("an http URL");
     let addr: SocketAddr = url.parse().unwrap();
     assert!(addr.ip().is_loopback(), "binds 127.0.0.1 by default");
     assert_ne!(addr.port(), 0);
@@ -550,7 +534,7 @@ fn cli_port_zero_and_large_file_streamed() {
     }
     assert_eq!(total, size);
     assert_eq!(last, b"TAIL");
-    let hwm = vm_hwm_kib(child.0.id());
+    let hwm = vm_hwm_kib(served.pid());
     assert!(hwm < 256 * 1024, "server peak RSS {hwm} KiB while streaming a 2 GiB file");
 }
 
