@@ -28,6 +28,7 @@ mod bench;
 mod bench_browser;
 mod bench_syscalls;
 mod build;
+mod busybox_tests;
 mod conformance;
 mod demo;
 mod digest;
@@ -76,6 +77,9 @@ fn main() -> ExitCode {
         Some("web") => web::web(&args[1..]),
         Some("bench") => bench::bench(&args[1..]),
         Some("conformance") => conformance::conformance(&args[1..]),
+        Some("ports-test") if args.get(1).map(String::as_str) == Some("busybox") => {
+            busybox_tests::ports_test(&args[2..])
+        }
         Some("ports") => ports::ports(&args[1..]),
         Some("build") => build::build(&args[1..]),
         _ => return usage(),

@@ -51,5 +51,6 @@ pub use http::UreqFetcher;
 pub use http::{ChunkStore, DirChunkStore, HttpConfig, HttpRangeDevice, RangeFetcher};
 pub use memory::MemoryDevice;
 pub use overlay::{
-    base_fingerprint, content_fingerprint, DeltaStore, FileDelta, JournalDelta, LogFile, MemoryDelta, OverlayDevice,
+    base_fingerprint, content_fingerprint, DeltaStore, FileDelta, JournalDelta, JournalVolume, LogFile, MemoryDelta,
+    OverlayDevice,
 };

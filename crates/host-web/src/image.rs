@@ -68,7 +68,7 @@ const ESTALE: i32 = 116;
 /// | 16 | u32 | `len`: bytes wanted / given |
 /// | 20 | u32 | `dst`: kernel-memory address of the bytes (to fill, or to write from) |
 /// | 24 | i32 | `result`: bytes copied (≤ `len`), 0, or `-errno` (`-EIO`) |
-/// | 28 | u32 | padding |
+/// | 28 | u32 | `file`: for journal ops, which journal: 0 the root overlay's, n the n-th volume's |
 ///
 /// The kernel fills `op`, `offset`, `len`, `dst`, sets `state` = 1 and
 /// notifies the state word; the io worker writes `result` (and `offset`
@@ -82,7 +82,7 @@ struct IoSlot {
     len: AtomicU32,
     dst: AtomicU32,
     result: AtomicI32,
-    _pad2: u32,
+    file: AtomicU32,
 }
 
 const IDLE: u32 = 0;
@@ -115,7 +115,7 @@ static SLOT: IoSlot = IoSlot {
     len: AtomicU32::new(0),
     dst: AtomicU32::new(0),
     result: AtomicI32::new(0),
-    _pad2: 0,
+    file: AtomicU32::new(0),
 };
 
 /// Serialises requests: the slot holds one. (The kernel lock already does
@@ -134,9 +134,10 @@ struct SlotSource {
 /// answers. `buf` is where the io worker reads or writes the bytes (it
 /// stays borrowed, alive and unmoved, until this returns). Returns
 /// `(result, offset word)`, or `None` for state 3.
-fn slot_request(op: Op, offset: u64, buf: &mut [u8]) -> Option<(i32, u64)> {
+fn slot_request(op: Op, file: u32, offset: u64, buf: &mut [u8]) -> Option<(i32, u64)> {
     let _guard = SLOT_LOCK.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     SLOT.op.store(op as u32, Ordering::Relaxed);
+    SLOT.file.store(file, Ordering::Relaxed);
     SLOT.offset.store(offset, Ordering::Relaxed);
     SLOT.len.store(buf.len() as u32, Ordering::Relaxed);
     SLOT.dst.store(buf.as_mut_ptr() as usize as u32, Ordering::Relaxed);
@@ -183,7 +184,7 @@ impl RangeSource for SlotSource {
 
     fn read_range(&mut self, offset: u64, buf: &mut [u8]) -> wasmpod_blockdev::Result<usize> {
         let len = buf.len();
-        Ok(slot_result("fetch", slot_request(Op::ImageRead, offset, buf))?.0.min(len))
+        Ok(slot_result("fetch", slot_request(Op::ImageRead, 0, offset, buf))?.0.min(len))
     }
 
     fn name(&self) -> String {
@@ -191,17 +192,20 @@ impl RangeSource for SlotSource {
     }
 }
 
-/// The pod's storage log, a file the io worker keeps (in OPFS).
-struct SlotLog;
+/// A storage journal the io worker keeps (in OPFS): `file` 0 is the root
+/// overlay's, n the n-th volume's.
+pub(crate) struct SlotLog {
+    pub(crate) file: u32,
+}
 
 impl LogFile for SlotLog {
     fn size(&mut self) -> wasmpod_blockdev::Result<u64> {
-        Ok(slot_result("storage size", slot_request(Op::LogSize, 0, &mut []))?.1)
+        Ok(slot_result("storage size", slot_request(Op::LogSize, self.file, 0, &mut []))?.1)
     }
 
     fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> wasmpod_blockdev::Result<()> {
         let len = buf.len();
-        match slot_result("storage read", slot_request(Op::LogRead, offset, buf))?.0 {
+        match slot_result("storage read", slot_request(Op::LogRead, self.file, offset, buf))?.0 {
             n if n == len => Ok(()),
             n => Err(BlockError::Io(format!("io worker: storage read: {n} of {len} bytes at {offset}"))),
         }
@@ -211,19 +215,19 @@ impl LogFile for SlotLog {
         // The io worker only reads this buffer; the slot's one address
         // field serves both directions.
         let mut copy = data.to_vec();
-        match slot_result("storage write", slot_request(Op::LogWrite, offset, &mut copy))?.0 {
+        match slot_result("storage write", slot_request(Op::LogWrite, self.file, offset, &mut copy))?.0 {
             n if n == data.len() => Ok(()),
             n => Err(BlockError::Io(format!("io worker: storage write: {n} of {} bytes at {offset}", data.len()))),
         }
     }
 
     fn truncate(&mut self, len: u64) -> wasmpod_blockdev::Result<()> {
-        slot_result("storage truncate", slot_request(Op::LogTruncate, len, &mut []))?;
+        slot_result("storage truncate", slot_request(Op::LogTruncate, self.file, len, &mut []))?;
         Ok(())
     }
 
     fn sync(&mut self) -> wasmpod_blockdev::Result<()> {
-        slot_result("storage flush", slot_request(Op::LogSync, 0, &mut []))?;
+        slot_result("storage flush", slot_request(Op::LogSync, self.file, 0, &mut []))?;
         Ok(())
     }
 }
@@ -290,7 +294,7 @@ pub extern "C" fn wasmpod_mount_root_image(size_lo: u32, size_hi: u32, chunk_siz
 /// The image under a journal overlay kept in the io worker's storage log.
 fn journal_overlay<B: BlockDevice + 'static>(mut base: B) -> wasmpod_blockdev::Result<Box<dyn BlockDevice>> {
     let fingerprint = content_fingerprint(&mut base)?;
-    let journal = JournalDelta::open(SlotLog, base.block_size(), base.num_blocks(), fingerprint)?;
+    let journal = JournalDelta::open(SlotLog { file: 0 }, base.block_size(), base.num_blocks(), fingerprint)?;
     Ok(Box::new(OverlayDevice::with_store(base, journal)?))
 }
 

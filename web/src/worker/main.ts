@@ -38,8 +38,9 @@ function io(r: IoStartRequest): Promise<never> {
     image: r.image,
     chunkSize: r.chunkSize,
     cache: r.cache,
+    websocket: r.websocket,
     stats: r.stats,
-    storageKey: r.storageKey,
+    journals: r.journals,
     log: (line) => post({ kind: 'log', line }),
     ready: () => {
       running = true;

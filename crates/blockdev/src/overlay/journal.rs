@@ -46,11 +46,11 @@
 //! append). No compaction yet: a block rewritten in many transactions keeps
 //! every copy in the log.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use crate::checksum::{crc32, Crc32};
 use crate::error::{BlockError, Result};
-use crate::overlay::DeltaStore;
+use crate::overlay::{DeltaStore, MemoryDelta};
 
 const MAGIC: [u8; 8] = *b"WPODJNL\0";
 const VERSION: u32 = 1;
@@ -104,7 +104,7 @@ pub struct JournalDelta<F> {
     block_size: u32,
     base_blocks: u64,
     /// Every block the store holds: the log's and the pending ones.
-    blocks: HashMap<u64, Box<[u8]>>,
+    blocks: MemoryDelta,
     /// Blocks written since the last flush.
     pending: BTreeSet<u64>,
     /// Where the next transaction goes.
@@ -147,7 +147,7 @@ impl<F: LogFile> JournalDelta<F> {
             file,
             block_size,
             base_blocks,
-            blocks: HashMap::new(),
+            blocks: MemoryDelta::new(block_size),
             pending: BTreeSet::new(),
             end: HEADER_LEN,
             seq: 0,
@@ -198,7 +198,7 @@ impl<F: LogFile> JournalDelta<F> {
                 break;
             }
             for (b, d) in blocks.into_iter().zip(data.chunks_exact(bs as usize)) {
-                self.blocks.insert(b, d.into());
+                self.blocks.write_blocks(b, d)?;
             }
             self.end += total;
             self.seq = seq;
@@ -209,6 +209,12 @@ impl<F: LogFile> JournalDelta<F> {
             self.file.sync()?;
         }
         Ok(())
+    }
+
+    /// The log file (for tests that look at what storage holds).
+    #[cfg(test)]
+    pub(crate) fn log(&self) -> &F {
+        &self.file
     }
 
     /// Bytes of a torn tail dropped when the log was opened.
@@ -237,8 +243,8 @@ impl<F: LogFile> JournalDelta<F> {
         for &b in &self.pending {
             t.extend_from_slice(&b.to_le_bytes());
         }
-        for b in &self.pending {
-            t.extend_from_slice(&self.blocks[b]);
+        for &b in &self.pending {
+            t.extend_from_slice(self.blocks.block(b).expect("a pending block is held"));
         }
         let mut crc = Crc32::new();
         crc.update(&t);
@@ -254,33 +260,20 @@ impl<F: LogFile> DeltaStore for JournalDelta<F> {
     }
 
     fn contains(&self, block: u64) -> bool {
-        self.blocks.contains_key(&block)
+        self.blocks.contains(block)
     }
 
     fn read_block(&mut self, block: u64, buf: &mut [u8]) -> Result<bool> {
-        match self.blocks.get(&block) {
-            Some(b) => {
-                buf.copy_from_slice(b);
-                Ok(true)
-            }
-            None => Ok(false),
-        }
+        self.blocks.read_block(block, buf)
     }
 
     fn write_blocks(&mut self, start: u64, data: &[u8]) -> Result<()> {
-        let bs = self.block_size as usize;
-        if !data.len().is_multiple_of(bs) {
-            return Err(BlockError::Misaligned { len: data.len(), block_size: self.block_size });
-        }
-        let count = (data.len() / bs) as u64;
+        let count = (data.len() / self.block_size as usize) as u64;
         if start.checked_add(count).is_none_or(|end| end > self.base_blocks) {
             return Err(BlockError::OutOfRange { block: start, count, device_blocks: self.base_blocks });
         }
-        for (i, chunk) in data.chunks_exact(bs).enumerate() {
-            let b = start + i as u64;
-            self.blocks.insert(b, chunk.into());
-            self.pending.insert(b);
-        }
+        self.blocks.write_blocks(start, data)?;
+        self.pending.extend(start..start + count);
         Ok(())
     }
 
@@ -303,7 +296,7 @@ impl<F: LogFile> DeltaStore for JournalDelta<F> {
     }
 
     fn block_count(&self) -> u64 {
-        self.blocks.len() as u64
+        self.blocks.block_count()
     }
 }
 
