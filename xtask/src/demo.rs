@@ -1,12 +1,12 @@
 //! `cargo xtask demo [--port N] [--bind ADDR]`: README's first command.
 //! Installs what is missing (setup), builds everything the demo page needs
-//! (the C toolchain, kernel.wasm, the TypeScript bundle, the release
-//! `wasmpod`), then serves `build/web` with `wasmpod serve` until Ctrl-C.
-//! The root image `build/images/rootfs.ext2` is served when it exists.
+//! (the C toolchain, the ports and the root image `build/images/rootfs.ext2`
+//! as `cargo xtask build` does, kernel.wasm, the TypeScript bundle), then
+//! serves `build/web` and the image with `wasmpod serve` until Ctrl-C.
 
 use std::process::Command;
 
-use crate::util::{cargo, repo_root, run, step};
+use crate::util::{repo_root, run, step};
 
 pub fn demo(args: &[String]) -> Result<(), String> {
     let mut serve_args: Vec<String> = Vec::new();
@@ -24,17 +24,14 @@ pub fn demo(args: &[String]) -> Result<(), String> {
         serve_args.extend(["--port".into(), "8080".into()]);
     }
     crate::setup::setup()?;
+    crate::build::build(&[])?;
     step("browser kernel and runtime (build/web)");
     let wasm = crate::web::build()?;
     crate::web::check(&wasm)?;
     crate::web::bundle()?;
-    step("wasmpod (release)");
     let root = repo_root();
-    run(cargo().args(["build", "--quiet", "--release", "-p", "wasmpod-host-native"]).current_dir(&root))?;
     let image = root.join("build/images/rootfs.ext2");
-    if image.is_file() {
-        serve_args.extend(["--image".into(), image.display().to_string()]);
-    }
+    serve_args.extend(["--image".into(), image.display().to_string()]);
     step("serving the demo (Ctrl-C stops it); open the URL below in Chromium or Firefox");
     run(Command::new(root.join("target/release/wasmpod"))
         .arg("serve")

@@ -9,7 +9,9 @@
 //! - `ports [--target wasm|native] [NAME…]`: builds real programs from
 //!   Debian sources (ports/), cached under `~/.cache/wasmpod/ports/`.
 //! - `test`: setup, format and lint checks, the whole test suite, the
-//!   browser kernel (`web --test`), the C conformance suite. What `.ci/run`
+//!   ports and the root image (`build --test`), the browser kernel
+//!   (`web --test`), the C conformance suite, the ports' own checks
+//!   (busybox's testsuite, lua and sqlite outputs). What `.ci/run`
 //!   runs.
 //! - `web [--test]`: builds `build/web/kernel.wasm` (crates/host-web),
 //!   checks its imports/exports with wasm-objdump, bundles the TypeScript
@@ -107,6 +109,8 @@ fn test() -> Result<(), String> {
     run(cargo().args(["test", "--workspace"]).current_dir(&root))?;
     step("C toolchain");
     toolchain::test()?;
+    step("ports and the root image (cargo xtask build --test)");
+    build::build(&["--test".to_string()])?;
     step("browser host (crates/host-web, web/): Node smoke test and browser tests");
     web::web(&["--test".to_string()])?;
     step("C conformance suite (gcc on Linux vs wasmpod)");
@@ -116,6 +120,8 @@ fn test() -> Result<(), String> {
         jobs: 2,
         timeout: conformance::default_timeout(),
     })?;
+    step("ports' checks: busybox's testsuite natively and in the pod");
+    busybox_tests::ports_test(&[])?;
     step("all checks passed");
     Ok(())
 }
