@@ -1,13 +1,20 @@
 // The demo page: a pod with a terminal running the root image's init (a
-// login shell), or,
-// without a root image, the `welcome` program built from welcome.c. The
-// status line shows the boot time and the root image's bytes fetched.
-// Playwright reads `window.wasmpodDemo` (tests and the demo screenshot).
+// login shell), or, without a root image, the `welcome` program built from
+// welcome.c. /home/user is a persistent volume (storage key `demo-home`):
+// the user's files survive a reload; "forget my files" deletes it. A
+// progress bar shows the image traffic while booting, then the status line
+// the boot time and the bytes fetched. Playwright reads
+// `window.wasmpodDemo` (tests and the demo screenshot).
 
 import { Pod } from '../index.js';
 
 const status = document.getElementById('status')!;
 const element = document.getElementById('terminal')!;
+const progress = document.getElementById('progress') as HTMLProgressElement;
+const forget = document.getElementById('forget') as HTMLButtonElement;
+
+/** The storage key of the demo's persistent home. */
+const HOME_KEY = 'demo-home';
 
 interface DemoState {
   phase: 'booting' | 'running' | 'exited' | 'failed';
@@ -20,7 +27,22 @@ const state: DemoState = { phase: 'booting' };
 
 async function start(): Promise<void> {
   const t0 = performance.now();
-  const pod = await Pod.boot();
+  const pod = await Pod.boot({
+    mounts: [{ path: '/home/user', storageKey: HOME_KEY }],
+    onProgress: (s) => {
+      if (state.phase !== 'booting') return;
+      const kib = (n: number) => (n / 1024).toFixed(0);
+      status.textContent = `booting… ${kib(s.bytesFetched)} KiB fetched, ${kib(s.bytesFromCache)} KiB from the cache${s.bytesInFlight ? `, ${kib(s.bytesInFlight)} KiB on the way` : ''}`;
+    },
+  });
+  progress.hidden = true;
+  forget.hidden = false;
+  forget.onclick = async () => {
+    if (!confirm('Delete the files in /home/user and start over?')) return;
+    await pod.shutdown();
+    await Pod.deleteStorage(HOME_KEY);
+    location.reload();
+  };
   state.bootMs = Math.round(performance.now() - t0);
   const term = await pod.createDefaultTerminal(element);
   // The root image's init starts a login shell for the pod user (it skips
@@ -48,7 +70,8 @@ async function start(): Promise<void> {
   state.program = program;
   const show = () => {
     const kib = (pod.stats.bytesFetched / 1024).toFixed(0);
-    status.textContent = `booted in ${state.bootMs} ms · ${kib} KiB of root image fetched in ${pod.stats.requests} requests · ${program} ${state.phase}`;
+    const cached = (pod.stats.bytesFromCache / 1024).toFixed(0);
+    status.textContent = `booted in ${state.bootMs} ms · ${kib} KiB of root image fetched in ${pod.stats.requests} requests, ${cached} KiB from the cache · /home/user is kept across reloads · ${program} ${state.phase}`;
   };
   const timer = setInterval(show, 500);
   const proc = await pod.run(program, args, { terminal: term });
@@ -63,6 +86,7 @@ async function start(): Promise<void> {
 
 start().catch((e: unknown) => {
   state.phase = 'failed';
+  progress.hidden = true;
   state.error = String((e as Error)?.message ?? e);
   status.textContent = `failed: ${state.error}`;
   status.classList.add('error');

@@ -187,6 +187,7 @@ async function main() {
   }
   tests.push(...shellTests(Skip));
   tests.push(['demo page screenshot', demoTest]);
+  tests.push(['demo: /home/user survives a reload (persistent volume)', demoPersistsTest]);
 
   const selected = tests.filter(([name]) => !o.filters.length || o.filters.some((f) => name.includes(f)));
   if (!selected.length) {
@@ -315,6 +316,42 @@ async function main() {
     if (page.errors.length) throw new Error(`page errors on the demo page (screenshot ${shot})`);
     const status = await page.evaluate(() => document.querySelector('#status')?.textContent.trim() ?? '');
     return `${shot}${status ? `; status line: ${status}` : ''}`;
+  }
+
+  /**
+   * The demo's home is a persistent volume: a file written in the demo's
+   * shell (and synced) is there after a reload of the page.
+   */
+  async function demoPersistsTest(page) {
+    await page.goto(server.url);
+    const program = await page
+      .waitForFunction(() => window.wasmpodDemo?.phase === 'running' && window.wasmpodDemo.program, null, { timeout: timeoutMs / 2 })
+      .then((h) => h.jsonValue());
+    if (program !== '/sbin/init' && program !== '/bin/sh') throw new Skip(`the served image has no shell (the demo runs ${program})`);
+    const screen = () => page.evaluate(() => document.querySelector('.xterm-rows')?.textContent ?? '');
+    page.describe = () => `screen:\n${indent(page.lastScreen ?? '(not read)')}`;
+    const waitFor = async (text) => {
+      for (;;) {
+        const s = await screen();
+        page.lastScreen = s;
+        if (s.includes(text)) return s;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    await waitFor('$');
+    await page.click('#terminal');
+    await page.keyboard.type('echo kept-across-reloads > notes.txt; sync; echo WRITTEN-$((40+2))');
+    await page.keyboard.press('Enter');
+    await waitFor('WRITTEN-42');
+    await page.reload();
+    await page.waitForFunction(() => window.wasmpodDemo?.phase === 'running', null, { timeout: timeoutMs / 2 });
+    await waitFor('$');
+    await page.click('#terminal');
+    await page.keyboard.type('cat notes.txt; echo READ-$((1+1))');
+    await page.keyboard.press('Enter');
+    const s = await waitFor('READ-2');
+    if (!s.includes('kept-across-reloads')) throw new Error(`notes.txt is gone after the reload:\n${indent(s)}`);
+    return 'notes.txt written, page reloaded, read back';
   }
 
   let page = null;
