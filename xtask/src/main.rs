@@ -27,6 +27,7 @@
 
 mod abi_layout;
 mod bench;
+mod bench_boot;
 mod bench_browser;
 mod bench_syscalls;
 mod build;
