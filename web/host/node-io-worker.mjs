@@ -1,7 +1,8 @@
 // The io worker under Node worker_threads (tests): runs web/src/worker/io.ts
 // (bundled by esbuild; its path comes in workerData.ioModule) on the shared
-// kernel memory. Posts 'io-ready' before serving, 'io-stats' after every
-// request, 'error' if it stops.
+// kernel memory. Posts 'io-ready' before serving, 'error' if it stops; it
+// counts its traffic in the shared workerData.stats words (io.ts
+// readIoStats). No persistent chunk cache: that is OPFS, browser-only.
 import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 
@@ -13,14 +14,11 @@ const d = workerData;
 setInterval(() => {}, 1 << 30);
 const post = (m) => parentPort.postMessage(m);
 try {
-  const { runIo } = await import(pathToFileURL(d.ioModule).href);
+  const { runIo, probeImage } = await import(pathToFileURL(d.ioModule).href);
+  const image = await probeImage(d.url);
+  if (image === null) throw new Error(`${d.url}: 404`);
   post({ type: 'io-ready' });
-  await runIo({
-    kernelMemory: d.memory,
-    slot: d.slot,
-    url: d.url,
-    onStats: (bytes, requests) => post({ type: 'io-stats', bytes, requests }),
-  });
+  await runIo({ kernelMemory: d.memory, slot: d.slot, image, chunkSize: d.chunkSize, cache: false, stats: d.stats });
 } catch (e) {
   post({ type: 'error', tid: 'io', error: String(e && e.stack) });
 }

@@ -38,7 +38,7 @@ export async function boot(kernelPath, { files, run, image, timeoutMs = 20000, d
   let control;
   // The root image's io worker (only with `image`).
   let io = null;
-  let ioStats = { bytes: 0, requests: 0 };
+  const ioStats = new BigInt64Array(new SharedArrayBuffer(24));
   const started = performance.now();
   let timer;
   const stopAll = async () => {
@@ -89,16 +89,13 @@ export async function boot(kernelPath, { files, run, image, timeoutMs = 20000, d
           control.postMessage({ type: 'free', area: m.area });
           break;
         case 'io-slot':
-          io = new Worker(ioWorkerUrl, { workerData: { memory, slot: m.slot, url: image.url, ioModule: image.ioModule } });
+          io = new Worker(ioWorkerUrl, { workerData: { memory, slot: m.slot, url: image.url, ioModule: image.ioModule, chunkSize: m.chunkSize, stats: ioStats } });
           io.on('message', onMessage);
           io.on('error', (e) => reject(e));
           io.on('exit', (code) => reject(new Error(`the io worker exited (${code}); log:\n${logs.join('\n')}`)));
           break;
         case 'io-ready':
           control.postMessage({ type: 'io-ready' });
-          break;
-        case 'io-stats':
-          ioStats = { bytes: m.bytes, requests: m.requests };
           break;
         case 'result':
           clearTimeout(timer);
@@ -132,7 +129,7 @@ export async function boot(kernelPath, { files, run, image, timeoutMs = 20000, d
   result.ms = performance.now() - started;
   result.logs = logs;
   result.starts = starts;
-  if (io) result.ioWorker = ioStats;
+  if (io) result.ioWorker = { bytes: Number(ioStats[0]), requests: Number(ioStats[1]) };
   await stopAll();
   return result;
 }

@@ -46,7 +46,7 @@ async function control() {
   // The root image: the io worker must be serving before the mount, which
   // blocks this worker until the first reads are answered.
   if (d.image) {
-    post({ type: 'io-slot', slot: k.wasmpod_io_slot() });
+    post({ type: 'io-slot', slot: k.wasmpod_io_slot(), chunkSize: d.image.chunkSize });
     await ioStarted;
     const r = k.wasmpod_mount_root_image(d.image.size % 2 ** 32, Math.floor(d.image.size / 2 ** 32), d.image.chunkSize);
     if (r < 0) throw new Error(`wasmpod_mount_root_image: errno ${-r}`);

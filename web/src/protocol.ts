@@ -3,6 +3,9 @@
 // worker; the control worker creates every other worker (one per program
 // thread, one io worker) and they talk only to it.
 
+import type { ImageIdentity } from './worker/chunk-store.js';
+
+
 /** What the page asks when it creates the control worker. */
 export interface BootRequest {
   role: 'control';
@@ -14,6 +17,10 @@ export interface BootRequest {
   image: string | null;
   /** `image` is the default guess: a missing one (404) means the tmpfs root, not a boot failure. */
   defaultImage: boolean;
+  /** Keep the image's chunks in the origin's persistent chunk cache (OPFS). */
+  imageCache: boolean;
+  /** Where the io worker counts the image's traffic (io.ts `newIoStats`); the page reads it. */
+  imageStats: BigInt64Array;
   env: string[];
   cwd: string;
   trace: boolean;
@@ -51,7 +58,6 @@ export type ControlMessage =
   | { kind: 'exit'; pid: number; status: number }
   | { kind: 'ptyOutput'; pty: number; data: Uint8Array }
   | { kind: 'ptyClosed'; pty: number }
-  | { kind: 'stats'; bytesFetched: number; requests: number }
   | { kind: 'log'; line: string };
 
 /** Control → the io worker (web/src/worker/io.ts). */
@@ -60,11 +66,15 @@ export interface IoStartRequest {
   kernelMemory: WebAssembly.Memory;
   /** Byte address of the io slot (`wasmpod_io_slot()`). */
   slot: number;
-  url: string;
+  image: ImageIdentity;
+  chunkSize: number;
+  cache: boolean;
+  /** The shared stats words (io.ts `newIoStats`), also read by the page. */
+  stats: BigInt64Array;
 }
 
 /** The io worker → control. */
-export type IoMessage = { kind: 'ioRunning' } | { kind: 'stats'; bytesFetched: number; requests: number } | { kind: 'log'; line: string };
+export type IoMessage = { kind: 'ioRunning' } | { kind: 'log'; line: string };
 
 /** Control → a new program worker: what to run. */
 export interface ThreadStartRequest {

@@ -102,7 +102,7 @@ const base = `http://127.0.0.1:${server.address().port}`;
 
 try {
   const { probeImage } = await import(pathToFileURL(ioModule).href);
-  check('probeImage size', await probeImage(`${base}/root.img`), image.length);
+  check('probeImage size', (await probeImage(`${base}/root.img`))?.size, image.length);
   check('probeImage of a missing image', await probeImage(`${base}/nope.img`), null);
 
   const r = await boot(kernelPath, {

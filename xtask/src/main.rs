@@ -6,6 +6,8 @@
 //!   rustup targets). Idempotent and quiet when everything is present.
 //! - `toolchain`: builds the C toolchain for wasmpod programs (musl port,
 //!   `wasmpod-cc`), cached under `~/.cache/wasmpod/toolchain-<hash>/`.
+//! - `ports [--target wasm|native] [NAME…]`: builds real programs from
+//!   Debian sources (ports/), cached under `~/.cache/wasmpod/ports/`.
 //! - `test`: setup, format and lint checks, the whole test suite, the
 //!   browser kernel (`web --test`), the C conformance suite. What `.ci/run`
 //!   runs.
@@ -27,6 +29,8 @@ mod bench_browser;
 mod bench_syscalls;
 mod conformance;
 mod demo;
+mod digest;
+mod ports;
 mod setup;
 mod toolchain;
 mod util;
@@ -45,6 +49,8 @@ fn usage() -> ExitCode {
          setup          install system packages and rustup targets\n  \
          toolchain      build the C toolchain (build/sysroot, build/toolchain/bin/wasmpod-cc);\n  \
                         --test: and run its tests\n  \
+         ports [--target wasm|native] [NAME…]\n  \
+         \x20              build ports (ports/NAME) into build/ports/NAME-TARGET\n  \
          test           run every check and test (what CI runs)\n  \
          docs           regenerate docs/syscalls.md\n  \
          bench [NAME]   run benchmarks (ext2, syscalls, browser)\n  \
@@ -67,6 +73,7 @@ fn main() -> ExitCode {
         Some("web") => web::web(&args[1..]),
         Some("bench") => bench::bench(&args[1..]),
         Some("conformance") => conformance::conformance(&args[1..]),
+        Some("ports") => ports::ports(&args[1..]),
         _ => return usage(),
     };
     match result {

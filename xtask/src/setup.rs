@@ -48,6 +48,9 @@ pub fn setup() -> Result<(), String> {
     // The C toolchain (musl for wasm32, wasmpod-cc): built once per set of
     // inputs, then a cache hit.
     crate::toolchain::toolchain()?;
+    // The ports' build tools and sources (after the toolchain, which adds
+    // the deb-src entry `apt-get source` needs).
+    crate::ports::setup_inputs()?;
     npm_ci()?;
     println!("setup: all dependencies present");
     Ok(())

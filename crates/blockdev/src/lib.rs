@@ -50,4 +50,4 @@ pub use file::FileDevice;
 pub use http::UreqFetcher;
 pub use http::{ChunkStore, DirChunkStore, HttpConfig, HttpRangeDevice, RangeFetcher};
 pub use memory::MemoryDevice;
-pub use overlay::{base_fingerprint, DeltaStore, FileDelta, MemoryDelta, OverlayDevice};
+pub use overlay::{base_fingerprint, DeltaStore, FileDelta, JournalDelta, LogFile, MemoryDelta, OverlayDevice};

@@ -7,6 +7,8 @@ import { Channel, PodError } from './channel.js';
 import { toBytes, type Data } from './data.js';
 import { exitCode, Process } from './process.js';
 import { createDefaultTerminal, type DefaultTerminal } from './terminal.js';
+import { clearChunkCaches } from '../worker/chunk-store.js';
+import { newIoStats, readIoStats, type IoStats } from '../worker/io.js';
 
 export type { FileType };
 
@@ -27,6 +29,12 @@ export interface BootOptions {
   trace?: boolean;
   /** Where kernel.wasm and worker.js are served (default: next to wasmpod.js). */
   baseUrl?: string | URL;
+  /**
+   * Keep the root image's chunks in this origin's persistent cache (OPFS)
+   * and read them from there on the next boot of the same image version
+   * (same URL, ETag or Last-Modified, and size). Default true.
+   */
+  imageCache?: boolean;
 }
 
 /** A terminal a program can run on (`createDefaultTerminal`). */
@@ -77,8 +85,15 @@ interface Watch {
 export class Pod {
   /** Milliseconds from `boot` to a running kernel. */
   readonly bootMs: number;
-  /** Root image traffic so far. */
-  readonly stats = { bytesFetched: 0, requests: 0 };
+  /**
+   * Root image traffic so far: bytes fetched from the server and in how many
+   * requests, and bytes read from the persistent chunk cache. Current at
+   * every read (shared with the io worker): once a call that read the image
+   * returns, what it read is counted.
+   */
+  get stats(): IoStats {
+    return readIoStats(this.imageStats);
+  }
   private readonly watches = new Map<number, Watch>();
   /** Events for pids whose `run` reply has not been seen yet. */
   private readonly early = new Map<number, ControlMessage[]>();
@@ -91,9 +106,19 @@ export class Pod {
     private readonly env: Record<string, string>,
     private readonly cwd: string,
     bootMs: number,
+    private readonly imageStats: BigInt64Array,
   ) {
     this.bootMs = bootMs;
     channel.on((m) => this.onEvent(m));
+  }
+
+  /**
+   * Empties this origin's persistent cache of root-image chunks (every
+   * image). Call it while no pod of this origin runs from an image: a
+   * running pod holds its image's cache files open.
+   */
+  static clearImageCache(): Promise<void> {
+    return clearChunkCaches();
   }
 
   /** Starts a pod: a control worker with its own kernel. */
@@ -105,6 +130,7 @@ export class Pod {
     const onLog = opts.onLog ?? ((line: string) => console.warn(line));
     const cwd = opts.cwd ?? '/home/user';
     const image = opts.image === undefined ? new URL('images/rootfs.ext2', base).href : opts.image === null ? null : new URL(opts.image, base).href;
+    const imageStats = newIoStats();
     const ready = new Promise<number>((resolve, reject) => {
       channel.on((m) => {
         if (m.kind === 'ready') resolve(m.bootMs);
@@ -119,13 +145,15 @@ export class Pod {
       workerUrl,
       image,
       defaultImage: opts.image === undefined,
+      imageCache: opts.imageCache ?? true,
+      imageStats,
       env: [],
       cwd,
       trace: !!opts.trace,
     });
     try {
       const bootMs = await ready;
-      return new Pod(base, worker, channel, { ...DEFAULT_ENV, ...opts.env }, cwd, bootMs);
+      return new Pod(base, worker, channel, { ...DEFAULT_ENV, ...opts.env }, cwd, bootMs, imageStats);
     } catch (e) {
       worker.terminate();
       throw e;
@@ -151,10 +179,6 @@ export class Pod {
         }
         break;
       }
-      case 'stats':
-        this.stats.bytesFetched = m.bytesFetched;
-        this.stats.requests = m.requests;
-        break;
     }
   }
 

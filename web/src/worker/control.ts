@@ -157,8 +157,12 @@ export async function runControl(boot: BootRequest): Promise<void> {
   post({ kind: 'ready', bootMs: performance.now() - started });
 }
 
-/** Stats are forwarded at most this often (the status line's pace). */
-const STATS_MS = 250;
+/**
+ * The root image's chunk size: the unit of the kernel's reads, and of the
+ * persistent chunk cache, whose entries it keys (changing it starts the
+ * caches over).
+ */
+const IMAGE_CHUNK = 256 * 1024;
 
 /**
  * Mounts the root image (docs/browser-host.md, "Root image and the io
@@ -168,36 +172,26 @@ const STATS_MS = 250;
  */
 async function mountImage(kernel: KernelInstance, boot: BootRequest, log: (line: string) => void): Promise<void> {
   const url = boot.image!;
-  const size = await probeImage(url);
-  if (size === null) {
+  const image = await probeImage(url);
+  if (image === null) {
     if (boot.defaultImage) return;
     throw new ErrnoError(2, url);
   }
   const k = kernel.exports;
   const slot = k.wasmpod_io_slot();
   const io = new Worker(boot.workerUrl, { type: 'module', name: 'wasmpod io' });
-  let last = 0;
-  let timer: ReturnType<typeof setTimeout> | null = null;
-  let stats: ControlMessage | null = null;
   const running = new Promise<void>((resolve, reject) => {
     io.addEventListener('message', (e) => {
       const m = e.data as IoMessage;
       if (m.kind === 'ioRunning') resolve();
       else if (m.kind === 'log') log(m.line);
-      else if (m.kind === 'stats') {
-        stats = { kind: 'stats', bytesFetched: m.bytesFetched, requests: m.requests };
-        const flush = () => {
-          timer = null;
-          last = performance.now();
-          if (stats) post(stats);
-        };
-        if (timer === null) timer = setTimeout(flush, Math.max(0, last + STATS_MS - performance.now()));
-      }
     });
     io.addEventListener('error', (e) => reject(new Error(`io worker: ${e.message}`)));
   });
-  io.postMessage({ role: 'io', kernelMemory: kernel.memory, slot, url } satisfies IoStartRequest);
+  const start: IoStartRequest = { role: 'io', kernelMemory: kernel.memory, slot, image, chunkSize: IMAGE_CHUNK, cache: boot.imageCache, stats: boot.imageStats };
+  io.postMessage(start);
   await running;
-  const r = k.wasmpod_mount_root_image(size % 2 ** 32, Math.floor(size / 2 ** 32), 0);
+  const { size } = image;
+  const r = k.wasmpod_mount_root_image(size % 2 ** 32, Math.floor(size / 2 ** 32), IMAGE_CHUNK);
   if (r < 0) throw new ErrnoError(-r, `mounting ${url}`);
 }

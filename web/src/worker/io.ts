@@ -3,17 +3,14 @@
 //
 // Contract with the control worker (keep these signatures):
 //
-//   probeImage(url: string): Promise<number | null>
-//     HEAD url → the image size from Content-Length; null on 404; throws on
-//     anything else (other statuses, no length, network error).
+//   probeImage(url: string): Promise<ImageIdentity | null>
+//     HEAD url → the image size from Content-Length and its validator (ETag,
+//     else Last-Modified); null on 404; throws on anything else (other
+//     statuses, no length, network error).
 //
-//   runIo(opts: {
-//     kernelMemory: WebAssembly.Memory;   // the shared kernel memory
-//     slot: number;                       // byte address: wasmpod_io_slot()
-//     url: string;                        // the image URL
-//     onStats?(bytes: number, requests: number): void; // running totals
-//   }): Promise<never>
-//     Serves requests from the io slot forever.
+//   runIo(opts: IoOptions): Promise<never>
+//     Serves requests from the io slot forever, through the persistent
+//     chunk cache (chunk-store.ts) when `cache` is set and OPFS allows it.
 //
 // Order in the control worker: wasmpod_init → start the io worker and let it
 // report that it is running (it posts before calling runIo) → only then
@@ -30,6 +27,8 @@
 // A request: the kernel writes offset/len/dst, sets state 1 and notifies
 // the state word; we fetch, copy into kernel memory at dst, write result,
 // set state 2 (or 3) and notify. The kernel resets state to 0.
+
+import { ChunkStore, type ImageIdentity } from './chunk-store.js';
 
 // State 0 (idle) is only ever written by the kernel.
 const REQUEST = 1;
@@ -49,20 +48,63 @@ export interface IoOptions {
   kernelMemory: WebAssembly.Memory;
   /** Byte address of the io slot (`wasmpod_io_slot()`). */
   slot: number;
-  url: string;
-  /** Called after every request with the totals so far. */
-  onStats?(bytes: number, requests: number): void;
+  /** The image, as probeImage saw it. */
+  image: ImageIdentity;
+  /** The kernel's chunk size (what it passed to the mount): the cache's unit. */
+  chunkSize: number;
+  /** Keep fetched chunks in OPFS and read them from there. */
+  cache: boolean;
+  /**
+   * The running totals, on shared memory ([`IoStats`] words; see
+   * `readIoStats`): updated before each answer reaches the kernel, so a
+   * reader that saw the kernel's read finish sees them counted.
+   */
+  stats: BigInt64Array;
+  /** Messages for the pod's log (why there is no cache). */
+  log?(line: string): void;
 }
 
-/** The image size (HEAD → Content-Length), or null when it is not there (404). */
-export async function probeImage(url: string): Promise<number | null> {
+/** The io worker's running totals. */
+export interface IoStats {
+  /** Bytes of the image fetched from the network, and in how many requests. */
+  bytesFetched: number;
+  requests: number;
+  /** Bytes served from the persistent chunk cache. */
+  bytesFromCache: number;
+}
+
+/** Words of the shared stats array, in this order. */
+const STAT_WORDS = ['bytesFetched', 'requests', 'bytesFromCache'] as const;
+
+/** A zeroed shared stats array for `IoOptions.stats`. */
+export function newIoStats(): BigInt64Array {
+  return new BigInt64Array(new SharedArrayBuffer(8 * STAT_WORDS.length));
+}
+
+/** The totals in a shared stats array (any thread may read them). */
+export function readIoStats(words: BigInt64Array): IoStats {
+  const [bytesFetched, requests, bytesFromCache] = STAT_WORDS.map((_, i) => Number(Atomics.load(words, i)));
+  return { bytesFetched, requests, bytesFromCache };
+}
+
+function addIoStat(words: BigInt64Array, which: (typeof STAT_WORDS)[number], n: number): void {
+  Atomics.add(words, STAT_WORDS.indexOf(which), BigInt(n));
+}
+
+/** The image's size (HEAD → Content-Length) and validator, or null when it is not there (404). */
+export async function probeImage(url: string): Promise<ImageIdentity | null> {
   const r = await fetch(url, { method: 'HEAD' });
   if (r.status === 404) return null;
   if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
   const len = r.headers.get('Content-Length');
   const size = len === null ? NaN : Number(len);
   if (!Number.isSafeInteger(size) || size < 0) throw new Error(`${url}: no usable Content-Length (${len})`);
-  return size;
+  return { url: new URL(url, globalThis.location?.href).href, size, validator: validatorOf(r) };
+}
+
+/** What identifies the version of the image a response carries. */
+function validatorOf(r: Response): string | null {
+  return r.headers.get('ETag') ?? r.headers.get('Last-Modified');
 }
 
 /** Why a range could not be read (becomes -EIO for the kernel). */
@@ -146,10 +188,12 @@ async function readAtMost(r: Response, max: number): Promise<Uint8Array | null> 
  * without one, Last-Modified) differs from the first one is an error.
  */
 class Validator {
-  private first: string | null = null;
-  constructor(private readonly url: string) {}
+  constructor(
+    private readonly url: string,
+    private first: string | null,
+  ) {}
   check(r: Response): void {
-    const v = r.headers.get('ETag') ?? r.headers.get('Last-Modified');
+    const v = validatorOf(r);
     if (v === null) return;
     if (this.first === null) this.first = v;
     else if (v !== this.first) {
@@ -159,18 +203,67 @@ class Validator {
   }
 }
 
+/**
+ * Reads `len` bytes at `offset` into `dst`: chunks the store has come from
+ * OPFS, each run of missing chunks is one range request, and what arrives
+ * is stored. Requests that are not chunk-aligned (the kernel's are) bypass
+ * the store.
+ */
+async function readImage(
+  url: string,
+  validator: Validator,
+  store: ChunkStore | null,
+  offset: number,
+  dst: Uint8Array,
+  stats: BigInt64Array,
+): Promise<void> {
+  const fetchInto = async (at: number, to: Uint8Array) => {
+    const body = await fetchRange(url, at, to.length, validator);
+    if (body.length !== to.length) throw new FetchError(`${url}: ${body.length} bytes for ${to.length} at ${at}`);
+    to.set(body);
+    addIoStat(stats, 'bytesFetched', body.length);
+    addIoStat(stats, 'requests', 1);
+  };
+  const cs = store?.chunkSize ?? 0;
+  if (store === null || offset % cs !== 0) return fetchInto(offset, dst);
+  const first = offset / cs;
+  const end = first + Math.ceil(dst.length / cs);
+  const part = (c: number) => dst.subarray((c - first) * cs, Math.min(dst.length, (c - first + 1) * cs));
+  let c = first;
+  while (c < end) {
+    if (store.read(c, part(c))) {
+      addIoStat(stats, 'bytesFromCache', part(c).length);
+      c++;
+      continue;
+    }
+    let runEnd = c + 1;
+    while (runEnd < end && !store.has(runEnd)) runEnd++;
+    const run = dst.subarray((c - first) * cs, Math.min(dst.length, (runEnd - first) * cs));
+    await fetchInto(c * cs, run);
+    // Whole chunks only: a request that ends inside a chunk (not the
+    // image's last) leaves that chunk uncached.
+    for (let k = c; k < runEnd; k++) if (part(k).length === store.chunkBytes(k)) store.write(k, part(k));
+    c = runEnd;
+  }
+}
+
 /** Serves the io slot forever (see the top of this file). */
 export async function runIo(opts: IoOptions): Promise<never> {
-  const { kernelMemory: mem, slot, url, onStats } = opts;
+  const { kernelMemory: mem, slot, image, stats } = opts;
+  const url = image.url;
   if (slot <= 0 || slot % 8 !== 0) throw new Error(`io slot address ${slot} is not 8-aligned`);
   const state = slot >>> 2;
   const result = (slot + 24) >>> 2;
   // Views are made afresh each time: the kernel memory can grow, and a
   // view of the old buffer would not see the new pages.
   const words = () => new Int32Array(mem.buffer);
-  const validator = new Validator(url);
-  let bytes = 0;
-  let requests = 0;
+  const validator = new Validator(url, image.validator);
+  let store: ChunkStore | null = null;
+  if (opts.cache) {
+    const s = await ChunkStore.open(image, opts.chunkSize);
+    if (typeof s === 'string') opts.log?.(`wasmpod: no persistent chunk cache for ${url}: ${s}`);
+    else store = s;
+  }
   for (;;) {
     const st = Atomics.load(words(), state);
     if (st !== REQUEST) {
@@ -188,21 +281,21 @@ export async function runIo(opts: IoOptions): Promise<never> {
     let done: number;
     try {
       if (dst + len > mem.buffer.byteLength) throw new FetchError(`io slot: destination ${dst}+${len} outside kernel memory`);
-      const body = len === 0 ? new Uint8Array(0) : await fetchRange(url, offset, len, validator);
-      new Uint8Array(mem.buffer).set(body, dst);
-      value = body.length;
+      // A private buffer, copied into kernel memory only when complete: a
+      // failed read leaves the kernel's buffer untouched.
+      const buf = new Uint8Array(len);
+      await readImage(url, validator, store, offset, buf, stats);
+      new Uint8Array(mem.buffer).set(buf, dst);
+      value = len;
       done = DONE;
-      bytes += body.length;
     } catch (e) {
       console.warn(`wasmpod io worker: ${(e as Error)?.message ?? e}`);
       value = -EIO;
       done = ERROR;
     }
-    requests++;
     const w = words();
     Atomics.store(w, result, value);
     Atomics.store(w, state, done);
     Atomics.notify(w, state);
-    onStats?.(bytes, requests);
   }
 }

@@ -32,7 +32,10 @@ function io(r: IoStartRequest): Promise<never> {
   return runIo({
     kernelMemory: r.kernelMemory,
     slot: r.slot,
-    url: r.url,
-    onStats: (bytesFetched, requests) => post({ kind: 'stats', bytesFetched, requests }),
+    image: r.image,
+    chunkSize: r.chunkSize,
+    cache: r.cache,
+    stats: r.stats,
+    log: (line) => post({ kind: 'log', line }),
   });
 }

@@ -166,6 +166,7 @@ async function main() {
   const tests = [
     ['boot a pod', inPage('boot')],
     ['boot from an ext2 image (HTTP Range)', inPage('bootFromImage')],
+    ['image chunks cached in OPFS: a warm boot fetches nothing', inPage('imageCacheWarmBoot')],
     ['createFile a program and run it', inPage('createFileAndRun')],
     ['stdin and stdout of a process', inPage('stdinStdout')],
     ['pipe between two processes', inPage('pipeBetweenProcesses')],

@@ -9,8 +9,12 @@
 //! - [`FileDelta`] (module [`log`]): an append-only log file, crash
 //!   consistent, reopened with [`OverlayDevice::open`]. Its format is
 //!   documented in [`log`].
+//! - [`JournalDelta`] (module [`journal`]): blocks in memory, made durable
+//!   one flush at a time as transactions appended to a [`LogFile`] (the
+//!   browser's OPFS file, reached through the io worker). After a crash
+//!   the store is what it was at some flush.
 //! - [`MemoryDelta`]: a map in memory, for tests and for pods that need no
-//!   persistence. The browser will add an OPFS/IndexedDB store.
+//!   persistence.
 //!
 //! An overlay remembers which base it was made for (block size, block count
 //! and a [`base_fingerprint`]) and refuses to reopen over another one, which
@@ -19,6 +23,7 @@
 //! Not here yet: discarding delta blocks (TRIM), merging a delta back into a
 //! new base image, locking against two processes opening the same log.
 
+pub mod journal;
 pub mod log;
 
 use std::collections::HashMap;
@@ -28,6 +33,7 @@ use crate::checksum::Fnv64;
 use crate::device::{check_request, BlockDevice};
 use crate::error::{BlockError, Result};
 
+pub use journal::{JournalDelta, LogFile, MemoryLog};
 pub use log::FileDelta;
 
 /// Where an overlay keeps the blocks written over its base.
