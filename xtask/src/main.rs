@@ -30,6 +30,7 @@ mod bench_syscalls;
 mod conformance;
 mod demo;
 mod digest;
+mod port_checks;
 mod ports;
 mod setup;
 mod toolchain;
@@ -73,6 +74,7 @@ fn main() -> ExitCode {
         Some("web") => web::web(&args[1..]),
         Some("bench") => bench::bench(&args[1..]),
         Some("conformance") => conformance::conformance(&args[1..]),
+        Some("ports-test") => port_checks::ports_test(&args[1..]),
         Some("ports") => ports::ports(&args[1..]),
         _ => return usage(),
     };

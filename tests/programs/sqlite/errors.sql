@@ -1,6 +1,7 @@
 -- Errors in the sqlite3 shell: constraint violations, syntax errors, a
 -- missing table, a failing transaction rolled back; the shell reports
 -- each on stderr, keeps going (no .bail) and exits 1 at the end.
+-- expect-exit: 1
 .headers off
 CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL UNIQUE, n INTEGER CHECK (n >= 0));
 INSERT INTO t VALUES (1, 'a', 1), (2, 'b', 2);
