@@ -74,7 +74,9 @@ fn main() -> ExitCode {
         Some("web") => web::web(&args[1..]),
         Some("bench") => bench::bench(&args[1..]),
         Some("conformance") => conformance::conformance(&args[1..]),
-        Some("ports-test") => port_checks::ports_test(&args[1..]),
+        Some("ports-test") if matches!(args.get(1).map(String::as_str), Some("lua" | "sqlite")) => {
+            port_checks::ports_test(&args[1..])
+        }
         Some("ports") => ports::ports(&args[1..]),
         _ => return usage(),
     };
