@@ -25,7 +25,9 @@ mkdir -p gen
 
 # The shell: no readline (plain line input), no extension loading (programs
 # are static), the usual optional features of Debian's shell that need no
-# library (FTS5, R*Tree, math functions, dbstat). Single threaded.
+# library (FTS5, R*Tree, math functions, dbstat). Single threaded. The HAVE_*
+# macros are what upstream's configure finds in both libcs (pread/pwrite
+# instead of lseek+read/write among them).
 CFLAGS=(
     -O2
     -DSQLITE_THREADSAFE=0
@@ -40,6 +42,10 @@ CFLAGS=(
     -DHAVE_GMTIME_R=1
     -DHAVE_FDATASYNC=1
     -DHAVE_ISNAN=1
+    -DHAVE_PREAD=1
+    -DHAVE_PWRITE=1
+    -DHAVE_STRCHRNUL=1
+    -DHAVE_UTIME=1
 )
 $CC "${CFLAGS[@]}" -Igen -c gen/sqlite3.c -o gen/sqlite3.o
 $CC "${CFLAGS[@]}" -Igen -c gen/shell.c -o gen/shell.o
