@@ -1,6 +1,7 @@
 //! `cargo xtask bench [NAME]`: benchmarks, reported as ratios against
 //! native Linux tools measured in the same run. `all` is ext2 and
-//! syscalls; `browser` (it needs the web bundle and Chromium) runs alone.
+//! syscalls; `browser` (it needs the web bundle and Chromium) and `programs`
+//! (the lua and sqlite ports; Chromium unless `--no-browser`) run alone.
 
 use crate::util::{cargo, repo_root, run, step};
 
@@ -10,8 +11,9 @@ pub fn bench(args: &[String]) -> Result<(), String> {
         "ext2" => ext2(),
         "syscalls" => crate::bench_syscalls::bench_syscalls(&args[1..]),
         "browser" => crate::bench_browser::bench_browser(&args[1..]),
+        "programs" => crate::bench_programs::bench_programs(&args[1..]),
         "all" => ext2().and_then(|()| crate::bench_syscalls::bench_syscalls(&[])),
-        other => Err(format!("unknown benchmark {other:?} (known: ext2, syscalls, browser)")),
+        other => Err(format!("unknown benchmark {other:?} (known: ext2, syscalls, browser, programs)")),
     }
 }
 

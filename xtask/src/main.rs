@@ -26,6 +26,7 @@
 mod abi_layout;
 mod bench;
 mod bench_browser;
+mod bench_programs;
 mod bench_syscalls;
 mod conformance;
 mod demo;
