@@ -18,7 +18,7 @@ try {
   const image = await probeImage(d.url);
   if (image === null) throw new Error(`${d.url}: 404`);
   post({ type: 'io-ready' });
-  await runIo({ kernelMemory: d.memory, slot: d.slot, image, chunkSize: d.chunkSize, cache: false, stats: d.stats });
+  await runIo({ kernelMemory: d.memory, slot: d.slot, image, chunkSize: d.chunkSize, cache: false, websocket: false, journals: [], stats: d.stats });
 } catch (e) {
   post({ type: 'error', tid: 'io', error: String(e && e.stack) });
 }

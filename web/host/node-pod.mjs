@@ -38,7 +38,7 @@ export async function boot(kernelPath, { files, run, image, timeoutMs = 20000, d
   let control;
   // The root image's io worker (only with `image`).
   let io = null;
-  const ioStats = new BigInt64Array(new SharedArrayBuffer(24));
+  const ioStats = new BigInt64Array(new SharedArrayBuffer(40));
   const started = performance.now();
   let timer;
   const stopAll = async () => {

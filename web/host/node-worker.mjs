@@ -48,7 +48,7 @@ async function control() {
   if (d.image) {
     post({ type: 'io-slot', slot: k.wasmpod_io_slot(), chunkSize: d.image.chunkSize });
     await ioStarted;
-    const r = k.wasmpod_mount_root_image(d.image.size % 2 ** 32, Math.floor(d.image.size / 2 ** 32), d.image.chunkSize);
+    const r = k.wasmpod_mount_root_image(d.image.size % 2 ** 32, Math.floor(d.image.size / 2 ** 32), d.image.chunkSize, 0);
     if (r < 0) throw new Error(`wasmpod_mount_root_image: errno ${-r}`);
   }
 

@@ -19,11 +19,25 @@ export interface BootRequest {
   defaultImage: boolean;
   /** Keep the image's chunks in the origin's persistent chunk cache (OPFS). */
   imageCache: boolean;
+  /** Try the server's WebSocket block protocol before HTTP ranges. */
+  websocket: boolean;
+  /** Persist the root overlay under this key (OPFS), or null: in memory. */
+  storageKey: string | null;
+  /** Persistent volumes to mount after the root (Pod API `mounts`). */
+  mounts: VolumeMount[];
   /** Where the io worker counts the image's traffic (io.ts `newIoStats`); the page reads it. */
   imageStats: BigInt64Array;
   env: string[];
   cwd: string;
   trace: boolean;
+}
+
+/** A persistent volume: an ext2 filesystem stored under `storageKey`, mounted at `path`. */
+export interface VolumeMount {
+  path: string;
+  storageKey: string;
+  /** Bytes (the filesystem's size; storage holds only what is written). */
+  size: number;
 }
 
 /** Page → control: one call of the Pod API. */
@@ -66,15 +80,18 @@ export interface IoStartRequest {
   kernelMemory: WebAssembly.Memory;
   /** Byte address of the io slot (`wasmpod_io_slot()`). */
   slot: number;
-  image: ImageIdentity;
+  image: ImageIdentity | null;
   chunkSize: number;
   cache: boolean;
+  websocket: boolean;
+  /** Storage keys of the journals by the io slot's file number (io.ts `IoOptions.journals`). */
+  journals: (string | null)[];
   /** The shared stats words (io.ts `newIoStats`), also read by the page. */
   stats: BigInt64Array;
 }
 
 /** The io worker → control. */
-export type IoMessage = { kind: 'ioRunning' } | { kind: 'log'; line: string };
+export type IoMessage = { kind: 'ioRunning' } | { kind: 'ioFailed'; error: string } | { kind: 'log'; line: string };
 
 /** Control → a new program worker: what to run. */
 export interface ThreadStartRequest {

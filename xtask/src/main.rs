@@ -28,6 +28,7 @@ mod bench;
 mod bench_browser;
 mod bench_programs;
 mod bench_syscalls;
+mod busybox_tests;
 mod conformance;
 mod demo;
 mod digest;
@@ -77,6 +78,9 @@ fn main() -> ExitCode {
         Some("conformance") => conformance::conformance(&args[1..]),
         Some("ports-test") if matches!(args.get(1).map(String::as_str), Some("lua" | "sqlite")) => {
             port_checks::ports_test(&args[1..])
+        }
+        Some("ports-test") if args.get(1).map(String::as_str) == Some("busybox") => {
+            busybox_tests::ports_test(&args[2..])
         }
         Some("ports") => ports::ports(&args[1..]),
         _ => return usage(),

@@ -9,7 +9,8 @@
 //!   (of `orig`), optionally `apt` (Debian build tools, space separated);
 //! - `build.sh`: run by bash in the unpacked, patched source tree;
 //! - `patches/*.patch`: ours, applied in name order with `patch -p1`;
-//! - anything else `build.sh` reads (config files), through `$PORT`.
+//! - anything else `build.sh` reads (config files), through `$PORT`;
+//! - `checks/`: the port's test data (skip lists…), not a build input.
 //!
 //! `build.sh` gets `TARGET` (`wasm` or `native`), `SRC` (its working
 //! directory), `STAGE` (an empty install root), `PORT`, `JOBS`, and `CC AR
@@ -18,7 +19,8 @@
 //!
 //! Each build is cached in `~/.cache/wasmpod/ports/<name>-<target>-<hash>/`
 //! (`stage/`, `src/` — the build tree, kept for test suites — and
-//! `build.log`), keyed by the recipe directory, this file and the compiler
+//! `build.log`), keyed by the recipe directory (but `checks/`), this file
+//! and the compiler
 //! (the toolchain's cache key for wasm, `gcc --version` for native), and
 //! linked as `build/ports/<name>-<target>`. Builds run in `<entry>.tmp` and
 //! are renamed when complete, so an interrupted build is never a cache hit.
@@ -194,7 +196,8 @@ fn cache_key(root: &Path, recipe: &Recipe, target: Target) -> Result<String, Str
             writeln!(manifest, "gcc {}", gcc.lines().next().unwrap_or_default()).unwrap();
         }
     }
-    let mut files = walk(&recipe.dir);
+    let mut files: Vec<PathBuf> =
+        walk(&recipe.dir).into_iter().filter(|f| !f.starts_with(recipe.dir.join("checks"))).collect();
     files.push(root.join("xtask/src/ports.rs"));
     hash_files(root, &files, &mut manifest)?;
     Ok(sha256_bytes(manifest.as_bytes())?[..16].to_string())

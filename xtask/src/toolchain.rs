@@ -23,6 +23,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use crate::digest::{hash_files, sha256_bytes, sha256_file, walk};
 use crate::setup::{apt, apt_install, dpkg_installed};
 use crate::util::{output, repo_root, run, step};
 
@@ -164,52 +165,6 @@ fn ensure_deb_src() -> Result<(), String> {
     };
     run(cp.arg(&tmp).arg(path))?;
     apt(&["update", "-qq"])
-}
-
-/// Every file under `dir`, sorted (for hashing and copying).
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(rd) = fs::read_dir(&d) else { continue };
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
-fn sha256_file(p: &Path) -> Result<String, String> {
-    let out = output(Command::new("sha256sum").arg(p))?;
-    Ok(out.split_whitespace().next().unwrap_or_default().to_string())
-}
-
-fn sha256_bytes(data: &[u8]) -> Result<String, String> {
-    use std::io::Write;
-    let mut child = Command::new("sha256sum")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("sha256sum: {e}"))?;
-    child.stdin.take().ok_or("sha256sum: no stdin")?.write_all(data).map_err(|e| format!("sha256sum: {e}"))?;
-    let out = child.wait_with_output().map_err(|e| format!("sha256sum: {e}"))?;
-    Ok(String::from_utf8_lossy(&out.stdout).split_whitespace().next().unwrap_or_default().to_string())
-}
-
-/// Hashes a list of files (paths relative to `root`) into `manifest`.
-fn hash_files(root: &Path, files: &[PathBuf], manifest: &mut String) -> Result<(), String> {
-    for f in files {
-        let data = fs::read(f).map_err(|e| format!("{}: {e}", f.display()))?;
-        let rel = f.strip_prefix(root).unwrap_or(f);
-        writeln!(manifest, "{} {}", rel.display(), sha256_bytes(&data)?).unwrap();
-    }
-    Ok(())
 }
 
 /// The cache keys: `(sysroot, toolchain)`. The sysroot's covers what musl's

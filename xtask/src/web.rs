@@ -51,6 +51,7 @@ const EXPORTS: &[&str] = &[
     "wasmpod_spawn_on_pty",
     "wasmpod_io_slot",
     "wasmpod_mount_root_image",
+    "wasmpod_mount_volume",
     "wasmpod_io_stats",
 ];
 

@@ -50,4 +50,7 @@ pub use file::FileDevice;
 pub use http::UreqFetcher;
 pub use http::{ChunkStore, DirChunkStore, HttpConfig, HttpRangeDevice, RangeFetcher};
 pub use memory::MemoryDevice;
-pub use overlay::{base_fingerprint, DeltaStore, FileDelta, JournalDelta, LogFile, MemoryDelta, OverlayDevice};
+pub use overlay::{
+    base_fingerprint, content_fingerprint, DeltaStore, FileDelta, JournalDelta, JournalVolume, LogFile, MemoryDelta,
+    OverlayDevice,
+};

@@ -214,3 +214,65 @@ fn overlay_writes_leave_the_image_untouched_and_persist_in_the_overlay() {
     ok(&["image", "extract", s(&img), s(&out), "--overlay", s(&ov)]);
     assert_eq!(std::fs::read(out.join("note.txt")).unwrap(), b"kept in the overlay\n");
 }
+
+#[test]
+fn flatten_applies_an_overlay_or_a_journal_and_gives_a_clean_image() {
+    use wasmpod_blockdev::{content_fingerprint, BlockDevice, FileDevice, JournalDelta, OverlayDevice};
+    use wasmpod_ext2::{Ext2, ROOT_INO};
+
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("tree");
+    make_tree(&tree);
+    let img = dir.path().join("base.img");
+    ok(&["image", "build", s(&tree), "-o", s(&img), "--size", "64M"]);
+    let before = std::fs::read(&img).unwrap();
+
+    // An overlay made by the CLI.
+    let ov = dir.path().join("changes.ovl");
+    let host = dir.path().join("note.txt");
+    std::fs::write(&host, b"from the overlay\n").unwrap();
+    ok(&["image", "put", s(&img), s(&host), "/note.txt", "--overlay", s(&ov)]);
+    let flat = dir.path().join("flat.img");
+    ok(&["image", "flatten", s(&img), "-o", s(&flat), "--overlay", s(&ov)]);
+    fsck_clean(&flat);
+    assert_eq!(ok(&["image", "cat", s(&flat), "/note.txt"]), b"from the overlay\n");
+
+    // A journal as a browser pod writes it (1 KiB blocks, content
+    // fingerprint): one file synced, then a crash before the next sync.
+    let jpath = dir.path().join("root.journal");
+    {
+        let mut base = FileDevice::open_read_only(&img, 1024).unwrap();
+        let fp = content_fingerprint(&mut base).unwrap();
+        let file =
+            std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&jpath).unwrap();
+        let journal = JournalDelta::open(file, 1024, base.num_blocks(), fp).unwrap();
+        let dev: Box<dyn BlockDevice> = Box::new(OverlayDevice::with_store(base, journal).unwrap());
+        let mut fs = Ext2::open(dev).unwrap();
+        let ino = fs.create(ROOT_INO, b"synced.txt", 0o644, 1000, 1000).unwrap();
+        fs.write(ino, 0, &vec![b's'; 70_000]).unwrap();
+        fs.sync().unwrap();
+        for i in 0..50 {
+            let ino = fs.create(ROOT_INO, format!("lost{i}").as_bytes(), 0o644, 0, 0).unwrap();
+            fs.write(ino, 0, &vec![b'l'; 5000]).unwrap();
+        }
+        // Dropped without sync or unmount: the power cut.
+    }
+    let flat = dir.path().join("flat-journal.img");
+    ok(&["image", "flatten", s(&img), "-o", s(&flat), "--journal", s(&jpath)]);
+    fsck_clean(&flat);
+    assert_eq!(ok(&["image", "cat", s(&flat), "/synced.txt"]), vec![b's'; 70_000]);
+    let err = fails(&["image", "cat", s(&flat), "/lost0"]);
+    assert!(err.contains("lost0"), "{err}");
+    assert_eq!(std::fs::read(&img).unwrap(), before, "the base image must not change");
+
+    // Bad input: no store, both, a journal over another image, not a journal.
+    fails(&["image", "flatten", s(&img), "-o", s(&flat)]);
+    fails(&["image", "flatten", s(&img), "-o", s(&flat), "--overlay", s(&ov), "--journal", s(&jpath)]);
+    fails(&["image", "ls", s(&img), "--journal", s(&jpath)]);
+    let other = dir.path().join("other.img");
+    ok(&["image", "build", s(&tree.join("etc")), "-o", s(&other), "--size", "64M"]);
+    let err = fails(&["image", "flatten", s(&other), "-o", s(&flat), "--journal", s(&jpath)]);
+    assert!(err.contains("another base image"), "{err}");
+    let err = fails(&["image", "flatten", s(&img), "-o", s(&flat), "--journal", s(&host)]);
+    assert!(err.contains("not a wasmpod journal"), "{err}");
+}

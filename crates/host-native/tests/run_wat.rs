@@ -3,6 +3,8 @@
 //! `__wasmpod_thread_start`, `__wasmpod_sigtramp`, the startup call.
 //! They need no toolchain; C programs are tested in `run_c.rs`.
 
+mod common;
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -450,4 +452,75 @@ fn an_ext2_image_is_the_root_and_writes_reach_it_or_the_overlay() {
     assert_eq!(o.status.code(), Some(126));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("bad.img") && !err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn an_image_url_streams_with_a_chunk_cache_and_an_overlay() {
+    let dir = tmpdir().join("image-url");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("tree/bin")).expect("tree");
+    std::fs::create_dir_all(dir.join("tree/tmp")).expect("tree");
+    // /bin/touch creates /tmp/made; /bin/exists exits 0 if it is there.
+    let prog = |flags: u32| {
+        module(&format!(
+            r#"(data (i32.const 70000) "/tmp/made\00")
+               (func (export "_start")
+                 (if (i32.lt_s (call $openat (i32.const -100) (i32.const 70000) (i32.const {flags}) (i32.const 0x1a4) (i32.const 0) (i32.const 0)) (i32.const 0))
+                   (then (call $quit (i32.const 1))))
+                 (call $quit (i32.const 0)))"#
+        ))
+    };
+    for (name, flags) in [("touch", 0x41), ("exists", 0)] {
+        let bin = dir.join("tree/bin").join(name);
+        std::fs::write(&bin, prog(flags)).expect("write");
+        std::fs::set_permissions(&bin, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
+    }
+    std::fs::set_permissions(dir.join("tree/tmp"), std::os::unix::fs::PermissionsExt::from_mode(0o1777))
+        .expect("chmod");
+    let img = dir.join("root.img");
+    let wasmpod = env!("CARGO_BIN_EXE_wasmpod");
+    let st = Command::new(wasmpod).args(["image", "build"]).arg(dir.join("tree")).arg("-o").arg(&img).status();
+    assert!(st.expect("image build").success());
+    let before = std::fs::read(&img).expect("read");
+
+    let served = common::serve(&["--image".as_ref(), img.as_os_str()]);
+    let base = served.base.clone();
+    let url = format!("{base}/images/rootfs.ext2");
+
+    let cache = dir.join("cache");
+    let ov = dir.join("changes.cow");
+    let run_url = |extra: &[&str], prog: &str| {
+        let o = Command::new(wasmpod)
+            .args(["run", "--image", &url, "--cache"])
+            .arg(&cache)
+            .args(extra)
+            .arg(prog)
+            .output()
+            .expect("run");
+        (o.status.code().unwrap_or(-1), String::from_utf8_lossy(&o.stderr).into_owned())
+    };
+    let ov_args = ["--overlay", ov.to_str().expect("utf-8")];
+    assert_eq!(run_url(&ov_args, "/bin/exists").0, 1);
+    let (code, err) = run_url(&ov_args, "/bin/touch");
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(run_url(&ov_args, "/bin/exists").0, 0, "the overlay keeps the write");
+    assert_eq!(run_url(&[], "/bin/touch").0, 0, "without an overlay, writes stay in memory");
+    assert_eq!(run_url(&[], "/bin/exists").0, 1);
+    assert_eq!(std::fs::read(&img).expect("read"), before, "the served image never changes");
+    let chunks = walk_count(&cache);
+    assert!(chunks > 0, "fetched chunks are kept in --cache");
+    // Bad combinations and a dead URL: clear errors.
+    let o = Command::new(wasmpod).args(["run", "--cache", "/tmp/x", "/bin/exists"]).output().expect("run");
+    assert_eq!(o.status.code(), Some(2));
+    let o = Command::new(wasmpod).args(["run", "--image", &format!("{base}/images/nope.ext2"), "/bin/exists"]).output();
+    let o = o.expect("run");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(126), "{err}");
+    assert!(err.contains("nope.ext2") && !err.contains("panicked"), "{err}");
+}
+
+fn walk_count(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|rd| rd.flatten().map(|e| if e.path().is_dir() { walk_count(&e.path()) } else { 1 }).sum::<usize>())
+        .unwrap_or(0)
 }

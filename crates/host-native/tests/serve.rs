@@ -2,6 +2,8 @@
 //! traversal attempts, malformed requests, concurrency, a large streamed
 //! file, and the blockdev HTTP range device reading an image through it.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
@@ -496,26 +498,8 @@ fn cli_port_zero_and_large_file_streamed() {
     let web = dir.path().join("web");
     std::fs::create_dir(&web).unwrap();
     std::fs::write(web.join("index.html"), b"x").unwrap();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_wasmpod"))
-        .args(["serve", "--port", "0", "--quiet", "--image"])
-        .arg(&img)
-        .arg("--dir")
-        .arg(&web)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    struct Kill(std::process::Child);
-    impl Drop for Kill {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let child = Kill(child);
-    let url = line.trim().strip_prefix("serving on http://").expect("URL line").trim_end_matches('/');
+    let served = common::serve(&["--image".as_ref(), img.as_os_str(), "--dir".as_ref(), web.as_os_str()]);
+    let url = served.base.strip_prefix("http://").expect("an http URL");
     let addr: SocketAddr = url.parse().unwrap();
     assert!(addr.ip().is_loopback(), "binds 127.0.0.1 by default");
     assert_ne!(addr.port(), 0);
@@ -550,7 +534,7 @@ fn cli_port_zero_and_large_file_streamed() {
     }
     assert_eq!(total, size);
     assert_eq!(last, b"TAIL");
-    let hwm = vm_hwm_kib(child.0.id());
+    let hwm = vm_hwm_kib(served.pid());
     assert!(hwm < 256 * 1024, "server peak RSS {hwm} KiB while streaming a 2 GiB file");
 }
 
@@ -658,4 +642,146 @@ fn head_deadline_cuts_off_slow_clients() {
     r.read_to_end(&mut rest).unwrap();
     assert!(rest.is_empty());
     assert!(t.elapsed() < Duration::from_secs(4), "idle connection kept {:?}", t.elapsed());
+}
+
+/// A minimal WebSocket client for the block protocol (masked frames).
+struct Ws {
+    r: BufReader<TcpStream>,
+    w: TcpStream,
+}
+
+impl Ws {
+    /// Upgrades `path`; returns the client and the 101 head, or the
+    /// non-101 response's status.
+    fn open(addr: SocketAddr, path: &str, key: &str) -> Result<Ws, u16> {
+        let mut s = connect(addr);
+        write!(
+            s,
+            "GET {path} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: keep-alive, Upgrade\r\n\
+             Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: wasmpod-blocks\r\n\r\n"
+        )
+        .unwrap();
+        let mut r = BufReader::new(s.try_clone().unwrap());
+        let resp = read_resp(&mut r, true);
+        if resp.status != 101 {
+            return Err(resp.status);
+        }
+        assert_eq!(resp.h("sec-websocket-protocol"), Some("wasmpod-blocks"));
+        assert_eq!(resp.h("sec-websocket-accept"), Some(wasmpod_host_native::serve::ws::accept_key(key).as_str()));
+        Ok(Ws { r, w: s })
+    }
+
+    fn send(&mut self, opcode: u8, payload: &[u8]) {
+        let mut f = vec![0x80 | opcode];
+        if payload.len() < 126 {
+            f.push(0x80 | payload.len() as u8);
+        } else {
+            f.push(0x80 | 126);
+            f.extend_from_slice(&(payload.len() as u16).to_be_bytes());
+        }
+        let mask = [1u8, 2, 3, 4];
+        f.extend_from_slice(&mask);
+        f.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
+        self.w.write_all(&f).unwrap();
+    }
+
+    fn batch(&mut self, id: u32, ranges: &[(u64, u32)]) {
+        let mut m = id.to_le_bytes().to_vec();
+        m.extend_from_slice(&(ranges.len() as u32).to_le_bytes());
+        for &(o, l) in ranges {
+            m.extend_from_slice(&o.to_le_bytes());
+            m.extend_from_slice(&l.to_le_bytes());
+        }
+        self.send(2, &m);
+    }
+
+    /// The next server frame: (opcode, payload).
+    fn recv(&mut self) -> (u8, Vec<u8>) {
+        let mut h = [0u8; 2];
+        self.r.read_exact(&mut h).unwrap();
+        assert_eq!(h[1] & 0x80, 0, "server frames are not masked");
+        let len = match h[1] & 0x7F {
+            126 => {
+                let mut b = [0u8; 2];
+                self.r.read_exact(&mut b).unwrap();
+                u16::from_be_bytes(b) as usize
+            }
+            127 => {
+                let mut b = [0u8; 8];
+                self.r.read_exact(&mut b).unwrap();
+                u64::from_be_bytes(b) as usize
+            }
+            n => n as usize,
+        };
+        let mut p = vec![0u8; len];
+        self.r.read_exact(&mut p).unwrap();
+        (h[0] & 0x0F, p)
+    }
+
+    /// The next data or error message: (id, index, status, bytes).
+    fn answer(&mut self) -> (u32, u32, i32, Vec<u8>) {
+        let (op, p) = self.recv();
+        assert_eq!(op, 2, "binary frame expected");
+        let u = |i: usize| u32::from_le_bytes(p[i..i + 4].try_into().unwrap());
+        (u(0), u(4), u(8) as i32, p[12..].to_vec())
+    }
+}
+
+#[test]
+fn websocket_block_protocol() {
+    let f = fixture();
+    let key = "dGhlIHNhbXBsZSBub25jZQ==";
+    let mut ws = Ws::open(f.addr, "/images/rootfs.ext2", key).unwrap();
+    // Hello: magic, size, the ETag HTTP gives.
+    let (op, hello) = ws.recv();
+    assert_eq!((op, &hello[..4]), (2, &b"WPB1"[..]));
+    assert_eq!(u64::from_le_bytes(hello[4..12].try_into().unwrap()), f.data.len() as u64);
+    let etag_len = u16::from_le_bytes(hello[12..14].try_into().unwrap()) as usize;
+    let etag = String::from_utf8(hello[14..14 + etag_len].to_vec()).unwrap();
+    assert_eq!(Some(etag.as_str()), get(f.addr, "HEAD", "/images/rootfs.ext2", &[]).h("etag"));
+
+    // One batch, several ranges, answered in order; a range past the end is
+    // EINVAL and the rest still come.
+    let n = f.data.len() as u64;
+    ws.batch(7, &[(0, 10), (50_000, 4096), (n - 5, 10), (n - 3, 3)]);
+    assert_eq!(ws.answer(), (7, 0, 0, f.data[..10].to_vec()));
+    assert_eq!(ws.answer(), (7, 1, 0, f.data[50_000..54_096].to_vec()));
+    assert_eq!(ws.answer(), (7, 2, -22, vec![]));
+    assert_eq!(ws.answer(), (7, 3, 0, f.data[n as usize - 3..].to_vec()));
+
+    // Bad batches get an error message and the connection stays usable.
+    ws.send(2, b"abc");
+    let (_, index, status, _) = ws.answer();
+    assert_eq!((index, status), (u32::MAX, -22));
+    ws.batch(8, &vec![(0, 1); 65]);
+    let (id, index, status, msg) = ws.answer();
+    assert_eq!((id, index, status), (8, u32::MAX, -7), "{}", String::from_utf8_lossy(&msg));
+    ws.batch(9, &[(0, 8 << 20), (0, 8 << 20), (0, 1)]);
+    assert_eq!(ws.answer().2, -7);
+    ws.batch(10, &[(1, 2)]);
+    assert_eq!(ws.answer(), (10, 0, 0, f.data[1..3].to_vec()));
+    // Ping → pong; close → close.
+    ws.send(9, b"hi");
+    assert_eq!(ws.recv(), (10, b"hi".to_vec()));
+    ws.send(8, &1000u16.to_be_bytes());
+    assert_eq!(ws.recv().0, 8);
+
+    // Any file GET serves works; an unknown one gets an ENOENT error
+    // message, then a close.
+    let mut ws = Ws::open(f.addr, "/blob.bin", key).unwrap();
+    assert_eq!(&ws.recv().1[..4], b"WPB1");
+    ws.batch(1, &[(99_990, 10)]);
+    assert_eq!(ws.answer(), (1, 0, 0, f.data[99_990..].to_vec()));
+    let mut ws = Ws::open(f.addr, "/images/nope.ext2", key).unwrap();
+    let (id, index, status, _) = ws.answer();
+    assert_eq!((id, index, status), (0, u32::MAX, -2));
+    assert_eq!(ws.recv().0, 8);
+    // A text frame is a protocol error: close.
+    let mut ws = Ws::open(f.addr, "/images/extra.ext2", key).unwrap();
+    ws.recv();
+    ws.send(1, b"hello");
+    assert_eq!(ws.recv().0, 8);
+    // A bad handshake is a plain 400; the server lives on.
+    assert_eq!(Ws::open(f.addr, "/images/rootfs.ext2", "short").err(), Some(400));
+    assert_eq!(get(f.addr, "GET", "/images/extra.ext2", &[]).body, b"EXTRA");
 }

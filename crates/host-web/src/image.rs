@@ -11,9 +11,12 @@
 //! memory and marked the request done.
 //!
 //! The stack: [`SlotSource`] (one request per read) → [`ChunkedDevice`]
-//! (fixed chunks, LRU chunk cache, read-ahead) → an in-memory
-//! [`OverlayDevice`] (writes; the image is never written) → ext2 → the
-//! root filesystem.
+//! (fixed chunks, LRU chunk cache, read-ahead) → an [`OverlayDevice`]
+//! (writes; the image is never written) → ext2 → the root filesystem. The
+//! overlay's store is in memory, or, for a pod with a storage key, a
+//! [`JournalDelta`] whose log is a file the io worker keeps in OPFS
+//! ([`SlotLog`], through the same slot): each flush (fsync, sync, the
+//! host's periodic sync) appends one transaction.
 //!
 //! The wait and the wake are two one-line JS imports standing in for the
 //! `memory.atomic.wait32`/`notify` instructions, which stable Rust does not
@@ -26,7 +29,10 @@ use std::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 use wasmpod_blockdev::http::DEFAULT_CHUNK_SIZE;
-use wasmpod_blockdev::{BlockError, ChunkedConfig, ChunkedDevice, ChunkedStatsHandle, OverlayDevice, RangeSource};
+use wasmpod_blockdev::{
+    content_fingerprint, BlockDevice, BlockError, ChunkedConfig, ChunkedDevice, ChunkedStatsHandle, JournalDelta,
+    LogFile, OverlayDevice, RangeSource,
+};
 use wasmpod_kernel::UserMemory;
 
 use crate::web::{kernel, KernelMemory};
@@ -43,9 +49,11 @@ extern "C" {
     fn host_atomic_notify(ptr: u32, count: u32) -> u32;
 }
 
+const EIO: i32 = 5;
 const EBUSY: i32 = 16;
 const EINVAL: i32 = 22;
 const ENOSYS: i32 = 38;
+const ESTALE: i32 = 116;
 
 /// The io slot: one request at a time between the kernel and the io worker.
 ///
@@ -55,26 +63,26 @@ const ENOSYS: i32 = 38;
 /// | offset | type | field |
 /// |---|---|---|
 /// | 0 | u32 | `state`: 0 idle, 1 request (kernel → io worker), 2 done, 3 error (io worker → kernel) |
-/// | 4 | u32 | padding |
-/// | 8 | u64 | `offset`: first byte of the range in the image |
-/// | 16 | u32 | `len`: bytes wanted |
-/// | 20 | u32 | `dst`: kernel-memory address to copy them to |
-/// | 24 | i32 | `result`: bytes copied (≤ `len`), or `-errno` (`-EIO`) |
-/// | 28 | u32 | padding |
+/// | 4 | u32 | `op`: what to do ([`Op`]) |
+/// | 8 | u64 | `offset`: first byte of the range (image or log); the log's size for `LogSize` |
+/// | 16 | u32 | `len`: bytes wanted / given |
+/// | 20 | u32 | `dst`: kernel-memory address of the bytes (to fill, or to write from) |
+/// | 24 | i32 | `result`: bytes copied (≤ `len`), 0, or `-errno` (`-EIO`) |
+/// | 28 | u32 | `file`: for journal ops, which journal: 0 the root overlay's, n the n-th volume's |
 ///
-/// The kernel fills `offset`, `len`, `dst`, sets `state` = 1 and notifies
-/// the state word; the io worker writes `result`, then `state` (2 or 3)
-/// and notifies. The kernel sets `state` back to 0 once it has read the
-/// result.
+/// The kernel fills `op`, `offset`, `len`, `dst`, sets `state` = 1 and
+/// notifies the state word; the io worker writes `result` (and `offset`
+/// for `LogSize`), then `state` (2 or 3) and notifies. The kernel sets
+/// `state` back to 0 once it has read the result.
 #[repr(C, align(8))]
 struct IoSlot {
     state: AtomicU32,
-    _pad: u32,
+    op: AtomicU32,
     offset: AtomicU64,
     len: AtomicU32,
     dst: AtomicU32,
     result: AtomicI32,
-    _pad2: u32,
+    file: AtomicU32,
 }
 
 const IDLE: u32 = 0;
@@ -82,14 +90,32 @@ const REQUEST: u32 = 1;
 const DONE: u32 = 2;
 const ERROR: u32 = 3;
 
+/// The requests of the io slot (its `op` word).
+#[derive(Clone, Copy)]
+#[repr(u32)]
+enum Op {
+    /// Read `len` bytes of the image at `offset` into `dst`.
+    ImageRead = 0,
+    /// The storage log's size, answered in `offset`.
+    LogSize = 1,
+    /// Read `len` bytes of the log at `offset` into `dst`.
+    LogRead = 2,
+    /// Write `len` bytes from `dst` into the log at `offset`.
+    LogWrite = 3,
+    /// Cut the log to `offset` bytes.
+    LogTruncate = 4,
+    /// Make the log's writes durable (flush the OPFS file).
+    LogSync = 5,
+}
+
 static SLOT: IoSlot = IoSlot {
     state: AtomicU32::new(IDLE),
-    _pad: 0,
+    op: AtomicU32::new(0),
     offset: AtomicU64::new(0),
     len: AtomicU32::new(0),
     dst: AtomicU32::new(0),
     result: AtomicI32::new(0),
-    _pad2: 0,
+    file: AtomicU32::new(0),
 };
 
 /// Serialises requests: the slot holds one. (The kernel lock already does
@@ -104,40 +130,50 @@ struct SlotSource {
     size: u64,
 }
 
-impl SlotSource {
-    /// One request through the slot; blocks this worker until the io worker
-    /// answers. Returns `result`, or `None` for state 3.
-    fn request(offset: u64, dst: &mut [u8]) -> Option<i32> {
-        let _guard = SLOT_LOCK.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        SLOT.offset.store(offset, Ordering::Relaxed);
-        SLOT.len.store(dst.len() as u32, Ordering::Relaxed);
-        // The io worker writes the bytes there while we wait; `dst` stays
-        // borrowed (alive, not moved) until this returns.
-        SLOT.dst.store(dst.as_mut_ptr() as usize as u32, Ordering::Relaxed);
-        SLOT.result.store(0, Ordering::Relaxed);
-        // SeqCst store: the fields above are visible before the state.
-        SLOT.state.store(REQUEST, Ordering::SeqCst);
-        // The state word is the slot's first.
-        let word = wasmpod_io_slot();
-        // SAFETY: JS imports without pointers into Rust data: they wait on /
-        // wake the u32 at `word` in the shared kernel memory.
-        unsafe { host_atomic_notify(word, 1) };
-        let state = loop {
-            match SLOT.state.load(Ordering::SeqCst) {
-                // Waits while the word is still REQUEST; returns at once if
-                // it already changed (no lost wake-up).
-                // SAFETY: as above.
-                REQUEST => unsafe {
-                    host_atomic_wait32(word, REQUEST as i32);
-                },
-                s @ (DONE | ERROR) => break s,
-                // Nothing else may be written while a request is out.
-                _ => break ERROR,
-            }
-        };
-        let result = SLOT.result.load(Ordering::SeqCst);
-        SLOT.state.store(IDLE, Ordering::SeqCst);
-        (state == DONE).then_some(result)
+/// One request through the slot; blocks this worker until the io worker
+/// answers. `buf` is where the io worker reads or writes the bytes (it
+/// stays borrowed, alive and unmoved, until this returns). Returns
+/// `(result, offset word)`, or `None` for state 3.
+fn slot_request(op: Op, file: u32, offset: u64, buf: &mut [u8]) -> Option<(i32, u64)> {
+    let _guard = SLOT_LOCK.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    SLOT.op.store(op as u32, Ordering::Relaxed);
+    SLOT.file.store(file, Ordering::Relaxed);
+    SLOT.offset.store(offset, Ordering::Relaxed);
+    SLOT.len.store(buf.len() as u32, Ordering::Relaxed);
+    SLOT.dst.store(buf.as_mut_ptr() as usize as u32, Ordering::Relaxed);
+    SLOT.result.store(0, Ordering::Relaxed);
+    // SeqCst store: the fields above are visible before the state.
+    SLOT.state.store(REQUEST, Ordering::SeqCst);
+    // The state word is the slot's first.
+    let word = wasmpod_io_slot();
+    // SAFETY: JS imports without pointers into Rust data: they wait on /
+    // wake the u32 at `word` in the shared kernel memory.
+    unsafe { host_atomic_notify(word, 1) };
+    let state = loop {
+        match SLOT.state.load(Ordering::SeqCst) {
+            // Waits while the word is still REQUEST; returns at once if
+            // it already changed (no lost wake-up).
+            // SAFETY: as above.
+            REQUEST => unsafe {
+                host_atomic_wait32(word, REQUEST as i32);
+            },
+            s @ (DONE | ERROR) => break s,
+            // Nothing else may be written while a request is out.
+            _ => break ERROR,
+        }
+    };
+    let result = SLOT.result.load(Ordering::SeqCst);
+    let offset = SLOT.offset.load(Ordering::SeqCst);
+    SLOT.state.store(IDLE, Ordering::SeqCst);
+    (state == DONE).then_some((result, offset))
+}
+
+/// `Ok(result)` for a request that succeeded, else the error, named.
+fn slot_result(what: &str, answer: Option<(i32, u64)>) -> wasmpod_blockdev::Result<(usize, u64)> {
+    match answer {
+        Some((n, off)) if n >= 0 => Ok((n as usize, off)),
+        Some((e, _)) => Err(BlockError::Io(format!("io worker: {what}: errno {}", -e))),
+        None => Err(BlockError::Io(format!("io worker: {what} failed"))),
     }
 }
 
@@ -147,15 +183,52 @@ impl RangeSource for SlotSource {
     }
 
     fn read_range(&mut self, offset: u64, buf: &mut [u8]) -> wasmpod_blockdev::Result<usize> {
-        match Self::request(offset, buf) {
-            Some(n) if n >= 0 => Ok((n as usize).min(buf.len())),
-            Some(e) => Err(BlockError::Io(format!("io worker: errno {}", -e))),
-            None => Err(BlockError::Io("io worker: fetch failed".into())),
-        }
+        let len = buf.len();
+        Ok(slot_result("fetch", slot_request(Op::ImageRead, 0, offset, buf))?.0.min(len))
     }
 
     fn name(&self) -> String {
         "io-worker image".into()
+    }
+}
+
+/// A storage journal the io worker keeps (in OPFS): `file` 0 is the root
+/// overlay's, n the n-th volume's.
+pub(crate) struct SlotLog {
+    pub(crate) file: u32,
+}
+
+impl LogFile for SlotLog {
+    fn size(&mut self) -> wasmpod_blockdev::Result<u64> {
+        Ok(slot_result("storage size", slot_request(Op::LogSize, self.file, 0, &mut []))?.1)
+    }
+
+    fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> wasmpod_blockdev::Result<()> {
+        let len = buf.len();
+        match slot_result("storage read", slot_request(Op::LogRead, self.file, offset, buf))?.0 {
+            n if n == len => Ok(()),
+            n => Err(BlockError::Io(format!("io worker: storage read: {n} of {len} bytes at {offset}"))),
+        }
+    }
+
+    fn write_at(&mut self, offset: u64, data: &[u8]) -> wasmpod_blockdev::Result<()> {
+        // The io worker only reads this buffer; the slot's one address
+        // field serves both directions.
+        let mut copy = data.to_vec();
+        match slot_result("storage write", slot_request(Op::LogWrite, self.file, offset, &mut copy))?.0 {
+            n if n == data.len() => Ok(()),
+            n => Err(BlockError::Io(format!("io worker: storage write: {n} of {} bytes at {offset}", data.len()))),
+        }
+    }
+
+    fn truncate(&mut self, len: u64) -> wasmpod_blockdev::Result<()> {
+        slot_result("storage truncate", slot_request(Op::LogTruncate, self.file, len, &mut []))?;
+        Ok(())
+    }
+
+    fn sync(&mut self) -> wasmpod_blockdev::Result<()> {
+        slot_result("storage flush", slot_request(Op::LogSync, self.file, 0, &mut []))?;
+        Ok(())
     }
 }
 
@@ -169,13 +242,15 @@ pub extern "C" fn wasmpod_io_slot() -> u32 {
 
 /// Mounts the ext2 image the io worker serves (`size_hi:size_lo` bytes) as
 /// the root filesystem: io slot → chunks of `chunk_size` bytes (0 = the
-/// default, 256 KiB; a power of two from 1 KiB to 16 MiB) → in-memory
-/// overlay → ext2. Call after `wasmpod_init`, with the io worker running,
-/// before any program starts. Returns 0, or `-EINVAL` (bad size or chunk
-/// size), `-EBUSY` (already mounted), `-EIO`/… from ext2 (not an ext2
-/// image, the fetch failed).
+/// default, 256 KiB; a power of two from 1 KiB to 16 MiB) → overlay → ext2.
+/// The overlay is in memory, or with `persistent` != 0 the journal in the
+/// io worker's storage log. Call after `wasmpod_init`, with the io worker
+/// running, before any program starts. Returns 0, or `-EINVAL` (bad size
+/// or chunk size), `-EBUSY` (already mounted), `-ESTALE` (the storage log
+/// was made for another image, or is not one), `-EIO`/… from ext2 (not an
+/// ext2 image, the fetch failed).
 #[no_mangle]
-pub extern "C" fn wasmpod_mount_root_image(size_lo: u32, size_hi: u32, chunk_size: u32) -> i32 {
+pub extern "C" fn wasmpod_mount_root_image(size_lo: u32, size_hi: u32, chunk_size: u32, persistent: u32) -> i32 {
     let Some(k) = kernel() else { return -ENOSYS };
     if STATS.get().is_some() {
         return -EBUSY;
@@ -190,11 +265,21 @@ pub extern "C" fn wasmpod_mount_root_image(size_lo: u32, size_hi: u32, chunk_siz
         }
     };
     let stats = dev.stats_handle();
-    let dev = match OverlayDevice::in_memory(dev) {
-        Ok(d) => d,
-        Err(_) => return -EINVAL,
+    let dev: Box<dyn BlockDevice> = if persistent == 0 {
+        match OverlayDevice::in_memory(dev) {
+            Ok(d) => Box::new(d),
+            Err(_) => return -EINVAL,
+        }
+    } else {
+        match journal_overlay(dev) {
+            Ok(d) => d,
+            Err(e) => {
+                k.platform().log(&format!("root image: pod storage: {e}"));
+                return if matches!(e, BlockError::Invalid(_)) { -ESTALE } else { -EIO };
+            }
+        }
     };
-    match k.mount_root_ext2(Box::new(dev), false, "/dev/root") {
+    match k.mount_root_ext2(dev, false, "/dev/root") {
         Ok(_) => {
             let _ = STATS.set(stats);
             0
@@ -204,6 +289,13 @@ pub extern "C" fn wasmpod_mount_root_image(size_lo: u32, size_hi: u32, chunk_siz
             -(e.errno() as i32)
         }
     }
+}
+
+/// The image under a journal overlay kept in the io worker's storage log.
+fn journal_overlay<B: BlockDevice + 'static>(mut base: B) -> wasmpod_blockdev::Result<Box<dyn BlockDevice>> {
+    let fingerprint = content_fingerprint(&mut base)?;
+    let journal = JournalDelta::open(SlotLog { file: 0 }, base.block_size(), base.num_blocks(), fingerprint)?;
+    Ok(Box::new(OverlayDevice::with_store(base, journal)?))
 }
 
 /// Writes the root image's counters at `ptr` (kernel memory, 16 bytes):

@@ -19,6 +19,8 @@ mod image;
 #[cfg(target_arch = "wasm32")]
 mod pty;
 #[cfg(target_arch = "wasm32")]
+mod volume;
+#[cfg(target_arch = "wasm32")]
 mod wake;
 #[cfg(target_arch = "wasm32")]
 mod web;

@@ -1,13 +1,14 @@
 // The public Pod API (docs/browser-host.md, "Pod API"). The page never
 // enters the kernel: every call is a message to the pod's control worker.
 
-import type { ControlMessage } from '../protocol.js';
+import type { ControlMessage, VolumeMount } from '../protocol.js';
 import type { StatInfo, FileType } from '../worker/host-calls.js';
 import { Channel, PodError } from './channel.js';
 import { toBytes, type Data } from './data.js';
 import { exitCode, Process } from './process.js';
 import { createDefaultTerminal, type DefaultTerminal } from './terminal.js';
 import { clearChunkCaches } from '../worker/chunk-store.js';
+import { deleteStorage, exportJournal } from '../worker/storage.js';
 import { newIoStats, readIoStats, type IoStats } from '../worker/io.js';
 
 export type { FileType };
@@ -35,6 +36,71 @@ export interface BootOptions {
    * (same URL, ETag or Last-Modified, and size). Default true.
    */
   imageCache?: boolean;
+  /**
+   * Fetch the root image over the server's WebSocket block protocol (many
+   * ranges per message, one connection) when it offers one (`wasmpod
+   * serve` does), else with HTTP range requests. Default true; false: HTTP
+   * ranges only.
+   */
+  websocket?: boolean;
+  /**
+   * Keep the pod's changes to the root image under this key in the
+   * browser's storage (OPFS): a later boot with the same key (after a
+   * reload, in another tab once this pod is shut down) finds them. What a
+   * program fsync'ed (or sync'ed) is stored at once; other writes within
+   * 5 s and at `shutdown`. Different keys are isolated; one pod per key at
+   * a time. Needs an image. Default: changes live in memory only.
+   */
+  storageKey?: string;
+  /**
+   * Persistent volumes: an ext2 filesystem per entry, stored under its
+   * `storageKey` (made empty, with the mount point's owner and mode, the
+   * first time the key is used) and mounted on the existing directory
+   * `path`, e.g. `{ path: '/home/user', storageKey: 'home' }` for a home
+   * that outlives the pod. `size` is the filesystem's size in bytes
+   * (default 1 GiB; storage holds only what is written). Keys must differ
+   * from each other and from `storageKey`. Writes persist as with
+   * `storageKey`.
+   */
+  mounts?: { path: string; storageKey: string; size?: number }[];
+  /**
+   * Root image traffic as it happens (`pod.stats`'s numbers; a progress bar
+   * shows `bytesInFlight` while booting). Called at most every 100 ms and
+   * only on a change, from the start of `boot` until `shutdown`.
+   */
+  onProgress?(stats: IoStats): void;
+}
+
+/** How often `onProgress` looks at the stats (ms). */
+const PROGRESS_MS = 100;
+
+/** Calls `onProgress` when the stats changed, every PROGRESS_MS. */
+function watchProgress(stats: BigInt64Array, onProgress: (s: IoStats) => void): ReturnType<typeof setInterval> {
+  let last = '';
+  return setInterval(() => {
+    const s = readIoStats(stats);
+    const key = JSON.stringify(s);
+    if (key !== last) {
+      last = key;
+      onProgress(s);
+    }
+  }, PROGRESS_MS);
+}
+
+/** A volume's default size (bytes). */
+const DEFAULT_VOLUME_SIZE = 1 << 30;
+
+/** The checked `mounts` of `BootOptions`. */
+function volumeMounts(opts: BootOptions): VolumeMount[] {
+  const keys = new Set(opts.storageKey === undefined ? [] : [opts.storageKey]);
+  return (opts.mounts ?? []).map(({ path, storageKey, size = DEFAULT_VOLUME_SIZE }) => {
+    if (!path.startsWith('/') || path.split('/').includes('..')) throw new PodError(`EINVAL: mount path ${path} must be absolute, without ..`);
+    if (keys.has(storageKey)) throw new PodError(`EINVAL: storage key '${storageKey}' is used twice`);
+    keys.add(storageKey);
+    if (!Number.isSafeInteger(size) || size < 1 << 20 || size % 4096 !== 0 || size > 2 ** 44)
+      throw new PodError(`EINVAL: volume size ${size} must be a multiple of 4096 from 1 MiB to 16 TiB`);
+    return { path, storageKey, size };
+  });
 }
 
 /** A terminal a program can run on (`createDefaultTerminal`). */
@@ -107,6 +173,7 @@ export class Pod {
     private readonly cwd: string,
     bootMs: number,
     private readonly imageStats: BigInt64Array,
+    private readonly progress?: ReturnType<typeof setInterval>,
   ) {
     this.bootMs = bootMs;
     channel.on((m) => this.onEvent(m));
@@ -121,16 +188,33 @@ export class Pod {
     return clearChunkCaches();
   }
 
+  /** Removes the storage of `key` (see `BootOptions.storageKey`); call it while no pod uses the key. */
+  static deleteStorage(key: string): Promise<void> {
+    return deleteStorage(key);
+  }
+
+  /**
+   * The storage of `key` as one file (the overlay's journal; empty when the
+   * key has none), e.g. to back it up. `wasmpod image flatten IMG --journal
+   * FILE -o OUT` turns image + journal into a plain image.
+   */
+  static exportStorage(key: string): Promise<Uint8Array> {
+    return exportJournal(key);
+  }
+
   /** Starts a pod: a control worker with its own kernel. */
   static async boot(opts: BootOptions = {}): Promise<Pod> {
     const base = new URL(opts.baseUrl ?? new URL('.', import.meta.url));
+    const image = opts.image === undefined ? new URL('images/rootfs.ext2', base).href : opts.image === null ? null : new URL(opts.image, base).href;
+    if (image === null && opts.storageKey !== undefined) throw new PodError('EINVAL: storageKey needs a root image (the overlay over it is what is stored)');
+    const mounts = volumeMounts(opts);
     const workerUrl = new URL('worker.js', base).href;
     const worker = new Worker(workerUrl, { type: 'module', name: 'wasmpod control' });
     const channel = new Channel(worker);
     const onLog = opts.onLog ?? ((line: string) => console.warn(line));
     const cwd = opts.cwd ?? '/home/user';
-    const image = opts.image === undefined ? new URL('images/rootfs.ext2', base).href : opts.image === null ? null : new URL(opts.image, base).href;
     const imageStats = newIoStats();
+    const progress = opts.onProgress && watchProgress(imageStats, opts.onProgress);
     const ready = new Promise<number>((resolve, reject) => {
       channel.on((m) => {
         if (m.kind === 'ready') resolve(m.bootMs);
@@ -146,15 +230,19 @@ export class Pod {
       image,
       defaultImage: opts.image === undefined,
       imageCache: opts.imageCache ?? true,
+      websocket: opts.websocket ?? true,
       imageStats,
+      storageKey: opts.storageKey ?? null,
+      mounts,
       env: [],
       cwd,
       trace: !!opts.trace,
     });
     try {
       const bootMs = await ready;
-      return new Pod(base, worker, channel, { ...DEFAULT_ENV, ...opts.env }, cwd, bootMs, imageStats);
+      return new Pod(base, worker, channel, { ...DEFAULT_ENV, ...opts.env }, cwd, bootMs, imageStats, progress);
     } catch (e) {
+      if (progress) clearInterval(progress);
       worker.terminate();
       throw e;
     }
@@ -283,6 +371,7 @@ export class Pod {
     try {
       await this.channel.call({ op: 'shutdown' });
     } finally {
+      if (this.progress) clearInterval(this.progress);
       this.worker.terminate();
       this.channel.close(new PodError('ESHUTDOWN: the pod was shut down'));
       for (const w of this.watches.values()) w.resolve(128 + 9);

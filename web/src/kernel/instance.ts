@@ -92,7 +92,8 @@ export interface KernelExports {
     cwd: number, cwdLen: number, pty: number,
   ): number;
   wasmpod_io_slot(): number;
-  wasmpod_mount_root_image(sizeLo: number, sizeHi: number, chunkSize: number): number;
+  wasmpod_mount_root_image(sizeLo: number, sizeHi: number, chunkSize: number, persistent: number): number;
+  wasmpod_mount_volume(pathPtr: number, pathLen: number, sizeLo: number, sizeHi: number, file: number, uid: number, gid: number, mode: number): number;
 }
 
 export interface KernelInstance {

@@ -12,32 +12,12 @@
 // set and flushed, so a page killed in between leaves a chunk that is
 // fetched again, never one that is marked and missing.
 //
-// Both files are opened with sync access handles (FileSystemSyncAccessHandle; dedicated
-// workers only),
+// Both files are opened with sync access handles (dedicated workers only),
 // which are exclusive: a second pod of the same origin booting the same
 // image at the same time runs without the cache (it still works, it only
 // fetches).
 
-/**
- * The part of SyncAccessHandle we use. It is in TypeScript's
- * "webworker" lib, which can't be combined with the "dom" lib the rest of
- * web/src needs.
- */
-interface SyncAccessHandle {
-  read(buffer: Uint8Array, options: { at: number }): number;
-  write(buffer: Uint8Array, options: { at: number }): number;
-  truncate(size: number): void;
-  getSize(): number;
-  flush(): void;
-  close(): void;
-}
-
-async function openSync(dir: FileSystemDirectoryHandle, name: string): Promise<SyncAccessHandle> {
-  const file = (await dir.getFileHandle(name, { create: true })) as FileSystemFileHandle & {
-    createSyncAccessHandle(): Promise<SyncAccessHandle>;
-  };
-  return file.createSyncAccessHandle();
-}
+import { haveOpfs, hexDigest, opfsDir, opfsRemove, openSync, type SyncAccessHandle } from './opfs.js';
 
 /** The OPFS directory under which the chunk caches live. */
 const ROOT = ['wasmpod', 'chunks'];
@@ -65,11 +45,10 @@ export class ChunkStore {
    */
   static async open(image: ImageIdentity, chunkSize: number): Promise<ChunkStore | string> {
     if (image.validator === null) return 'the server sends no ETag or Last-Modified for the image';
-    if (typeof navigator === 'undefined' || !navigator.storage?.getDirectory) return 'no origin private file system';
+    if (!haveOpfs()) return 'no origin private file system';
     let dir: FileSystemDirectoryHandle;
     try {
-      dir = await navigator.storage.getDirectory();
-      for (const name of [...ROOT, await keyOf(image)]) dir = await dir.getDirectoryHandle(name, { create: true });
+      dir = await opfsDir([...ROOT, await hexDigest(`${image.url}\n${image.validator}\n${image.size}`)]);
     } catch (e) {
       return `no origin private file system (${(e as Error)?.message ?? e})`;
     }
@@ -124,20 +103,7 @@ export class ChunkStore {
   }
 }
 
-/** A short hex hash of what identifies one version of an image. */
-async function keyOf(image: ImageIdentity): Promise<string> {
-  const text = `${image.url}\n${image.validator}\n${image.size}`;
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest).subarray(0, 12), (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-/** Removes every cached image chunk of this origin (`Pod.clearCache`). */
-export async function clearChunkCaches(): Promise<void> {
-  const root = await navigator.storage.getDirectory();
-  try {
-    const w = await root.getDirectoryHandle(ROOT[0]);
-    await w.removeEntry(ROOT[1], { recursive: true });
-  } catch (e) {
-    if ((e as DOMException)?.name !== 'NotFoundError') throw e;
-  }
+/** Removes every cached image chunk of this origin (`Pod.clearImageCache`). */
+export function clearChunkCaches(): Promise<void> {
+  return opfsRemove(ROOT);
 }

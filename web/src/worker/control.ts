@@ -7,6 +7,7 @@
 import { instantiateKernel, type KernelHooks, type KernelInstance } from '../kernel/instance.js';
 import { memoryImportLimits } from '../kernel/module-info.js';
 import type { BootRequest, ControlMessage, IoMessage, IoStartRequest, Op, Request } from '../protocol.js';
+import type { ImageIdentity } from './chunk-store.js';
 import { probeImage } from './io.js';
 import { ErrnoError, HostCalls } from './host-calls.js';
 import { Processes } from './processes.js';
@@ -48,7 +49,7 @@ export async function runControl(boot: BootRequest): Promise<void> {
     if (init < 0) throw new ErrnoError(-init, 'wasmpod_init');
     calls = new HostCalls(kernel, init);
     procs = new Processes(kernel, post);
-    if (boot.image !== null) await mountImage(kernel, boot, log);
+    await mountDisks(kernel, boot, calls, log);
   } catch (e) {
     post({ kind: 'bootFailed', error: String((e as Error)?.message ?? e) });
     return;
@@ -73,6 +74,15 @@ export async function runControl(boot: BootRequest): Promise<void> {
       }
     })();
   }
+
+  // Pod storage: what programs wrote reaches the journal at their fsync
+  // and sync calls, and at the latest every SYNC_MS (and at shutdown).
+  const syncStorage = () => {
+    const r = calls.raw('sync');
+    if (r < 0) log(`wasmpod: writing pod storage failed (errno ${-r}); the changes stay in memory`);
+  };
+  const persistent = boot.storageKey !== null || boot.mounts.length > 0;
+  if (persistent) setInterval(syncStorage, SYNC_MS);
 
   const handle = (r: Op): { value: unknown; transfer?: Transferable[] } => {
     switch (r.op) {
@@ -138,6 +148,7 @@ export async function runControl(boot: BootRequest): Promise<void> {
         return { value: null };
       }
       case 'shutdown':
+        if (persistent) syncStorage();
         threads.terminateAll();
         return { value: null };
     }
@@ -164,19 +175,31 @@ export async function runControl(boot: BootRequest): Promise<void> {
  */
 const IMAGE_CHUNK = 256 * 1024;
 
+/** How often pod storage is synced when programs don't (ms). */
+const SYNC_MS = 5000;
+
+/** wasmpod_mount_root_image's answer for a journal of another image. */
+const ESTALE = 116;
+const ENOENT = 2;
+const ENOTDIR = 20;
+
 /**
- * Mounts the root image (docs/browser-host.md, "Root image and the io
- * worker"): its size from a HEAD request, an io worker serving the kernel's
- * reads, then `wasmpod_mount_root_image`. A default image the server does
- * not have leaves the tmpfs root.
+ * Mounts the root image and the persistent volumes (docs/browser-host.md,
+ * "Root image and the io worker", "Pod storage"): the image's size from a
+ * HEAD request, an io worker serving the kernel's image reads and journal
+ * requests, then `wasmpod_mount_root_image` and one `wasmpod_mount_volume`
+ * per volume. A default image the server does not have leaves the tmpfs
+ * root.
  */
-async function mountImage(kernel: KernelInstance, boot: BootRequest, log: (line: string) => void): Promise<void> {
-  const url = boot.image!;
-  const image = await probeImage(url);
-  if (image === null) {
-    if (boot.defaultImage) return;
-    throw new ErrnoError(2, url);
+async function mountDisks(kernel: KernelInstance, boot: BootRequest, calls: HostCalls, log: (line: string) => void): Promise<void> {
+  let image: ImageIdentity | null = null;
+  if (boot.image !== null) {
+    image = await probeImage(boot.image);
+    // Without the default image the root is a tmpfs: fine, unless the
+    // pod's changes were meant to persist.
+    if (image === null && !(boot.defaultImage && boot.storageKey === null)) throw new ErrnoError(ENOENT, boot.image);
   }
+  if (image === null && boot.mounts.length === 0) return;
   const k = kernel.exports;
   const slot = k.wasmpod_io_slot();
   const io = new Worker(boot.workerUrl, { type: 'module', name: 'wasmpod io' });
@@ -184,14 +207,33 @@ async function mountImage(kernel: KernelInstance, boot: BootRequest, log: (line:
     io.addEventListener('message', (e) => {
       const m = e.data as IoMessage;
       if (m.kind === 'ioRunning') resolve();
+      else if (m.kind === 'ioFailed') reject(new Error(m.error));
       else if (m.kind === 'log') log(m.line);
     });
     io.addEventListener('error', (e) => reject(new Error(`io worker: ${e.message}`)));
   });
-  const start: IoStartRequest = { role: 'io', kernelMemory: kernel.memory, slot, image, chunkSize: IMAGE_CHUNK, cache: boot.imageCache, stats: boot.imageStats };
+  const journals = [image === null ? null : boot.storageKey, ...boot.mounts.map((m) => m.storageKey)];
+  const start: IoStartRequest = { role: 'io', kernelMemory: kernel.memory, slot, image, chunkSize: IMAGE_CHUNK, cache: boot.imageCache, websocket: boot.websocket, stats: boot.imageStats, journals };
   io.postMessage(start);
   await running;
-  const { size } = image;
-  const r = k.wasmpod_mount_root_image(size % 2 ** 32, Math.floor(size / 2 ** 32), IMAGE_CHUNK);
-  if (r < 0) throw new ErrnoError(-r, `mounting ${url}`);
+  if (image !== null) {
+    const { size, url } = image;
+    const r = k.wasmpod_mount_root_image(size % 2 ** 32, Math.floor(size / 2 ** 32), IMAGE_CHUNK, boot.storageKey === null ? 0 : 1);
+    if (r === -ESTALE) throw new ErrnoError(-r, `storage '${boot.storageKey}' was made for another image than ${url} (Pod.deleteStorage starts it over)`);
+    if (r < 0) throw new ErrnoError(-r, `mounting ${url}`);
+  }
+  for (const [i, m] of boot.mounts.entries()) {
+    // The volume's root takes the mount point's owner and mode.
+    const st = calls.stat(m.path);
+    if (st.type !== 'directory') throw new ErrnoError(ENOTDIR, m.path);
+    const [p, l] = kernel.put(m.path);
+    let r: number;
+    try {
+      r = k.wasmpod_mount_volume(p, l, m.size % 2 ** 32, Math.floor(m.size / 2 ** 32), i + 1, st.uid, st.gid, st.mode);
+    } finally {
+      k.wasmpod_free(p, l);
+    }
+    if (r === -ESTALE) throw new ErrnoError(-r, `storage '${m.storageKey}' is not a volume of ${m.size} bytes (Pod.deleteStorage starts it over)`);
+    if (r < 0) throw new ErrnoError(-r, `mounting storage '${m.storageKey}' at ${m.path}`);
+  }
 }

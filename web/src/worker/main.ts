@@ -25,17 +25,29 @@ const first = (e: MessageEvent) => {
 };
 scope.addEventListener('message', first);
 
-/** The io worker: says it runs (the control worker waits for that before it mounts), then serves the io slot. */
+/**
+ * The io worker: opens its files, says it runs (the control worker waits
+ * for that before it mounts) or why it can't, then serves the io slot.
+ */
 function io(r: IoStartRequest): Promise<never> {
   const post = (m: IoMessage) => scope.postMessage(m);
-  post({ kind: 'ioRunning' });
+  let running = false;
   return runIo({
     kernelMemory: r.kernelMemory,
     slot: r.slot,
     image: r.image,
     chunkSize: r.chunkSize,
     cache: r.cache,
+    websocket: r.websocket,
     stats: r.stats,
+    journals: r.journals,
     log: (line) => post({ kind: 'log', line }),
+    ready: () => {
+      running = true;
+      post({ kind: 'ioRunning' });
+    },
+  }).catch((e: unknown) => {
+    if (!running) post({ kind: 'ioFailed', error: String((e as Error)?.message ?? e) });
+    throw e;
   });
 }

@@ -23,8 +23,9 @@
 // (fails on wasmpod) is skipped; web/test/browser/blocklist.txt lists what
 // fails only in the browser, with the reason: those still run, and one that
 // passes is reported so the entry can go.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHROMIUM, callInPage, closePage, launchBrowser, openPage, startServer, withTimeout } from './lib.mjs';
@@ -167,6 +168,10 @@ async function main() {
     ['boot a pod', inPage('boot')],
     ['boot from an ext2 image (HTTP Range)', inPage('bootFromImage')],
     ['image chunks cached in OPFS: a warm boot fetches nothing', inPage('imageCacheWarmBoot')],
+    ['image over the WebSocket block protocol and over HTTP ranges', inPage('imageTransports')],
+    ['pod storage: files persist under a storage key, keys are isolated', inPage('storagePersists')],
+    ['pod storage: a persistent home volume (mounts)', inPage('storageVolumes')],
+    ['pod storage: page killed during fsyncs, every synced record survives, e2fsck clean', storageCrashTest],
     ['createFile a program and run it', inPage('createFileAndRun')],
     ['stdin and stdout of a process', inPage('stdinStdout')],
     ['pipe between two processes', inPage('pipeBetweenProcesses')],
@@ -206,6 +211,35 @@ async function main() {
       if (why !== undefined) throw new Skip(`blocked (web/test/browser/blocklist.txt): ${why}`);
       throw new Error(`${same ? 'both fail' : 'results differ'}:\n  ${detail}`);
     };
+  }
+
+  /**
+   * Kill the page while a program appends and fsyncs in a loop; a new page
+   * of the same origin (same OPFS) boots the same storage key and finds
+   * every record the program had reported synced; the image with the
+   * storage's journal on top (`wasmpod image flatten`) passes `e2fsck -fn`.
+   */
+  async function storageCrashTest(page) {
+    const synced = await callInPage(page, 'storageCrashStart');
+    await page.close({ runBeforeUnload: false });
+    const again = await page.context().newPage();
+    again.on('console', (m) => page.logs.push(`console.${m.type()} (after the crash): ${m.text()}`));
+    await again.goto(testPage);
+    const { records, journal } = await callInPage(again, 'storageCrashCheck', synced);
+    const dir = mkdtempSync(join(tmpdir(), 'wasmpod-crash-'));
+    try {
+      const jfile = join(dir, 'root.journal');
+      const flat = join(dir, 'flat.ext2');
+      writeFileSync(jfile, Buffer.from(journal, 'base64'));
+      const base = join(o.web, 'test-programs/root.ext2');
+      const f = spawnSync(o.wasmpod, ['image', 'flatten', base, '--journal', jfile, '-o', flat], { encoding: 'utf8' });
+      if (f.status !== 0) throw new Error(`wasmpod image flatten: ${f.stderr}`);
+      const fsck = spawnSync('/usr/sbin/e2fsck', ['-fn', flat], { encoding: 'utf8' });
+      if (fsck.status !== 0) throw new Error(`e2fsck -fn on image + journal (status ${fsck.status}):\n${indent(fsck.stdout + fsck.stderr)}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    return `${synced} records reported synced before the kill, ${records} found; e2fsck clean`;
   }
 
   async function terminalTest(page) {

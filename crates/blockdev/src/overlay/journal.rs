@@ -26,7 +26,7 @@
 //!    8  4  version = 1
 //!   12  4  block_size
 //!   16  8  base block count
-//!   24  8  base fingerprint (overlay::base_fingerprint)
+//!   24  8  base fingerprint (overlay::content_fingerprint)
 //!   32 24  reserved, zero
 //!   56  4  CRC of bytes 0..56
 //!   60  4  zero
@@ -46,11 +46,11 @@
 //! append). No compaction yet: a block rewritten in many transactions keeps
 //! every copy in the log.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use crate::checksum::{crc32, Crc32};
 use crate::error::{BlockError, Result};
-use crate::overlay::DeltaStore;
+use crate::overlay::{DeltaStore, MemoryDelta};
 
 const MAGIC: [u8; 8] = *b"WPODJNL\0";
 const VERSION: u32 = 1;
@@ -104,7 +104,7 @@ pub struct JournalDelta<F> {
     block_size: u32,
     base_blocks: u64,
     /// Every block the store holds: the log's and the pending ones.
-    blocks: HashMap<u64, Box<[u8]>>,
+    blocks: MemoryDelta,
     /// Blocks written since the last flush.
     pending: BTreeSet<u64>,
     /// Where the next transaction goes.
@@ -140,16 +140,14 @@ impl<F: LogFile> JournalDelta<F> {
                 return Err(BlockError::Invalid("not a wasmpod journal (bad header)".into()));
             }
             if got != want {
-                return Err(BlockError::Invalid(
-                    "the journal was made for another base image (or block size)".into(),
-                ));
+                return Err(BlockError::Invalid("the journal was made for another base image (or block size)".into()));
             }
         }
         let mut me = Self {
             file,
             block_size,
             base_blocks,
-            blocks: HashMap::new(),
+            blocks: MemoryDelta::new(block_size),
             pending: BTreeSet::new(),
             end: HEADER_LEN,
             seq: 0,
@@ -157,6 +155,20 @@ impl<F: LogFile> JournalDelta<F> {
         };
         me.replay(len.max(HEADER_LEN))?;
         Ok(me)
+    }
+
+    /// The block size a log was made for (its header's), to open the base
+    /// device to match; `Invalid` if `file` holds no journal header.
+    pub fn block_size_of(file: &mut F) -> Result<u32> {
+        let mut h = [0u8; HEADER_LEN as usize];
+        if file.size()? < HEADER_LEN {
+            return Err(BlockError::Invalid("not a wasmpod journal (short file)".into()));
+        }
+        file.read_at(0, &mut h)?;
+        if h[0..8] != MAGIC || le_u32(&h[56..60]) != crc32(&h[0..56]) {
+            return Err(BlockError::Invalid("not a wasmpod journal (bad header)".into()));
+        }
+        Ok(le_u32(&h[12..16]))
     }
 
     /// Applies the log's complete transactions; truncates a torn tail.
@@ -186,7 +198,7 @@ impl<F: LogFile> JournalDelta<F> {
                 break;
             }
             for (b, d) in blocks.into_iter().zip(data.chunks_exact(bs as usize)) {
-                self.blocks.insert(b, d.into());
+                self.blocks.write_blocks(b, d)?;
             }
             self.end += total;
             self.seq = seq;
@@ -197,6 +209,12 @@ impl<F: LogFile> JournalDelta<F> {
             self.file.sync()?;
         }
         Ok(())
+    }
+
+    /// The log file (for tests that look at what storage holds).
+    #[cfg(test)]
+    pub(crate) fn log(&self) -> &F {
+        &self.file
     }
 
     /// Bytes of a torn tail dropped when the log was opened.
@@ -225,8 +243,8 @@ impl<F: LogFile> JournalDelta<F> {
         for &b in &self.pending {
             t.extend_from_slice(&b.to_le_bytes());
         }
-        for b in &self.pending {
-            t.extend_from_slice(&self.blocks[b]);
+        for &b in &self.pending {
+            t.extend_from_slice(self.blocks.block(b).expect("a pending block is held"));
         }
         let mut crc = Crc32::new();
         crc.update(&t);
@@ -242,33 +260,20 @@ impl<F: LogFile> DeltaStore for JournalDelta<F> {
     }
 
     fn contains(&self, block: u64) -> bool {
-        self.blocks.contains_key(&block)
+        self.blocks.contains(block)
     }
 
     fn read_block(&mut self, block: u64, buf: &mut [u8]) -> Result<bool> {
-        match self.blocks.get(&block) {
-            Some(b) => {
-                buf.copy_from_slice(b);
-                Ok(true)
-            }
-            None => Ok(false),
-        }
+        self.blocks.read_block(block, buf)
     }
 
     fn write_blocks(&mut self, start: u64, data: &[u8]) -> Result<()> {
-        let bs = self.block_size as usize;
-        if !data.len().is_multiple_of(bs) {
-            return Err(BlockError::Misaligned { len: data.len(), block_size: self.block_size });
-        }
-        let count = (data.len() / bs) as u64;
+        let count = (data.len() / self.block_size as usize) as u64;
         if start.checked_add(count).is_none_or(|end| end > self.base_blocks) {
             return Err(BlockError::OutOfRange { block: start, count, device_blocks: self.base_blocks });
         }
-        for (i, chunk) in data.chunks_exact(bs).enumerate() {
-            let b = start + i as u64;
-            self.blocks.insert(b, chunk.into());
-            self.pending.insert(b);
-        }
+        self.blocks.write_blocks(start, data)?;
+        self.pending.extend(start..start + count);
         Ok(())
     }
 
@@ -291,7 +296,26 @@ impl<F: LogFile> DeltaStore for JournalDelta<F> {
     }
 
     fn block_count(&self) -> u64 {
-        self.blocks.len() as u64
+        self.blocks.block_count()
+    }
+}
+
+/// A host file as a log (`wasmpod image flatten --journal`).
+impl LogFile for std::fs::File {
+    fn size(&mut self) -> Result<u64> {
+        Ok(self.metadata()?.len())
+    }
+    fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<()> {
+        Ok(crate::hostio::read_exact_at(self, buf, offset)?)
+    }
+    fn write_at(&mut self, offset: u64, data: &[u8]) -> Result<()> {
+        Ok(crate::hostio::write_all_at(self, data, offset)?)
+    }
+    fn truncate(&mut self, len: u64) -> Result<()> {
+        Ok(self.set_len(len)?)
+    }
+    fn sync(&mut self) -> Result<()> {
+        Ok(self.sync_data()?)
     }
 }
 
@@ -383,7 +407,10 @@ mod tests {
         assert_eq!(d.pending_blocks(), 1);
         let log = d.file.crash(0);
         let mut r = open(log);
-        assert_eq!((get(&mut r, 1), get(&mut r, 2), get(&mut r, 9), get(&mut r, 3)), (Some(1), Some(22), Some(9), None));
+        assert_eq!(
+            (get(&mut r, 1), get(&mut r, 2), get(&mut r, 9), get(&mut r, 3)),
+            (Some(1), Some(22), Some(9), None)
+        );
         assert_eq!(r.block_count(), 3);
         assert_eq!(r.dropped_tail_bytes(), 0);
     }

@@ -13,6 +13,8 @@
 //!   one flush at a time as transactions appended to a [`LogFile`] (the
 //!   browser's OPFS file, reached through the io worker). After a crash
 //!   the store is what it was at some flush.
+//!   [`JournalVolume`] is the same store as a volume of its own (no base
+//!   image: it starts as zeros).
 //! - [`MemoryDelta`]: a map in memory, for tests and for pods that need no
 //!   persistence.
 //!
@@ -25,6 +27,7 @@
 
 pub mod journal;
 pub mod log;
+pub mod volume;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -35,6 +38,7 @@ use crate::error::{BlockError, Result};
 
 pub use journal::{JournalDelta, LogFile, MemoryLog};
 pub use log::FileDelta;
+pub use volume::JournalVolume;
 
 /// Where an overlay keeps the blocks written over its base.
 ///
@@ -73,9 +77,21 @@ pub const FINGERPRINT_BYTES: u64 = 8192;
 /// that differ in size, origin or filesystem UUID. Not a content hash of
 /// the whole image.
 pub fn base_fingerprint<D: BlockDevice + ?Sized>(base: &mut D) -> Result<u64> {
+    let identity = base.identity().unwrap_or_default();
+    fingerprint(base, identity.as_bytes())
+}
+
+/// Like [`base_fingerprint`] without the device's identity: the same image
+/// has the same one however it is reached (served over HTTP to a browser,
+/// or a local file). For stores that travel between hosts ([`JournalDelta`]).
+pub fn content_fingerprint<D: BlockDevice + ?Sized>(base: &mut D) -> Result<u64> {
+    fingerprint(base, b"")
+}
+
+fn fingerprint<D: BlockDevice + ?Sized>(base: &mut D, identity: &[u8]) -> Result<u64> {
     let mut h = Fnv64::new();
     let bs = u64::from(base.block_size());
-    h.update(base.identity().unwrap_or_default().as_bytes());
+    h.update(identity);
     h.update(&[0xff]);
     h.update(&bs.to_le_bytes());
     h.update(&base.num_blocks().to_le_bytes());
@@ -211,6 +227,11 @@ impl MemoryDelta {
     pub fn new(block_size: u32) -> Self {
         Self { block_size, blocks: HashMap::new() }
     }
+
+    /// The bytes of `block`, if held.
+    pub fn block(&self, block: u64) -> Option<&[u8]> {
+        self.blocks.get(&block).map(|b| &b[..])
+    }
 }
 
 impl DeltaStore for MemoryDelta {
@@ -221,7 +242,7 @@ impl DeltaStore for MemoryDelta {
         self.blocks.contains_key(&block)
     }
     fn read_block(&mut self, block: u64, buf: &mut [u8]) -> Result<bool> {
-        match self.blocks.get(&block) {
+        match self.block(block) {
             Some(b) => {
                 buf.copy_from_slice(b);
                 Ok(true)

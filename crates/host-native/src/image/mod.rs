@@ -7,6 +7,7 @@
 
 mod build;
 mod dev;
+mod flatten;
 mod sparse;
 
 use std::io::Write;
@@ -30,6 +31,9 @@ const USAGE: &str = "usage: wasmpod image <command> ...
   rm [-r] IMG PATH                 remove a file, or a tree with -r
   extract IMG DIR                  copy the whole image into host directory DIR
   info IMG                         superblock summary
+  flatten IMG -o OUT (--overlay F | --journal F)
+                                   write IMG with the overlay's (or a browser
+                                   pod's storage journal's) blocks on top to OUT
 
   --overlay FILE (ls, cat, put, mkdir, rm, extract, info): work on a
   copy-on-write overlay and leave IMG untouched";
@@ -72,11 +76,13 @@ struct Args {
     size: Option<String>,
     block_size: Option<String>,
     overlay: Option<String>,
+    journal: Option<String>,
     recursive: bool,
 }
 
 fn parse(args: &[String]) -> Result<Args, Error> {
-    let mut a = Args { pos: vec![], out: None, size: None, block_size: None, overlay: None, recursive: false };
+    let mut a =
+        Args { pos: vec![], out: None, size: None, block_size: None, overlay: None, journal: None, recursive: false };
     let mut it = args.iter();
     while let Some(s) = it.next() {
         let mut val = |name: &str| it.next().cloned().ok_or_else(|| Error::msg(format!("{name} needs a value")));
@@ -85,6 +91,7 @@ fn parse(args: &[String]) -> Result<Args, Error> {
             "--size" => a.size = Some(val(s)?),
             "--block-size" | "-b" => a.block_size = Some(val(s)?),
             "--overlay" => a.overlay = Some(val(s)?),
+            "--journal" => a.journal = Some(val(s)?),
             "-r" | "-R" | "--recursive" => a.recursive = true,
             "-h" | "--help" => return Err(Error::msg("usage")),
             f if f.starts_with('-') && f.len() > 1 => return Err(Error::msg(format!("unknown flag '{f}'"))),
@@ -109,6 +116,9 @@ fn run(args: &[String]) -> Result<(), Error> {
         Ok(())
     };
     let overlay = a.overlay.as_deref();
+    if cmd != "flatten" && a.journal.is_some() {
+        return Err(Error::msg(format!("{cmd}: --journal applies to flatten only")));
+    }
     if cmd == "build" && overlay.is_some() {
         return Err(Error::msg("build: --overlay applies to existing images only"));
     }
@@ -166,6 +176,16 @@ fn run(args: &[String]) -> Result<(), Error> {
             want(2)?;
             let mut fs = open(&a.pos[0], false, overlay)?;
             extract(&mut fs, Path::new(&a.pos[1]))
+        }
+        "flatten" => {
+            want(1)?;
+            let out = a.out.as_deref().ok_or_else(|| Error::msg("flatten: -o OUT is required"))?;
+            let store = match (overlay, a.journal.as_deref()) {
+                (Some(o), None) => flatten::Store::Overlay(o),
+                (None, Some(j)) => flatten::Store::Journal(j),
+                _ => return Err(Error::msg("flatten: give one of --overlay FILE or --journal FILE")),
+            };
+            flatten::flatten(&a.pos[0], store, Path::new(out))
         }
         "info" => {
             want(1)?;

@@ -1,7 +1,7 @@
 //! `wasmpod run`: runs one program in a new pod on the native host.
 //!
 //! ```text
-//! wasmpod run [--image IMG [--overlay FILE] [--read-only] | --root DIR]
+//! wasmpod run [--image IMG|URL [--overlay FILE] [--cache DIR] [--read-only] | --root DIR]
 //!             [--mount HOST:GUEST[:ro]]... [--env K=V]... [--cwd DIR] [--tty]
 //!             PROGRAM [ARGS...]
 //! ```
@@ -9,7 +9,12 @@
 //! - The root is a tmpfs with /tmp, /dev, /proc and /home/user (the
 //!   kernel's initial mounts), or with `--image` an ext2 image (writes go
 //!   to the image file itself unless `--overlay FILE` keeps them in a
-//!   copy-on-write overlay file; `--read-only` mounts it read-only), or
+//!   copy-on-write overlay file; `--read-only` mounts it read-only). An
+//!   `http(s)://` URL streams the image with range requests (the HTTP
+//!   range device of `wasmpod-blockdev`), keeping fetched chunks in
+//!   `--cache DIR` (default `~/.cache/wasmpod/images`) so a second run
+//!   fetches only what is new; it is never written: writes go to
+//!   `--overlay FILE`, or stay in memory. Or
 //!   with `--root DIR` a host directory (see [`crate::hostfs`]): the
 //!   kernel's devfs and procfs are mounted over its `/dev` and `/proc`
 //!   when those exist (nothing is created in DIR for them); `/tmp` is the
@@ -53,8 +58,10 @@ pub use runtime::Runtime;
 const USAGE: &str = "usage: wasmpod run [options] PROGRAM [ARGS...]
 
 options:
-  --image IMG      use the ext2 image IMG as the root (written in place)
+  --image IMG|URL  use the ext2 image IMG as the root (written in place), or stream it from
+                   an http(s) URL (writes in memory, or in --overlay)
   --overlay FILE   with --image: keep writes in the copy-on-write overlay FILE
+  --cache DIR      with --image URL: keep fetched chunks in DIR (default ~/.cache/wasmpod/images)
   --read-only      with --image: mount the image read-only
   --root DIR       use the host directory DIR as the root (/dev, /proc mounted over it)
   --mount HOST:GUEST[:ro]
@@ -72,6 +79,7 @@ const CANNOT_START: i32 = 126;
 struct Options {
     image: Option<String>,
     overlay: Option<String>,
+    cache: Option<String>,
     read_only: bool,
     root: Option<String>,
     mounts: Vec<MountSpec>,
@@ -118,6 +126,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
     let mut o = Options {
         image: None,
         overlay: None,
+        cache: None,
         read_only: false,
         root: None,
         mounts: vec![],
@@ -137,6 +146,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
         match a {
             "--image" => o.image = Some(value(&mut i, a)?),
             "--overlay" => o.overlay = Some(value(&mut i, a)?),
+            "--cache" => o.cache = Some(value(&mut i, a)?),
             "--read-only" => o.read_only = true,
             "--root" => o.root = Some(value(&mut i, a)?),
             "--mount" => o.mounts.push(MountSpec::parse(&value(&mut i, a)?)?),
@@ -163,6 +173,9 @@ fn parse(args: &[String]) -> Result<Options, String> {
     o.args = args[i + 1..].to_vec();
     if o.overlay.is_some() && o.image.is_none() {
         return Err("--overlay needs --image".into());
+    }
+    if o.cache.is_some() && !o.image.as_deref().is_some_and(is_url) {
+        return Err("--cache needs --image with an http(s) URL".into());
     }
     if o.read_only && o.image.is_none() {
         return Err("--read-only needs --image".into());
@@ -323,9 +336,49 @@ fn pod_path_of_host_file(o: &Options, program: &str) -> Option<String> {
     o.mounts.iter().rev().find_map(|m| inside(&m.host, &m.guest)).or_else(|| inside(o.root.as_deref()?, "/"))
 }
 
+fn is_url(img: &str) -> bool {
+    img.starts_with("http://") || img.starts_with("https://")
+}
+
+/// An image streamed from `url`: the HTTP range device with a persistent
+/// chunk store, under an overlay (`--overlay`, or in memory) unless
+/// `--read-only`.
+fn url_image(o: &Options, url: &str) -> Result<Box<dyn wasmpod_blockdev::BlockDevice>, String> {
+    use wasmpod_blockdev::http::ThreadSleeper;
+    use wasmpod_blockdev::{DirChunkStore, HttpConfig, HttpRangeDevice, OverlayDevice, UreqFetcher};
+    let cache = match &o.cache {
+        Some(d) => std::path::PathBuf::from(d),
+        None => {
+            let home = std::env::var_os("HOME").map(std::path::PathBuf::from).unwrap_or_else(|| "/tmp".into());
+            std::env::var_os("XDG_CACHE_HOME")
+                .map(std::path::PathBuf::from)
+                .unwrap_or_else(|| home.join(".cache"))
+                .join("wasmpod/images")
+        }
+    };
+    let store = DirChunkStore::new(&cache).map_err(|e| format!("--cache {}: {e}", cache.display()))?;
+    let base = HttpRangeDevice::open_with(
+        UreqFetcher::new(url),
+        HttpConfig::default(),
+        Box::new(ThreadSleeper),
+        Some(Box::new(store)),
+    )
+    .map_err(|e| format!("{url}: {e}"))?;
+    Ok(match (&o.overlay, o.read_only) {
+        (Some(ov), _) => Box::new(OverlayDevice::open(base, ov).map_err(|e| format!("{ov}: {e}"))?),
+        (None, true) => Box::new(base),
+        (None, false) => Box::new(OverlayDevice::in_memory(base).map_err(|e| format!("{url}: {e}"))?),
+    })
+}
+
 /// Mounts `--image` as the root.
 fn mount_image(kernel: &Kernel, o: &Options, img: &str) -> Result<(), String> {
     use wasmpod_blockdev::{BlockDevice, FileDevice, OverlayDevice};
+    if is_url(img) {
+        let dev = url_image(o, img)?;
+        kernel.mount_root_ext2(dev, o.read_only, img).map_err(|e| format!("{img}: cannot mount: {e}"))?;
+        return Ok(());
+    }
     const SECTOR: u32 = 512;
     let fail = |e: wasmpod_blockdev::BlockError| match e {
         wasmpod_blockdev::BlockError::Misaligned { len, .. } => {

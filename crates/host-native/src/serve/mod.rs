@@ -23,12 +23,16 @@
 //!   beyond), keep-alive, head size limits ([`http::MAX_HEAD_BYTES`]), a
 //!   deadline for idling plus sending a head, a write timeout. Bodies are streamed from the file in 64 KiB pieces.
 //!
+//! - A `GET` with `Upgrade: websocket` speaks the block protocol of [`ws`]
+//!   on the file it names (an image) instead.
+//!
 //! URL layout: `/images/rootfs.ext2` is `--image`, `/images/NAME.ext2` any
 //! `*.ext2` in the images directory (`build/images`); everything else comes
 //! from the web directory (`build/web`), `/` → `index.html`. Without a web
 //! directory `/` is a built-in page saying the bundle is not built yet.
 
 pub mod http;
+pub mod ws;
 
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
@@ -251,6 +255,18 @@ fn serve_connection(stream: TcpStream, roots: &Roots) -> io::Result<()> {
     loop {
         reader.get_mut().until = Instant::now() + roots.head_timeout;
         let (req, mut resp) = match http::read_request(&mut reader) {
+            Ok(req) if ws::is_upgrade(&req) => {
+                if roots.log {
+                    eprintln!("{} {} {} websocket", peer.map_or("?".into(), |p| p.to_string()), req.method, req.target);
+                }
+                let image = ws_image(&req, roots);
+                return ws::serve(
+                    &req,
+                    &mut reader,
+                    &mut writer,
+                    image.as_ref().map(|(p, e)| (p.as_path(), e.clone())),
+                );
+            }
             Ok(req) => {
                 let resp = answer(&req, roots);
                 (Some(req), resp)
@@ -497,6 +513,21 @@ fn answer(req: &Request, roots: &Roots) -> Response {
     }
 }
 
+/// A file's strong ETag: from its size and modification time.
+fn etag_of(meta: &std::fs::Metadata) -> String {
+    let since = meta.modified().unwrap_or(UNIX_EPOCH).duration_since(UNIX_EPOCH).unwrap_or_default();
+    format!("\"{:x}-{:x}-{:x}\"", meta.len(), since.as_secs(), since.subsec_nanos())
+}
+
+/// The file a WebSocket request names (any file GET serves: images, and
+/// test images in the web directory) and its ETag; None: no such file.
+fn ws_image(req: &Request, roots: &Roots) -> Option<(PathBuf, String)> {
+    let (segs, slash) = clean_path(&req.target).ok()?;
+    let Target::File(path) = resolve(&segs, slash, roots) else { return None };
+    let meta = std::fs::metadata(&path).ok().filter(|m| m.is_file())?;
+    Some((path, etag_of(&meta)))
+}
+
 fn serve_file(req: &Request, path: &Path) -> io::Result<Response> {
     let file = File::open(path)?;
     let meta = file.metadata()?;
@@ -505,8 +536,7 @@ fn serve_file(req: &Request, path: &Path) -> io::Result<Response> {
     }
     let size = meta.len();
     let mtime = meta.modified().unwrap_or(UNIX_EPOCH);
-    let since = mtime.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let etag = format!("\"{size:x}-{:x}-{:x}\"", since.as_secs(), since.subsec_nanos());
+    let etag = etag_of(&meta);
     let last_modified = http::http_date(mtime);
     let name = path.file_name().map_or(&b""[..], |n| n.as_bytes());
     let mut headers: Vec<(&'static str, String)> = vec![

@@ -68,7 +68,8 @@ export async function boot() {
  * pod, and the image traffic counted in `pod.stats`.
  */
 export async function bootFromImage() {
-  const pod = await Pod.boot({ image: '/test-programs/root.ext2' });
+  const progress = [];
+  const pod = await Pod.boot({ image: '/test-programs/root.ext2', onProgress: (s) => progress.push(s) });
   try {
     eq('/etc/motd of the image', await pod.readFile('/etc/motd', 'utf8'), 'served from an ext2 image\n');
     const r = await runToEnd(pod, '/bin/hello', ['5'], { cwd: '/' });
@@ -78,6 +79,10 @@ export async function bootFromImage() {
     eq('/etc/motd after a write', await pod.readFile('/etc/motd', 'utf8'), 'changed in the pod\n');
     // The stats are current once the reads have returned.
     check('pod.stats counts the image reads', pod.stats.bytesFetched > 0 && pod.stats.requests > 0, JSON.stringify(pod.stats));
+    // onProgress reports the same totals, idle at the end (polled: wait for it).
+    const final = JSON.stringify(pod.stats);
+    while (JSON.stringify(progress.at(-1)) !== final) await new Promise((res) => setTimeout(res, 20));
+    eq('nothing in flight once the reads returned', pod.stats.bytesInFlight, 0);
     return `${pod.stats.requests} range requests, ${pod.stats.bytesFetched} bytes`;
   } finally {
     await pod.shutdown();
@@ -116,6 +121,165 @@ export async function imageCacheWarmBoot() {
   const cleared = await session({});
   eq('after clearImageCache the image is fetched again', cleared.bytesFetched, cold.bytesFetched);
   return `cold ${cold.requests} requests/${cold.bytesFetched} bytes; warm 0 requests, ${warm.bytesFromCache} bytes from OPFS`;
+}
+
+/** The image the storage tests write over. */
+const STORAGE_IMAGE = '/test-programs/root.ext2';
+
+/**
+ * Pod storage: what a pod with a storage key wrote is there when the key
+ * boots again (files from the API and from a program that fsyncs), other
+ * keys and pods without a key don't see it, one pod per key at a time,
+ * and deleteStorage starts the key over.
+ */
+export async function storagePersists() {
+  const boot = (storageKey) => Pod.boot({ image: STORAGE_IMAGE, ...(storageKey && { storageKey }) });
+  await Pod.deleteStorage('alpha');
+  await Pod.deleteStorage('beta');
+  let pod = await boot('alpha');
+  try {
+    await pod.writeFile('/etc/kept', 'written in alpha\n');
+    await pod.mkdir('/data');
+    await install(pod, '/test-programs/fsyncloop.wasm', '/bin/fsyncloop');
+    const r = await runToEnd(pod, '/bin/fsyncloop', ['/data', '5'], { cwd: '/' });
+    eq('fsyncloop exit status', r.status.code, 0);
+    eq('fsyncloop output', r.stdout.trim().split('\n').pop(), 'synced 5');
+    await rejects('a second pod on the same key', boot('alpha'), 'EIO: boot failed: storage \'alpha\' is in use');
+  } finally {
+    await pod.shutdown();
+  }
+  const expectLog = 'record 1\nrecord 2\nrecord 3\nrecord 4\nrecord 5\n';
+  pod = await boot('alpha');
+  try {
+    eq('/etc/kept after a new boot', await pod.readFile('/etc/kept', 'utf8'), 'written in alpha\n');
+    eq('/data/log after a new boot', await pod.readFile('/data/log', 'utf8'), expectLog);
+    eq('/data/f5 after a new boot', (await pod.readFile('/data/f5')).length, 3000);
+    // A second session's writes add to the first's.
+    await pod.writeFile('/etc/kept', 'rewritten\n');
+  } finally {
+    await pod.shutdown();
+  }
+  pod = await boot('alpha');
+  try {
+    eq('/etc/kept after a second session', await pod.readFile('/etc/kept', 'utf8'), 'rewritten\n');
+  } finally {
+    await pod.shutdown();
+  }
+  for (const other of ['beta', null]) {
+    pod = await boot(other);
+    try {
+      await rejects(`/etc/kept with storage ${other}`, pod.readFile('/etc/kept', 'utf8'), 'ENOENT');
+      eq(`/etc/motd with storage ${other}`, await pod.readFile('/etc/motd', 'utf8'), 'served from an ext2 image\n');
+    } finally {
+      await pod.shutdown();
+    }
+  }
+  const journal = await Pod.exportStorage('alpha');
+  check('exportStorage gives the journal', journal.length > 3000 * 5, `${journal.length} bytes`);
+  await Pod.deleteStorage('alpha');
+  eq('exportStorage after deleteStorage', (await Pod.exportStorage('alpha')).length, 0);
+  pod = await boot('alpha');
+  try {
+    await rejects('/etc/kept after deleteStorage', pod.readFile('/etc/kept', 'utf8'), 'ENOENT');
+  } finally {
+    await pod.shutdown();
+  }
+  await rejects('storageKey without an image', Pod.boot({ image: null, storageKey: 'x' }), 'EINVAL');
+  return `journal of ${journal.length} bytes after two sessions`;
+}
+
+/**
+ * Persistent volumes: a home on its own storage key, made empty (our
+ * mkfs) with the mount point's owner on first use, written by the API and
+ * by a program running as the user, there again in the next pod (here on
+ * a tmpfs root, so only the volume persists); a size change is refused.
+ */
+export async function storageVolumes() {
+  await Pod.deleteStorage('home');
+  const home = (size = 64 << 20) => ({ image: null, mounts: [{ path: '/home/user', storageKey: 'home', size }] });
+  await withPod(async (pod) => {
+    const st = await pod.stat('/home/user');
+    eq('owner of the fresh volume', [st.uid, st.gid, st.mode], [1000, 1000, 0o755]);
+    check('mkfs made lost+found', (await pod.readdir('/home/user')).map(entryName).includes('lost+found'));
+    await pod.writeFile('/home/user/notes.txt', 'kept\n');
+    const prog = await installProgram(pod, 'fsyncloop');
+    const r = await runToEnd(pod, prog, ['/home/user', '3']);
+    eq('fsyncloop as the user on the volume', [r.status.code, r.stderr], [0, '']);
+  }, home());
+  await withPod(async (pod) => {
+    eq('notes.txt in the next pod', await pod.readFile('/home/user/notes.txt', 'utf8'), 'kept\n');
+    eq('log in the next pod', await pod.readFile('/home/user/log', 'utf8'), 'record 1\nrecord 2\nrecord 3\n');
+    await rejects('/tmp is not on the volume', pod.readFile('/tmp/fsyncloop'), 'ENOENT');
+  }, home());
+  await rejects('the same key with another size', Pod.boot(home(128 << 20)), 'EIO: boot failed: ESTALE');
+  await rejects('a relative mount path', Pod.boot({ image: null, mounts: [{ path: 'home', storageKey: 'x' }] }), 'EINVAL');
+  await rejects('a key twice', Pod.boot({ image: null, mounts: [{ path: '/tmp', storageKey: 'x' }, { path: '/root', storageKey: 'x' }] }), 'EINVAL');
+  await rejects('a missing mount point', Pod.boot({ image: null, mounts: [{ path: '/nowhere', storageKey: 'x' }] }), 'EIO: boot failed: ENOENT');
+  const size = (await Pod.exportStorage('home')).length;
+  await Pod.deleteStorage('home');
+  await Pod.deleteStorage('x');
+  return `a 64 MiB home volume kept in a ${size}-byte journal`;
+}
+
+/**
+ * The first half of the crash test (run.mjs closes the page under it):
+ * boots with the storage key `crash`, starts fsyncloop forever and
+ * resolves with the last record it reported synced once it passed 20.
+ */
+export async function storageCrashStart() {
+  await Pod.deleteStorage('crash');
+  const pod = await Pod.boot({ image: STORAGE_IMAGE, storageKey: 'crash' });
+  await pod.mkdir('/data');
+  await install(pod, '/test-programs/fsyncloop.wasm', '/bin/fsyncloop');
+  const { out } = await start(pod, '/bin/fsyncloop', ['/data', '0'], { cwd: '/' });
+  await out.until('synced 21\n');
+  const last = out.text.trim().split('\n').pop();
+  return Number(last.split(' ')[1]);
+}
+
+/**
+ * The second half, in a new page of the same origin after the crash: every
+ * record reported synced is in /data/log (whole lines, in order) with its
+ * file; returns the storage's journal (base64) for e2fsck.
+ */
+export async function storageCrashCheck(synced) {
+  const pod = await Pod.boot({ image: STORAGE_IMAGE, storageKey: 'crash' });
+  let lines;
+  try {
+    lines = (await pod.readFile('/data/log', 'utf8')).split('\n');
+    check('the log ends with a whole line', lines.pop() === '', JSON.stringify(lines.slice(-2)));
+    check(`at least the ${synced} synced records`, lines.length >= synced, `${lines.length} lines`);
+    lines.forEach((l, i) => eq(`log line ${i + 1}`, l, `record ${i + 1}`));
+    for (let i = 1; i <= synced; i++) eq(`/data/f${i}`, (await pod.readFile(`/data/f${i}`)).length, 3000);
+  } finally {
+    await pod.shutdown();
+  }
+  const journal = await Pod.exportStorage('crash');
+  let bin = '';
+  for (let i = 0; i < journal.length; i += 0x8000) bin += String.fromCharCode(...journal.subarray(i, i + 0x8000));
+  return { records: lines.length, journal: btoa(bin) };
+}
+
+/**
+ * The image over the WebSocket block protocol (the default with `wasmpod
+ * serve`) and over HTTP ranges: the same bytes of the same files.
+ */
+export async function imageTransports() {
+  const seen = {};
+  for (const websocket of [true, false]) {
+    const pod = await Pod.boot({ image: '/test-programs/root.ext2', websocket, imageCache: false });
+    try {
+      eq(`/etc/motd (websocket ${websocket})`, await pod.readFile('/etc/motd', 'utf8'), 'served from an ext2 image\n');
+      const r = await runToEnd(pod, '/bin/hello', ['5'], { cwd: '/' });
+      eq(`/bin/hello (websocket ${websocket})`, r.status.code, 5);
+      eq('the transport in use', pod.stats.websocket, websocket);
+      seen[websocket] = pod.stats;
+    } finally {
+      await pod.shutdown();
+    }
+  }
+  eq('the same bytes either way', seen[true].bytesFetched, seen[false].bytesFetched);
+  return `websocket: ${seen[true].requests} batches, HTTP: ${seen[false].requests} range requests, ${seen[true].bytesFetched} bytes`;
 }
 
 /** createFile a wasm program, run it: argv, env, cwd, stdout, stderr, exit status. */
