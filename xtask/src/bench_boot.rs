@@ -52,7 +52,10 @@ pub fn bench_boot(args: &[String]) -> Result<(), String> {
     )?;
     let boots: Vec<Boot> = out.lines().filter(|l| l.starts_with('{')).map(Boot::parse).collect::<Result<_, _>>()?;
     for b in &boots {
-        println!("  {:<5} {:>7.0} ms {:>9} bytes {:>4} requests {:>9} bytes from the cache", b.kind, b.ms, b.bytes, b.requests, b.cached);
+        println!(
+            "  {:<5} {:>7.0} ms {:>9} bytes {:>4} requests {:>9} bytes from the cache",
+            b.kind, b.ms, b.bytes, b.requests, b.cached
+        );
     }
     let table = render(&boots)?;
     println!("\n{table}");

@@ -29,6 +29,7 @@ mod abi_layout;
 mod bench;
 mod bench_boot;
 mod bench_browser;
+mod bench_programs;
 mod bench_syscalls;
 mod build;
 mod busybox_tests;
@@ -36,6 +37,7 @@ mod conformance;
 mod demo;
 mod digest;
 mod image;
+mod port_checks;
 mod ports;
 mod setup;
 mod toolchain;
@@ -80,6 +82,9 @@ fn main() -> ExitCode {
         Some("web") => web::web(&args[1..]),
         Some("bench") => bench::bench(&args[1..]),
         Some("conformance") => conformance::conformance(&args[1..]),
+        Some("ports-test") if matches!(args.get(1).map(String::as_str), Some("lua" | "sqlite")) => {
+            port_checks::ports_test(&args[1..])
+        }
         Some("ports-test") if args.get(1).map(String::as_str) == Some("busybox") => {
             busybox_tests::ports_test(&args[2..])
         }
@@ -121,6 +126,9 @@ fn test() -> Result<(), String> {
         jobs: 2,
         timeout: conformance::default_timeout(),
     })?;
+    step("ports' checks: lua and sqlite scripts, natively and in the pod");
+    port_checks::ports_test(&["lua".to_string()])?;
+    port_checks::ports_test(&["sqlite".to_string()])?;
     step("ports' checks: busybox's testsuite natively and in the pod");
     busybox_tests::ports_test(&[])?;
     step("all checks passed");

@@ -485,7 +485,13 @@ fn run(o: Options) -> Result<i32, String> {
     let host_bytes = std::fs::read(&o.program).ok().filter(|b| b.starts_with(b"\0asm"));
     let pod_path = match host_bytes {
         Some(bytes) => {
-            let module = wasmtime::Module::new(rt.cache().engine(), &bytes)
+            // Through the module cache: a second compile of a large program
+            // (seconds for sqlite3) on every run would dwarf its run time.
+            let bytes = std::sync::Arc::new(bytes);
+            let hash: [u8; 32] = <sha2::Sha256 as sha2::Digest>::digest(bytes.as_slice()).into();
+            let module = rt
+                .cache()
+                .get_bytes(hash, &bytes)
                 .map_err(|e| format!("{}: not a valid wasm module: {e}", o.program))?;
             Runtime::check_module(&module).map_err(|e| format!("{}: {e}", o.program))?;
             if let Some(path) = pod_path_of_host_file(&o, &o.program) {

@@ -9,6 +9,7 @@ import {
   entryName,
   exitOf,
   eq,
+  fetchBytes,
   install,
   installProgram,
   rejects,
@@ -515,4 +516,24 @@ export async function terminalExit() {
 
 export async function terminalShutdown() {
   await window.__terminalTest.pod.shutdown();
+}
+
+/**
+ * One run of a real program for `cargo xtask bench programs`: a fresh pod
+ * (tmpfs root), `/test-programs/programs/PROGRAM` installed as
+ * `/tmp/PROGRAM` and each of `files` as `/tmp/NAME`, then PROGRAM run in
+ * /tmp with `args` and, when `stdinName` is given, that file's text on
+ * stdin. Returns `{ ms, status, stdout }`, `ms` from `Pod.run` to the exit.
+ */
+export async function runProgram(program, files, stdinName, args) {
+  return withPod(async (pod) => {
+    const path = `/tmp/${program}`;
+    await install(pod, `/test-programs/programs/${program}`, path);
+    for (const f of files) await install(pod, `/test-programs/programs/${f}`, `/tmp/${f}`, 0o644);
+    const stdin = stdinName ? text(await fetchBytes(`/test-programs/programs/${stdinName}`)) : undefined;
+    const t0 = performance.now();
+    const r = await runToEnd(pod, path, args, { env: NATIVE_RUN_ENV, cwd: '/tmp', stdin });
+    const ms = performance.now() - t0;
+    return { ms, status: r.status.shell, stdout: r.stdout, stderr: r.stderr };
+  }, { image: null });
 }
