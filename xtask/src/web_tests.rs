@@ -92,7 +92,9 @@ pub fn prepare(root: &Path) -> Result<PathBuf, String> {
 const MOTD: &str = "served from an ext2 image\n";
 
 /// `test-programs/root.ext2`: `/bin/hello` (hello.wasm, 0755) and
-/// `/etc/motd`, made by mke2fs from a tree under `target/`.
+/// `/etc/motd`, made by mke2fs from a tree under `target/`; and
+/// `test-programs/big.ext2`, the same plus a 1 GiB file of data nobody
+/// reads (a 1.1 GiB image; sparse on the host where the file system allows).
 fn root_image(root: &Path, out: &Path) -> Result<(), String> {
     use std::os::unix::fs::PermissionsExt;
     let tree = root.join("target/browser-test-image");
@@ -105,10 +107,27 @@ fn root_image(root: &Path, out: &Path) -> Result<(), String> {
     copy(&out.join("hello.wasm"), &hello)?;
     fs::set_permissions(&hello, fs::Permissions::from_mode(0o755)).map_err(|e| format!("{}: {e}", hello.display()))?;
     fs::write(tree.join("etc/motd"), MOTD).map_err(|e| format!("writing motd: {e}"))?;
-    let image = out.join("root.ext2");
-    // An empty file first: mke2fs announces the files it has to create.
-    fs::File::create(&image).map_err(|e| format!("creating {}: {e}", image.display()))?;
-    run(Command::new("mke2fs").args(["-q", "-F", "-t", "ext2", "-b", "4096", "-d"]).arg(&tree).arg(&image).arg("8M"))
+    let mke2fs = |image: &Path, size: &str| {
+        // An empty file first: mke2fs announces the files it has to create.
+        fs::File::create(image).map_err(|e| format!("creating {}: {e}", image.display()))?;
+        run(Command::new("mke2fs").args(["-q", "-F", "-t", "ext2", "-b", "4096", "-d"]).arg(&tree).arg(image).arg(size))
+    };
+    mke2fs(&out.join("root.ext2"), "8M")?;
+    // The padding is nonzero, so mke2fs stores it (zeros would become holes
+    // in the file system itself); written in 1 MiB pieces.
+    let big = out.join("big.ext2");
+    if !newer(&out.join("hello.wasm"), &big) {
+        let pad = tree.join("padding");
+        let mut f = fs::File::create(&pad).map_err(|e| format!("{}: {e}", pad.display()))?;
+        let piece = vec![0x5au8; 1 << 20];
+        for _ in 0..1024 {
+            std::io::Write::write_all(&mut f, &piece).map_err(|e| format!("{}: {e}", pad.display()))?;
+        }
+        let tmp = out.join("big.ext2.tmp");
+        mke2fs(&tmp, "1100M")?;
+        fs::rename(&tmp, &big).map_err(|e| format!("{}: {e}", big.display()))?;
+    }
+    Ok(())
 }
 
 /// Files in `dir` whose name ends in `.ext` (every file for ""), sorted.

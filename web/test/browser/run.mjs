@@ -168,6 +168,7 @@ async function main() {
   const tests = [
     ['boot a pod', inPage('boot')],
     ['boot from an ext2 image (HTTP Range)', inPage('bootFromImage')],
+    ['a cold boot of a 1.1 GiB image fetches only what it reads', inPage('bigImageColdBoot')],
     ['image chunks cached in OPFS: a warm boot fetches nothing', inPage('imageCacheWarmBoot')],
     ['image over the WebSocket block protocol and over HTTP ranges', inPage('imageTransports')],
     ['pod storage: files persist under a storage key, keys are isolated', inPage('storagePersists')],

@@ -92,6 +92,23 @@ export async function bootFromImage() {
 }
 
 /**
+ * A cold boot of a large image (1.1 GiB, test-programs/big.ext2) reads
+ * what it runs and nothing else: a few chunks, not the image.
+ */
+export async function bigImageColdBoot() {
+  const pod = await Pod.boot({ image: '/test-programs/big.ext2', imageCache: false });
+  try {
+    const r = await runToEnd(pod, '/bin/hello', ['5'], { cwd: '/' });
+    eq('exit status of /bin/hello from the big image', r.status.code, 5);
+    const { bytesFetched, requests } = pod.stats;
+    check('at most 2 MiB of a 1.1 GiB image fetched', bytesFetched > 0 && bytesFetched <= 2 << 20, `${bytesFetched} bytes`);
+    return `${requests} requests, ${(bytesFetched / 1024).toFixed(0)} KiB of a 1.1 GiB image`;
+  } finally {
+    await pod.shutdown();
+  }
+}
+
+/**
  * The persistent chunk cache: a second boot of the same image reads what
  * the first one fetched from OPFS (no requests), a pod booted with
  * `imageCache: false` fetches again, and clearing the cache empties it.
