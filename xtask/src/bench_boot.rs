@@ -68,7 +68,7 @@ pub fn bench_boot(args: &[String]) -> Result<(), String> {
          then a warm boot in the same page. Medians of {ROUNDS} rounds. Goals (issue #7): cold\n\
          ≤ 1.5 s and ≤ 5 MB fetched, warm ≤ 0.5 s and nothing fetched.\n\n\
          Measured {}\n\n{table}{END}\n",
-        PAD_FILES * PAD_FILE_BYTES >> 20,
+        (PAD_FILES * PAD_FILE_BYTES) >> 20,
         size >> 20,
         machine()
     );
