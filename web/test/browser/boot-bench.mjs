@@ -9,23 +9,15 @@
 // what the cold boot fetched). A boot is timed from `Pod.boot` until the
 // image's init has put the login shell's prompt on a terminal. Prints one
 // JSON line per boot: {round, kind, ms, bytesFetched, requests, bytesFromCache, websocket}.
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CHROMIUM, closePage, launchBrowser, openPage, startServer, withTimeout } from './lib.mjs';
+import { scriptArgs, withChromium, withTimeout } from './lib.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const TIMEOUT_MS = 120_000;
 const PROMPT = 'user@wasmpod:~$';
 
-const opts = { wasmpod: null, web: join(ROOT, 'build/web'), chromium: CHROMIUM };
-const rest = [];
-const argv = process.argv.slice(2);
-for (let i = 0; i < argv.length; i++) {
-  if (argv[i] === '--wasmpod') opts.wasmpod = resolve(argv[++i]);
-  else if (argv[i] === '--web') opts.web = resolve(argv[++i]);
-  else if (argv[i] === '--chromium') opts.chromium = argv[++i];
-  else rest.push(argv[i]);
-}
+const { opts, rest } = scriptArgs(process.argv.slice(2), ROOT);
 const [image, rounds] = rest;
 if (!opts.wasmpod || !image || !/^\d+$/.test(rounds ?? '') || rest.length !== 2) {
   console.error('usage: node web/test/browser/boot-bench.mjs --wasmpod BIN [--web DIR] [--chromium PATH] IMAGE_URL_PATH ROUNDS');
@@ -58,27 +50,13 @@ async function bootToPrompt([url, prompt]) {
   }
 }
 
-const server = await startServer({ wasmpod: opts.wasmpod, dir: opts.web });
-const browser = await launchBrowser(opts.chromium);
-let code = 0;
-try {
+const code = await withChromium(opts, 'boot-bench.mjs', async (openTestPage) => {
   for (let round = 1; round <= Number(rounds); round++) {
-    const page = await openPage(browser, `${server.url}test-programs/index.html`);
-    try {
-      for (const kind of ['cold', 'warm']) {
-        const r = await withTimeout(TIMEOUT_MS, `${kind} boot`, () => page.evaluate(bootToPrompt, [image, PROMPT]));
-        console.log(JSON.stringify({ round, kind, ...r }));
-      }
-    } catch (e) {
-      code = 1;
-      console.error(`boot-bench.mjs: ${e.message}`);
-      console.error(page.logs.slice(-40).join('\n'));
-    } finally {
-      await closePage(page);
+    const page = await openTestPage();
+    for (const kind of ['cold', 'warm']) {
+      const r = await withTimeout(TIMEOUT_MS, `${kind} boot`, () => page.evaluate(bootToPrompt, [image, PROMPT]));
+      console.log(JSON.stringify({ round, kind, ...r }));
     }
   }
-} finally {
-  await browser.close();
-  await server.stop();
-}
+});
 process.exit(code);

@@ -1,8 +1,10 @@
-// What the browser test runner (run.mjs) and the browser bench (bench.mjs)
-// share: `wasmpod serve` on a free port, headless Chromium through
-// playwright-core, and pages with their console kept for failure reports.
+// What the browser test runner (run.mjs) and the one-shot Chromium scripts
+// (bench.mjs, run_program.mjs, boot-bench.mjs) share: `wasmpod serve` on a
+// free port, headless Chromium through playwright-core, and pages with
+// their console kept for failure reports.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { chromium } from 'playwright-core';
 
@@ -121,4 +123,54 @@ export function callInPage(page, name, ...args) {
     },
     [name, args],
   );
+}
+
+/**
+ * The options every one-shot Chromium script takes (`--wasmpod BIN`
+ * required, `--web DIR`, `--chromium PATH`): `{ opts, rest }`, with the other
+ * arguments in order in `rest`.
+ */
+export function scriptArgs(argv, root) {
+  const opts = { wasmpod: null, web: join(root, 'build/web'), chromium: CHROMIUM };
+  const rest = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--') {
+      // A program's own arguments follow: not ours to read.
+      rest.push(...argv.slice(i));
+      break;
+    } else if (argv[i] === '--wasmpod') opts.wasmpod = resolve(argv[++i]);
+    else if (argv[i] === '--web') opts.web = resolve(argv[++i]);
+    else if (argv[i] === '--chromium') opts.chromium = argv[++i];
+    else rest.push(argv[i]);
+  }
+  return { opts, rest };
+}
+
+/**
+ * Serves the bundle, launches Chromium and runs `body(openTestPage)`, where
+ * `openTestPage()` opens a fresh context on the test page (closed at the
+ * end). A failure prints `what: message` and the last page's console, and
+ * makes the exit code 1. Resolves with the exit code.
+ */
+export async function withChromium(opts, what, body) {
+  const server = await startServer({ wasmpod: opts.wasmpod, dir: opts.web });
+  const browser = await launchBrowser(opts.chromium);
+  const pages = [];
+  const openTestPage = async () => {
+    const page = await openPage(browser, `${server.url}test-programs/index.html`);
+    pages.push(page);
+    return page;
+  };
+  try {
+    await body(openTestPage);
+    return 0;
+  } catch (e) {
+    console.error(`${what}: ${e.message}`);
+    if (pages.length) console.error(pages[pages.length - 1].logs.slice(-40).join('\n'));
+    return 1;
+  } finally {
+    for (const p of pages) await closePage(p);
+    await browser.close();
+    await server.stop();
+  }
 }

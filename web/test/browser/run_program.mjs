@@ -11,23 +11,21 @@
 // text on its stdin (tests.js `runProgram`). For each run it prints
 // `RUN <ms> <exit status> <stdout bytes>` and then the program's stdout.
 // Exits 1 with the page's console when a run fails to complete.
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CHROMIUM, callInPage, closePage, launchBrowser, openPage, startServer, withTimeout } from './lib.mjs';
+import { callInPage, scriptArgs, withChromium, withTimeout } from './lib.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const TIMEOUT_MS = 600_000;
 
-const opts = { wasmpod: null, web: join(ROOT, 'build/web'), chromium: CHROMIUM, runs: 1, files: [], stdin: null };
-const argv = process.argv.slice(2);
+const common = scriptArgs(process.argv.slice(2), ROOT);
+const opts = { ...common.opts, runs: 1, files: [], stdin: null };
+const argv = common.rest;
 let program = null;
 let args = [];
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i];
-  if (a === '--wasmpod') opts.wasmpod = resolve(argv[++i]);
-  else if (a === '--web') opts.web = resolve(argv[++i]);
-  else if (a === '--chromium') opts.chromium = argv[++i];
-  else if (a === '--runs') opts.runs = Number(argv[++i]);
+  if (a === '--runs') opts.runs = Number(argv[++i]);
   else if (a === '--file') opts.files.push(argv[++i]);
   else if (a === '--stdin') opts.stdin = argv[++i];
   else if (a === '--') {
@@ -47,12 +45,8 @@ if (!opts.wasmpod || !program || !Number.isInteger(opts.runs) || opts.runs < 1) 
   process.exit(2);
 }
 
-const server = await startServer({ wasmpod: opts.wasmpod, dir: opts.web });
-const browser = await launchBrowser(opts.chromium);
-let page = null;
-let code = 0;
-try {
-  page = await openPage(browser, `${server.url}test-programs/index.html`);
+const code = await withChromium(opts, `run_program.mjs: ${program}`, async (openTestPage) => {
+  const page = await openTestPage();
   for (let i = 0; i < opts.runs; i++) {
     const r = await withTimeout(TIMEOUT_MS, `${program} in Chromium`, () =>
       callInPage(page, 'runProgram', program, opts.files, opts.stdin, args),
@@ -60,13 +54,5 @@ try {
     if (r.status !== 0) console.error(r.stderr);
     process.stdout.write(`RUN ${r.ms.toFixed(1)} ${r.status} ${Buffer.byteLength(r.stdout)}\n${r.stdout}`);
   }
-} catch (e) {
-  code = 1;
-  console.error(`run_program.mjs: ${program}: ${e.message}`);
-  if (page) console.error(page.logs.slice(-40).join('\n'));
-} finally {
-  if (page) await closePage(page);
-  await browser.close();
-  await server.stop();
-}
+});
 process.exit(code);
