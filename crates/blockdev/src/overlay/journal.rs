@@ -50,11 +50,12 @@ use std::collections::BTreeSet;
 
 use crate::checksum::{crc32, Crc32};
 use crate::error::{BlockError, Result};
+use crate::overlay::log::{le_u32, le_u64, store_header};
 use crate::overlay::{DeltaStore, MemoryDelta};
 
 const MAGIC: [u8; 8] = *b"WPODJNL\0";
 const VERSION: u32 = 1;
-pub const HEADER_LEN: u64 = 64;
+pub use crate::overlay::log::HEADER_LEN;
 const TXN_MAGIC: [u8; 4] = *b"WTXN";
 /// Bytes of a transaction's head (magic, count, sequence number).
 const TXN_HEAD: u64 = 16;
@@ -76,26 +77,8 @@ pub trait LogFile: Send {
     fn sync(&mut self) -> Result<()>;
 }
 
-fn le_u32(b: &[u8]) -> u32 {
-    u32::from_le_bytes([b[0], b[1], b[2], b[3]])
-}
-
-fn le_u64(b: &[u8]) -> u64 {
-    let mut a = [0u8; 8];
-    a.copy_from_slice(&b[..8]);
-    u64::from_le_bytes(a)
-}
-
 fn header(block_size: u32, base_blocks: u64, fingerprint: u64) -> [u8; HEADER_LEN as usize] {
-    let mut h = [0u8; HEADER_LEN as usize];
-    h[0..8].copy_from_slice(&MAGIC);
-    h[8..12].copy_from_slice(&VERSION.to_le_bytes());
-    h[12..16].copy_from_slice(&block_size.to_le_bytes());
-    h[16..24].copy_from_slice(&base_blocks.to_le_bytes());
-    h[24..32].copy_from_slice(&fingerprint.to_le_bytes());
-    let crc = crc32(&h[0..56]);
-    h[56..60].copy_from_slice(&crc.to_le_bytes());
-    h
+    store_header(MAGIC, VERSION, block_size, base_blocks, fingerprint)
 }
 
 /// A transactional, persistent delta store. See the module docs.

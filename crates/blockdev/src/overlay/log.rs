@@ -87,9 +87,22 @@ pub struct FileDelta {
 }
 
 fn header(block_size: u32, base_blocks: u64, fingerprint: u64) -> [u8; HEADER_LEN as usize] {
+    store_header(MAGIC, VERSION, block_size, base_blocks, fingerprint)
+}
+
+/// The 64-byte header both persistent stores (this log and the journal)
+/// begin with: magic, version, block size, base block count, base
+/// fingerprint, reserved zeros, and a CRC of bytes 0..56 at 56.
+pub(crate) fn store_header(
+    magic: [u8; 8],
+    version: u32,
+    block_size: u32,
+    base_blocks: u64,
+    fingerprint: u64,
+) -> [u8; HEADER_LEN as usize] {
     let mut h = [0u8; HEADER_LEN as usize];
-    h[0..8].copy_from_slice(&MAGIC);
-    h[8..12].copy_from_slice(&VERSION.to_le_bytes());
+    h[0..8].copy_from_slice(&magic);
+    h[8..12].copy_from_slice(&version.to_le_bytes());
     h[12..16].copy_from_slice(&block_size.to_le_bytes());
     h[16..24].copy_from_slice(&base_blocks.to_le_bytes());
     h[24..32].copy_from_slice(&fingerprint.to_le_bytes());
@@ -98,11 +111,11 @@ fn header(block_size: u32, base_blocks: u64, fingerprint: u64) -> [u8; HEADER_LE
     h
 }
 
-fn le_u32(b: &[u8]) -> u32 {
+pub(crate) fn le_u32(b: &[u8]) -> u32 {
     u32::from_le_bytes([b[0], b[1], b[2], b[3]])
 }
 
-fn le_u64(b: &[u8]) -> u64 {
+pub(crate) fn le_u64(b: &[u8]) -> u64 {
     let mut a = [0u8; 8];
     a.copy_from_slice(&b[..8]);
     u64::from_le_bytes(a)
