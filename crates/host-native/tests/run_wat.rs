@@ -401,29 +401,45 @@ fn a_bad_program_file_is_a_clear_error() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/prog"));
 }
 
-#[test]
-fn an_ext2_image_is_the_root_and_writes_reach_it_or_the_overlay() {
-    let dir = tmpdir().join("image");
-    let _ = std::fs::remove_dir_all(&dir);
+/// `DIR/root.img` (made afresh with `wasmpod image build`): `/tmp` (1777),
+/// `/bin/touch`, which creates `/tmp/made`, and `/bin/exists`, which exits
+/// 0 when `/tmp/made` is there (1 otherwise).
+fn touch_image(dir: &std::path::Path) -> PathBuf {
+    let _ = std::fs::remove_dir_all(dir);
     std::fs::create_dir_all(dir.join("tree/bin")).expect("tree");
     std::fs::create_dir_all(dir.join("tree/tmp")).expect("tree");
-    // /bin/touch creates /tmp/made (and exits 0).
-    let touch = module(
-        r#"(data (i32.const 70000) "/tmp/made\00")
-           (func (export "_start")
-             (if (i32.lt_s (call $openat (i32.const -100) (i32.const 70000) (i32.const 0x41) (i32.const 0x1a4) (i32.const 0) (i32.const 0)) (i32.const 0))
-               (then (call $quit (i32.const 1))))
-             (call $quit (i32.const 0)))"#,
-    );
-    let bin = dir.join("tree/bin/touch");
-    std::fs::write(&bin, touch).expect("write");
-    std::fs::set_permissions(&bin, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
+    let prog = |flags: u32| {
+        module(&format!(
+            r#"(data (i32.const 70000) "/tmp/made\00")
+               (func (export "_start")
+                 (if (i32.lt_s (call $openat (i32.const -100) (i32.const 70000) (i32.const {flags}) (i32.const 0x1a4) (i32.const 0) (i32.const 0)) (i32.const 0))
+                   (then (call $quit (i32.const 1))))
+                 (call $quit (i32.const 0)))"#
+        ))
+    };
+    for (name, flags) in [("touch", 0x41), ("exists", 0)] {
+        let bin = dir.join("tree/bin").join(name);
+        std::fs::write(&bin, prog(flags)).expect("write");
+        std::fs::set_permissions(&bin, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
+    }
     std::fs::set_permissions(dir.join("tree/tmp"), std::os::unix::fs::PermissionsExt::from_mode(0o1777))
         .expect("chmod");
     let img = dir.join("root.img");
-    let wasmpod = env!("CARGO_BIN_EXE_wasmpod");
-    let st = Command::new(wasmpod).args(["image", "build"]).arg(dir.join("tree")).arg("-o").arg(&img).status();
+    let st = Command::new(env!("CARGO_BIN_EXE_wasmpod"))
+        .args(["image", "build"])
+        .arg(dir.join("tree"))
+        .arg("-o")
+        .arg(&img)
+        .status();
     assert!(st.expect("image build").success());
+    img
+}
+
+#[test]
+fn an_ext2_image_is_the_root_and_writes_reach_it_or_the_overlay() {
+    let dir = tmpdir().join("image");
+    let img = touch_image(&dir);
+    let wasmpod = env!("CARGO_BIN_EXE_wasmpod");
     let ls_with = |img: &PathBuf, extra: &[&str]| {
         let o = Command::new(wasmpod).args(["image", "ls"]).args(extra).arg(img).arg("/tmp").output().expect("ls");
         String::from_utf8_lossy(&o.stdout).into_owned()
@@ -495,30 +511,8 @@ fn an_ext2_image_is_the_root_and_writes_reach_it_or_the_overlay() {
 #[test]
 fn an_image_url_streams_with_a_chunk_cache_and_an_overlay() {
     let dir = tmpdir().join("image-url");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("tree/bin")).expect("tree");
-    std::fs::create_dir_all(dir.join("tree/tmp")).expect("tree");
-    // /bin/touch creates /tmp/made; /bin/exists exits 0 if it is there.
-    let prog = |flags: u32| {
-        module(&format!(
-            r#"(data (i32.const 70000) "/tmp/made\00")
-               (func (export "_start")
-                 (if (i32.lt_s (call $openat (i32.const -100) (i32.const 70000) (i32.const {flags}) (i32.const 0x1a4) (i32.const 0) (i32.const 0)) (i32.const 0))
-                   (then (call $quit (i32.const 1))))
-                 (call $quit (i32.const 0)))"#
-        ))
-    };
-    for (name, flags) in [("touch", 0x41), ("exists", 0)] {
-        let bin = dir.join("tree/bin").join(name);
-        std::fs::write(&bin, prog(flags)).expect("write");
-        std::fs::set_permissions(&bin, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
-    }
-    std::fs::set_permissions(dir.join("tree/tmp"), std::os::unix::fs::PermissionsExt::from_mode(0o1777))
-        .expect("chmod");
-    let img = dir.join("root.img");
+    let img = touch_image(&dir);
     let wasmpod = env!("CARGO_BIN_EXE_wasmpod");
-    let st = Command::new(wasmpod).args(["image", "build"]).arg(dir.join("tree")).arg("-o").arg(&img).status();
-    assert!(st.expect("image build").success());
     let before = std::fs::read(&img).expect("read");
 
     let served = common::serve(&["--image".as_ref(), img.as_os_str()]);
