@@ -56,7 +56,7 @@ pub fn bench_browser(args: &[String]) -> Result<(), String> {
         let linux = measure(Command::new(native.build(&src, &src_dir, name, header_hash)?), iters, &out)?;
         let wasm = wasm_cc.build(&src, &src_dir, name, header_hash)?;
         let mut cmd = Command::new(&wasmpod);
-        cmd.arg("run").arg(&wasm);
+        cmd.args(["run", "--no-image"]).arg(&wasm);
         let host = measure(cmd, iters, &out)?;
         fs::copy(&wasm, served.join(name)).map_err(|e| format!("copying {}: {e}", wasm.display()))?;
         let mut cmd = Command::new("node");

@@ -117,7 +117,9 @@ pub fn bench_programs(args: &[String]) -> Result<(), String> {
         // wasmpod run: the wasm file from the host (copied to /tmp/<name>).
         let host = best(b.label, "wasmpod run", &mut expected, &mut |i| {
             let mut cmd = Command::new(&wasmpod);
-            cmd.arg("run").arg("--mount").arg(format!("{}:/t:ro", script_dir.display()));
+            // The tmpfs root, as on every side of the comparison (not the
+            // default root image of a checkout).
+            cmd.args(["run", "--no-image", "--mount"]).arg(format!("{}:/t:ro", script_dir.display()));
             if b.on_stdin {
                 cmd.args(["--cwd", "/tmp"]).arg(&wasm_bin).arg(format!("/tmp/bench{i}.db"));
             } else {

@@ -60,7 +60,7 @@ pub fn bench_syscalls(args: &[String]) -> Result<(), String> {
             Some((cc, host)) => {
                 let bin = cc.build(&src, &src_dir, name, header_hash)?;
                 let mut cmd = Command::new(host);
-                cmd.arg("run").arg(&bin);
+                cmd.args(["run", "--no-image"]).arg(&bin);
                 Some(measure(cmd, iters, &out)?)
             }
             None => None,

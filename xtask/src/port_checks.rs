@@ -175,7 +175,9 @@ fn check(env: &Env, script: &str, case: Case) -> Result<(), String> {
 
     let mut native;
     let mut wasm = Command::new(&env.wasmpod);
-    wasm.arg("run").arg("--mount").arg(format!("{}:/usr/bin:ro", env.wasm_bin.display()));
+    // The tmpfs root with the port's binaries mounted (not the checkout's
+    // default root image, whose /bin is a link into /usr).
+    wasm.args(["run", "--no-image", "--mount"]).arg(format!("{}:/usr/bin:ro", env.wasm_bin.display()));
     wasm.arg("--mount").arg(format!("{}:/t:ro", env.scripts.display()));
     let stdin = match case {
         Case::Lua => {

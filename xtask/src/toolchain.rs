@@ -623,7 +623,7 @@ fn run_under_wasmpod(root: &Path, work: &Path, programs: &[PathBuf]) -> Result<(
         let stem = src.file_stem().and_then(|s| s.to_str()).unwrap_or("prog").to_string();
         let exe = work.join(&stem);
         let out = Command::new(&wasmpod)
-            .arg("run")
+            .args(["run", "--no-image"])
             .arg(&exe)
             .stdin(Stdio::null())
             .output()
