@@ -390,7 +390,17 @@ impl RunResult {
 pub fn run_program(mut cmd: Command, cwd: &Path, log: &Path, timeout: Duration) -> Result<RunResult, String> {
     let file = fs::File::create(log).map_err(|e| format!("creating {}: {e}", log.display()))?;
     let err = file.try_clone().map_err(|e| e.to_string())?;
-    cmd.current_dir(cwd).stdin(Stdio::null()).stdout(file).stderr(err).process_group(0);
+    cmd.current_dir(cwd).stdin(Stdio::null()).stdout(file).stderr(err);
+    let (status, timed_out) = spawn_and_wait(&mut cmd, timeout)?;
+    let output = String::from_utf8_lossy(&fs::read(log).unwrap_or_default()).into_owned();
+    Ok(RunResult { status, timed_out, output })
+}
+
+/// Spawns `cmd` in a process group of its own and waits for it for at most
+/// `timeout`, then kills the group. Stray members of the group (a test's
+/// children) are killed either way. Returns `(status, timed_out)`.
+pub fn spawn_and_wait(cmd: &mut Command, timeout: Duration) -> Result<(Option<ExitStatus>, bool), String> {
+    cmd.process_group(0);
     let mut child = cmd.spawn().map_err(|e| format!("spawning {:?}: {e}", cmd.get_program()))?;
     let start = Instant::now();
     let mut timed_out = false;
@@ -408,10 +418,8 @@ pub fn run_program(mut cmd: Command, cwd: &Path, log: &Path, timeout: Duration) 
         }
         thread::sleep(Duration::from_millis(5));
     };
-    // Stray members of the group (a test's children) must not outlive it.
     kill_group(child.id());
-    let output = String::from_utf8_lossy(&fs::read(log).unwrap_or_default()).into_owned();
-    Ok(RunResult { status, timed_out, output })
+    Ok((status, timed_out))
 }
 
 fn kill_group(pgid: u32) {

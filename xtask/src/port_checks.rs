@@ -22,10 +22,9 @@
 
 use std::fs;
 use std::io::Read as _;
-use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
-use std::thread;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::ports::{self, Target};
@@ -260,26 +259,12 @@ fn run(mut cmd: Command, stdin: Option<&Path>, log: &Path) -> Result<Output, Str
     let out_path = log.with_extension("out");
     let err_path = log.with_extension("err");
     let file = |p: &Path| fs::File::create(p).map_err(|e| format!("{}: {e}", p.display()));
-    cmd.stdout(file(&out_path)?).stderr(file(&err_path)?).process_group(0);
+    cmd.stdout(file(&out_path)?).stderr(file(&err_path)?);
     match stdin {
         Some(p) => cmd.stdin(fs::File::open(p).map_err(|e| format!("{}: {e}", p.display()))?),
         None => cmd.stdin(Stdio::null()),
     };
-    let mut child = cmd.spawn().map_err(|e| format!("spawning {:?}: {e}", cmd.get_program()))?;
-    let start = Instant::now();
-    let mut timed_out = false;
-    let status: Option<ExitStatus> = loop {
-        if let Some(st) = child.try_wait().map_err(|e| format!("waiting: {e}"))? {
-            break Some(st);
-        }
-        if start.elapsed() > TIMEOUT {
-            timed_out = true;
-            kill_group(child.id());
-            break child.wait().ok();
-        }
-        thread::sleep(Duration::from_millis(10));
-    };
-    kill_group(child.id());
+    let (status, timed_out) = crate::conformance::spawn_and_wait(&mut cmd, TIMEOUT)?;
     let read = |p: &Path| {
         let mut v = Vec::new();
         fs::File::open(p).and_then(|mut f| f.read_to_end(&mut v)).map_err(|e| format!("{}: {e}", p.display()))?;
@@ -292,14 +277,6 @@ fn run(mut cmd: Command, stdin: Option<&Path>, log: &Path) -> Result<Output, Str
         stdout: read(&out_path)?,
         stderr: read(&err_path)?,
     })
-}
-
-fn kill_group(pgid: u32) {
-    let _ = Command::new("kill")
-        .args(["-KILL", "--", &format!("-{pgid}")])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
 }
 
 /// The first line where two outputs differ, both versions.
