@@ -35,7 +35,7 @@
 // notifies the state word; we do it, write result, set state 2 (or 3) and
 // notify. The kernel resets state to 0.
 
-import { BlockSocket } from './block-socket.js';
+import { BlockSocket, type Piece } from './block-socket.js';
 import { ChunkStore, type ImageIdentity } from './chunk-store.js';
 import type { SyncAccessHandle } from './opfs.js';
 import { openJournal } from './storage.js';
@@ -241,13 +241,14 @@ class Validator {
 const PARALLEL = 4;
 
 /**
- * Splits [first, end) chunks into at most PARALLEL runs of whole chunks
- * (equal but for the last), so a long read is fetched by parallel requests.
+ * Splits a piece into at most PARALLEL pieces of whole chunks (equal but
+ * for the last), so a long read is fetched by parallel requests.
  */
-function splitRun(first: number, end: number): [number, number][] {
-  const per = Math.ceil((end - first) / PARALLEL);
-  const out: [number, number][] = [];
-  for (let c = first; c < end; c += per) out.push([c, Math.min(end, c + per)]);
+function splitPiece(p: Piece, chunkSize: number): Piece[] {
+  if (!(chunkSize > 0)) return [p];
+  const per = Math.ceil(p.to.length / chunkSize / PARALLEL) * chunkSize;
+  const out: Piece[] = [];
+  for (let o = 0; o < p.to.length; o += per) out.push({ at: p.at + o, to: p.to.subarray(o, o + per) });
   return out;
 }
 
@@ -263,10 +264,10 @@ async function readImage(
   offset: number,
   dst: Uint8Array,
   stats: BigInt64Array,
-  fetch: (runs: [number, number][], span: (from: number, to: number) => Uint8Array) => Promise<void>,
+  fetch: (pieces: Piece[]) => Promise<void>,
 ): Promise<void> {
   const cs = chunkSize;
-  if (offset % cs !== 0) return fetch([[0, 1]], () => dst).then(() => undefined);
+  if (offset % cs !== 0) return fetch([{ at: offset, to: dst }]);
   const first = offset / cs;
   const end = first + Math.ceil(dst.length / cs);
   const span = (from: number, to: number) => dst.subarray((from - first) * cs, Math.min(dst.length, (to - first) * cs));
@@ -284,7 +285,7 @@ async function readImage(
     c = runEnd;
   }
   if (missing.length === 0) return;
-  await fetch(missing, span);
+  await fetch(missing.map(([from, to]) => ({ at: from * cs, to: span(from, to) })));
   // Whole chunks only: a read that ends inside a chunk (not the image's
   // last) leaves that chunk uncached.
   if (store) for (const [from, to] of missing) for (let k = from; k < to; k++) if (span(k, k + 1).length === store.chunkBytes(k)) store.write(k, span(k, k + 1));
@@ -354,21 +355,17 @@ class ImageReader {
   }
 
   read(offset: number, dst: Uint8Array): Promise<void> {
-    return readImage(this.store, this.chunkSize, offset, dst, this.stats, (runs, span) => this.fetchRuns(runs, span, offset, dst));
+    return readImage(this.store, this.chunkSize, offset, dst, this.stats, (pieces) => this.fetchPieces(pieces));
   }
 
   /**
-   * Fetches chunk runs: one batch on the block socket, else HTTP range
-   * requests, each run split into up to PARALLEL requests that run
+   * Fetches pieces: one batch on the block socket, else HTTP range
+   * requests, each piece split into up to PARALLEL requests that run
    * together. A socket that broke is dropped for good (HTTP from then on);
    * an error the server reported on it is the read's error.
    */
-  private async fetchRuns(runs: [number, number][], span: (from: number, to: number) => Uint8Array, offset: number, dst: Uint8Array): Promise<void> {
-    const cs = this.chunkSize;
-    const aligned = offset % cs === 0;
-    const piece = ([from, to]: [number, number]) => ({ at: aligned ? from * cs : offset, to: aligned ? span(from, to) : dst });
+  private async fetchPieces(pieces: Piece[]): Promise<void> {
     if (this.socket !== null) {
-      const pieces = runs.map(piece);
       const total = pieces.reduce((n, p) => n + p.to.length, 0);
       addIoStat(this.stats, 'bytesInFlight', total);
       try {
@@ -385,8 +382,8 @@ class ImageReader {
         addIoStat(this.stats, 'bytesInFlight', -total);
       }
     }
-    const pieces = aligned ? runs.flatMap(([from, to]) => splitRun(from, to)).map(piece) : [piece(runs[0])];
-    await Promise.all(pieces.map((p) => this.fetchInto(p.at, p.to)));
+    const split = pieces.flatMap((p) => splitPiece(p, this.chunkSize));
+    await Promise.all(split.map((p) => this.fetchInto(p.at, p.to)));
   }
 
   private async fetchInto(at: number, to: Uint8Array): Promise<void> {
