@@ -28,6 +28,7 @@
 use std::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 
+use wasmpod_abi::errno::Errno;
 use wasmpod_blockdev::http::DEFAULT_CHUNK_SIZE;
 use wasmpod_blockdev::{
     content_fingerprint, BlockDevice, BlockError, ChunkedConfig, ChunkedDevice, ChunkedStatsHandle, JournalDelta,
@@ -48,12 +49,6 @@ extern "C" {
     /// (`memory.atomic.notify`). Returns how many were woken.
     fn host_atomic_notify(ptr: u32, count: u32) -> u32;
 }
-
-const EIO: i32 = 5;
-const EBUSY: i32 = 16;
-const EINVAL: i32 = 22;
-const ENOSYS: i32 = 38;
-const ESTALE: i32 = 116;
 
 /// The io slot: one request at a time between the kernel and the io worker.
 ///
@@ -251,9 +246,9 @@ pub extern "C" fn wasmpod_io_slot() -> u32 {
 /// ext2 image, the fetch failed).
 #[no_mangle]
 pub extern "C" fn wasmpod_mount_root_image(size_lo: u32, size_hi: u32, chunk_size: u32, persistent: u32) -> i32 {
-    let Some(k) = kernel() else { return -ENOSYS };
+    let Some(k) = kernel() else { return Errno::ENOSYS.neg() };
     if STATS.get().is_some() {
-        return -EBUSY;
+        return Errno::EBUSY.neg();
     }
     let size = u64::from(size_hi) << 32 | u64::from(size_lo);
     let chunk = if chunk_size == 0 { DEFAULT_CHUNK_SIZE } else { chunk_size };
@@ -261,21 +256,21 @@ pub extern "C" fn wasmpod_mount_root_image(size_lo: u32, size_hi: u32, chunk_siz
         Ok(d) => d,
         Err(e) => {
             k.platform().log(&format!("root image: {e}"));
-            return -EINVAL;
+            return Errno::EINVAL.neg();
         }
     };
     let stats = dev.stats_handle();
     let dev: Box<dyn BlockDevice> = if persistent == 0 {
         match OverlayDevice::in_memory(dev) {
             Ok(d) => Box::new(d),
-            Err(_) => return -EINVAL,
+            Err(_) => return Errno::EINVAL.neg(),
         }
     } else {
         match journal_overlay(dev) {
             Ok(d) => d,
             Err(e) => {
                 k.platform().log(&format!("root image: pod storage: {e}"));
-                return if matches!(e, BlockError::Invalid(_)) { -ESTALE } else { -EIO };
+                return if matches!(e, BlockError::Invalid(_)) { Errno::ESTALE.neg() } else { Errno::EIO.neg() };
             }
         }
     };
@@ -309,6 +304,6 @@ pub extern "C" fn wasmpod_io_stats(ptr: u32) -> i32 {
     out[8..].copy_from_slice(&s.requests.to_le_bytes());
     match KernelMemory.write(ptr, &out) {
         Ok(()) => 0,
-        Err(_) => -EINVAL,
+        Err(_) => Errno::EINVAL.neg(),
     }
 }

@@ -3,6 +3,7 @@
 //! [`JournalVolume`] whose journal the io worker keeps in OPFS, made with
 //! our mkfs the first time the key is used.
 
+use wasmpod_abi::errno::Errno;
 use wasmpod_blockdev::{BlockDevice, JournalVolume};
 use wasmpod_ext2::mkfs::{format, MkfsOptions};
 use wasmpod_ext2::{Ext2, SetAttr, ROOT_INO};
@@ -10,11 +11,6 @@ use wasmpod_kernel::UserMemory;
 
 use crate::image::SlotLog;
 use crate::web::{kernel, KernelMemory};
-
-const EINVAL: i32 = 22;
-const ENOSYS: i32 = 38;
-const EIO: i32 = 5;
-const ESTALE: i32 = 116;
 
 /// The volumes' block size.
 const BLOCK: u32 = 4096;
@@ -38,22 +34,26 @@ pub extern "C" fn wasmpod_mount_volume(
     gid: u32,
     mode: u32,
 ) -> i32 {
-    let Some(k) = kernel() else { return -ENOSYS };
+    let Some(k) = kernel() else { return Errno::ENOSYS.neg() };
     let mut path = vec![0u8; path_len as usize];
     if file == 0 || path_len > 4096 || KernelMemory.read(path_ptr, &mut path).is_err() {
-        return -EINVAL;
+        return Errno::EINVAL.neg();
     }
-    let Ok(path) = String::from_utf8(path) else { return -EINVAL };
+    let Ok(path) = String::from_utf8(path) else { return Errno::EINVAL.neg() };
     let size = u64::from(size_hi) << 32 | u64::from(size_lo);
     let blocks = size / u64::from(BLOCK);
     if !(256..=(1 << 32)).contains(&blocks) {
-        return -EINVAL;
+        return Errno::EINVAL.neg();
     }
     let vol = match JournalVolume::open(SlotLog { file }, BLOCK, blocks) {
         Ok(v) => v,
         Err(e) => {
             k.platform().log(&format!("volume {path}: {e}"));
-            return if matches!(e, wasmpod_blockdev::BlockError::Invalid(_)) { -ESTALE } else { -EIO };
+            return if matches!(e, wasmpod_blockdev::BlockError::Invalid(_)) {
+                Errno::ESTALE.neg()
+            } else {
+                Errno::EIO.neg()
+            };
         }
     };
     let vol = if vol.is_blank() {
@@ -61,7 +61,7 @@ pub extern "C" fn wasmpod_mount_volume(
             Ok(v) => v,
             Err(e) => {
                 k.platform().log(&format!("volume {path}: mkfs: {e}"));
-                return -EIO;
+                return Errno::EIO.neg();
             }
         }
     } else {
