@@ -125,17 +125,36 @@ struct SlotSource {
     size: u64,
 }
 
+/// The bytes of a slot request: filled by the io worker, or read by it.
+enum SlotBuf<'a> {
+    None,
+    Into(&'a mut [u8]),
+    From(&'a [u8]),
+}
+
+impl SlotBuf<'_> {
+    /// (kernel-memory address, length).
+    fn span(&mut self) -> (u32, u32) {
+        match self {
+            SlotBuf::None => (0, 0),
+            SlotBuf::Into(b) => (b.as_mut_ptr() as usize as u32, b.len() as u32),
+            SlotBuf::From(b) => (b.as_ptr() as usize as u32, b.len() as u32),
+        }
+    }
+}
+
 /// One request through the slot; blocks this worker until the io worker
-/// answers. `buf` is where the io worker reads or writes the bytes (it
+/// answers. `buf` is where the io worker writes or reads the bytes (it
 /// stays borrowed, alive and unmoved, until this returns). Returns
 /// `(result, offset word)`, or `None` for state 3.
-fn slot_request(op: Op, file: u32, offset: u64, buf: &mut [u8]) -> Option<(i32, u64)> {
+fn slot_request(op: Op, file: u32, offset: u64, mut buf: SlotBuf<'_>) -> Option<(i32, u64)> {
     let _guard = SLOT_LOCK.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let (addr, len) = buf.span();
     SLOT.op.store(op as u32, Ordering::Relaxed);
     SLOT.file.store(file, Ordering::Relaxed);
     SLOT.offset.store(offset, Ordering::Relaxed);
-    SLOT.len.store(buf.len() as u32, Ordering::Relaxed);
-    SLOT.dst.store(buf.as_mut_ptr() as usize as u32, Ordering::Relaxed);
+    SLOT.len.store(len, Ordering::Relaxed);
+    SLOT.dst.store(addr, Ordering::Relaxed);
     SLOT.result.store(0, Ordering::Relaxed);
     // SeqCst store: the fields above are visible before the state.
     SLOT.state.store(REQUEST, Ordering::SeqCst);
@@ -179,7 +198,7 @@ impl RangeSource for SlotSource {
 
     fn read_range(&mut self, offset: u64, buf: &mut [u8]) -> wasmpod_blockdev::Result<usize> {
         let len = buf.len();
-        Ok(slot_result("fetch", slot_request(Op::ImageRead, 0, offset, buf))?.0.min(len))
+        Ok(slot_result("fetch", slot_request(Op::ImageRead, 0, offset, SlotBuf::Into(buf)))?.0.min(len))
     }
 
     fn name(&self) -> String {
@@ -195,34 +214,31 @@ pub(crate) struct SlotLog {
 
 impl LogFile for SlotLog {
     fn size(&mut self) -> wasmpod_blockdev::Result<u64> {
-        Ok(slot_result("storage size", slot_request(Op::LogSize, self.file, 0, &mut []))?.1)
+        Ok(slot_result("storage size", slot_request(Op::LogSize, self.file, 0, SlotBuf::None))?.1)
     }
 
     fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> wasmpod_blockdev::Result<()> {
         let len = buf.len();
-        match slot_result("storage read", slot_request(Op::LogRead, self.file, offset, buf))?.0 {
+        match slot_result("storage read", slot_request(Op::LogRead, self.file, offset, SlotBuf::Into(buf)))?.0 {
             n if n == len => Ok(()),
             n => Err(BlockError::Io(format!("io worker: storage read: {n} of {len} bytes at {offset}"))),
         }
     }
 
     fn write_at(&mut self, offset: u64, data: &[u8]) -> wasmpod_blockdev::Result<()> {
-        // The io worker only reads this buffer; the slot's one address
-        // field serves both directions.
-        let mut copy = data.to_vec();
-        match slot_result("storage write", slot_request(Op::LogWrite, self.file, offset, &mut copy))?.0 {
+        match slot_result("storage write", slot_request(Op::LogWrite, self.file, offset, SlotBuf::From(data)))?.0 {
             n if n == data.len() => Ok(()),
             n => Err(BlockError::Io(format!("io worker: storage write: {n} of {} bytes at {offset}", data.len()))),
         }
     }
 
     fn truncate(&mut self, len: u64) -> wasmpod_blockdev::Result<()> {
-        slot_result("storage truncate", slot_request(Op::LogTruncate, self.file, len, &mut []))?;
+        slot_result("storage truncate", slot_request(Op::LogTruncate, self.file, len, SlotBuf::None))?;
         Ok(())
     }
 
     fn sync(&mut self) -> wasmpod_blockdev::Result<()> {
-        slot_result("storage flush", slot_request(Op::LogSync, self.file, 0, &mut []))?;
+        slot_result("storage flush", slot_request(Op::LogSync, self.file, 0, SlotBuf::None))?;
         Ok(())
     }
 }
