@@ -20,18 +20,17 @@ export function haveOpfs(): boolean {
   return typeof navigator !== 'undefined' && !!navigator.storage?.getDirectory;
 }
 
-/** The directory at `path` under the OPFS root, created if missing. */
-export async function opfsDir(path: string[]): Promise<FileSystemDirectoryHandle> {
+/** The directory at `path` under the OPFS root, created if missing (else NotFoundError with `create` false). */
+export async function opfsDir(path: string[], create = true): Promise<FileSystemDirectoryHandle> {
   let dir = await navigator.storage.getDirectory();
-  for (const name of path) dir = await dir.getDirectoryHandle(name, { create: true });
+  for (const name of path) dir = await dir.getDirectoryHandle(name, { create });
   return dir;
 }
 
 /** Removes the entry at `path` (recursively); absent is fine. */
 export async function opfsRemove(path: string[]): Promise<void> {
   try {
-    let dir = await navigator.storage.getDirectory();
-    for (const name of path.slice(0, -1)) dir = await dir.getDirectoryHandle(name);
+    const dir = await opfsDir(path.slice(0, -1), false);
     await dir.removeEntry(path[path.length - 1], { recursive: true });
   } catch (e) {
     if ((e as DOMException)?.name !== 'NotFoundError') throw e;

@@ -36,8 +36,7 @@ export async function openJournal(key: string): Promise<SyncAccessHandle> {
 export async function exportJournal(key: string): Promise<Uint8Array> {
   let file: File;
   try {
-    let dir = await navigator.storage.getDirectory();
-    for (const name of [...ROOT, await dirName(key)]) dir = await dir.getDirectoryHandle(name);
+    const dir = await opfsDir([...ROOT, await dirName(key)], false);
     file = await (await dir.getFileHandle('journal')).getFile();
   } catch (e) {
     if ((e as DOMException)?.name === 'NotFoundError') return new Uint8Array(0);
